@@ -1,0 +1,10 @@
+export { ok, err } from './result.ts';
+export type { Result } from './result.ts';
+export { PlenumError, assert, assertNever } from './errors.ts';
+export type { StanzaCondition, StanzaErrorType, StanzaErrorBody } from './errors.ts';
+export { silentLogger } from './logger.ts';
+export type { Logger, LogFields } from './logger.ts';
+export { systemClock, FakeClock } from './clock.ts';
+export type { Clock, Cancel } from './clock.ts';
+export { TypedEmitter } from './typed-emitter.ts';
+export type { Off } from './typed-emitter.ts';

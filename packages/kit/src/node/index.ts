@@ -1,0 +1,4 @@
+export { createPinoLogger } from './pino-logger.ts';
+export type { PinoLoggerOptions } from './pino-logger.ts';
+export { f, loadConfig, describeConfig, ConfigError } from './config.ts';
+export type { Field, SpecTree, ConfigOf, ConfigSources } from './config.ts';

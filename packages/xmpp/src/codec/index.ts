@@ -1,0 +1,5 @@
+// @plenum/xmpp/codec: pure, browser-safe wire codecs shared by every Plenum component.
+export * from './xml/index.ts';
+export * from './jid/index.ts';
+export * from './stanza/index.ts';
+export * from './stream/index.ts';
