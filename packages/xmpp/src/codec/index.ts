@@ -3,3 +3,6 @@ export * from './xml/index.ts';
 export * from './jid/index.ts';
 export * from './stanza/index.ts';
 export * from './stream/index.ts';
+export * from './xep-0030-disco/index.ts';
+export * from './xep-0199-ping/index.ts';
+export * from './xep-0198-sm/index.ts';

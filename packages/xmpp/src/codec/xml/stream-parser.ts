@@ -107,6 +107,8 @@ export class XmlStreamParser {
   #sawAnything = false;
   #failed = false;
   #elementBytes = 0;
+  /** Bumped by reset(), so a loop interrupted by a handler that resets the parser stops. */
+  #generation = 0;
   readonly #mode: 'stream' | 'fragments';
   readonly #limits: XmlLimits;
   readonly #handlers: XmlStreamHandlers;
@@ -132,7 +134,9 @@ export class XmlStreamParser {
     if (this.#failed) return;
     this.#buf = this.#pos < this.#buf.length ? this.#buf.slice(this.#pos) + chunk : chunk;
     this.#pos = 0;
+    const generation = this.#generation;
     this.#run();
+    if (generation !== this.#generation) return;
     if (!this.#failed && this.#stack.length > 0) {
       const pending = this.#buf.length - this.#pos;
       if (this.#elementBytes + pending > this.#limits.maxElementBytes) this.#fail('policy-violation', 'stanza too large');
@@ -143,6 +147,7 @@ export class XmlStreamParser {
 
   /** Forgets all state, as a stream restart after SASL or STARTTLS requires (RFC 6120 §4.3.3). */
   reset(): void {
+    this.#generation++;
     this.#buf = '';
     this.#pos = 0;
     this.#stack.length = 0;
@@ -171,7 +176,8 @@ export class XmlStreamParser {
 
   #run(): void {
     const buf = this.#buf;
-    while (!this.#failed) {
+    const generation = this.#generation;
+    while (!this.#failed && generation === this.#generation) {
       const lt = buf.indexOf('<', this.#pos);
       const textEnd = lt === -1 ? buf.length : lt;
       if (textEnd > this.#pos) {

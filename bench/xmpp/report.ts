@@ -1,0 +1,187 @@
+// Turns raw worker counts and CPU samples into per-server results, and prints them as a
+// side-by-side table with a ratio line, or as JSON.
+import { LatencyHistogram } from './histogram.ts';
+import type { SendMode, WorkerResult } from './protocol.ts';
+import type { ServerKind } from './servers.ts';
+
+/** The performance target from the issue; it lives here and never in tests. */
+export const TARGET = { throughputRatio: 2, p99NoWorse: true } as const;
+
+/** CPU seconds used during the measured window. */
+export type CpuUse = { readonly serverSeconds: number; readonly generatorSeconds: number; readonly machineBusySeconds: number; readonly machineTotalSeconds: number };
+
+/** One server's measured figures. */
+export type ServerResult = {
+  readonly kind: ServerKind;
+  readonly server: string;
+  readonly clients: number;
+  readonly rooms: number;
+  readonly roomSize: { readonly min: number; readonly max: number };
+  readonly mode: SendMode;
+  readonly measuredSeconds: number;
+  readonly sentMsgs: number;
+  readonly deliveredMsgs: number;
+  readonly sentPerSecond: number;
+  readonly deliveredPerSecond: number;
+  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+  /**
+   * Server, load generator and everything else (other processes, kernel network work) in % of one
+   * core; machine in % of all cores.
+   */
+  readonly cpuPercent: { readonly server: number; readonly loadGenerator: number; readonly other: number; readonly machine: number };
+  readonly correctness: {
+    readonly expectedDeliveries: number;
+    readonly lost: number;
+    readonly duplicated: number;
+    readonly reordered: number;
+    readonly misrouted: number;
+    readonly stanzaErrors: number;
+    readonly disconnected: number;
+    readonly firstDisconnectReason: string | null;
+  };
+  readonly loadGenerator: { readonly workers: number; readonly joinSeconds: number; readonly maxSendLagMs: number; readonly maxPendingBytes: number };
+  readonly serverLog: { readonly file: string; readonly lines: number };
+  /** Best guess at what limited the figures. */
+  readonly bottleneck: string;
+};
+
+/** Inputs to `summarize` besides the worker counts. */
+export type RunFacts = {
+  readonly kind: ServerKind;
+  readonly server: string;
+  readonly clients: number;
+  readonly rooms: number;
+  readonly roomSizes: readonly number[];
+  readonly mode: SendMode;
+  readonly measuredSeconds: number;
+  readonly cpu: CpuUse;
+  readonly cores: number;
+  readonly serverLog: { readonly file: string; readonly lines: number };
+};
+
+/** Above this much foreign CPU use (% of one core) during the window, the report warns. */
+const OTHER_CPU_WARNING_PERCENT = 25;
+
+const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
+
+/** Adds up the workers' counts. */
+export function summarize(facts: RunFacts, workers: readonly WorkerResult[]): ServerResult {
+  const histogram = new LatencyHistogram();
+  const sum = (pick: (w: WorkerResult) => number): number => workers.reduce((n, w) => n + pick(w), 0);
+  for (const w of workers) histogram.merge(w.latency);
+  const seconds = facts.measuredSeconds;
+  const cpu = facts.cpu;
+  const cpuPercent = {
+    server: round((100 * cpu.serverSeconds) / seconds, 1),
+    loadGenerator: round((100 * cpu.generatorSeconds) / seconds, 1),
+    other: round(Math.max(0, (100 * (cpu.machineBusySeconds - cpu.serverSeconds - cpu.generatorSeconds)) / seconds), 1),
+    machine: round((100 * cpu.machineBusySeconds) / Math.max(cpu.machineTotalSeconds, 1e-9), 1),
+  };
+  const sentMsgs = sum((w) => w.sentMeasured);
+  const deliveredMsgs = sum((w) => w.deliveredMeasured);
+  const expectedDeliveries = sum((w) => w.expectedForMeasured);
+  const result: Omit<ServerResult, 'bottleneck'> = {
+    kind: facts.kind,
+    server: facts.server,
+    clients: facts.clients,
+    rooms: facts.rooms,
+    roomSize: { min: Math.min(...facts.roomSizes), max: Math.max(...facts.roomSizes) },
+    mode: facts.mode,
+    measuredSeconds: round(seconds, 3),
+    sentMsgs,
+    deliveredMsgs,
+    sentPerSecond: round(sentMsgs / seconds, 1),
+    deliveredPerSecond: round(deliveredMsgs / seconds, 1),
+    latencyMs: {
+      p50: round(histogram.percentileMs(50), 3),
+      p90: round(histogram.percentileMs(90), 3),
+      p99: round(histogram.percentileMs(99), 3),
+      max: round(histogram.maxMs, 3),
+    },
+    cpuPercent,
+    correctness: {
+      expectedDeliveries,
+      lost: sum((w) => w.lost),
+      duplicated: sum((w) => w.duplicated),
+      reordered: sum((w) => w.reordered),
+      misrouted: sum((w) => w.misrouted),
+      stanzaErrors: sum((w) => w.stanzaErrors),
+      disconnected: sum((w) => w.disconnected),
+      firstDisconnectReason: workers.find((w) => w.firstDisconnectReason !== null)?.firstDisconnectReason ?? null,
+    },
+    loadGenerator: {
+      workers: workers.length,
+      joinSeconds: round(Math.max(...workers.map((w) => w.joinMs)) / 1000, 2),
+      maxSendLagMs: round(Math.max(...workers.map((w) => w.maxSendLagMs)), 1),
+      maxPendingBytes: Math.max(...workers.map((w) => w.maxPendingBytes)),
+    },
+    serverLog: facts.serverLog,
+  };
+  return { ...result, bottleneck: guessBottleneck(result, expectedDeliveries / seconds) };
+}
+
+function guessBottleneck(r: Omit<ServerResult, 'bottleneck'>, offeredPerSecond: number): string {
+  const perWorker = r.cpuPercent.loadGenerator / r.loadGenerator.workers;
+  if (r.cpuPercent.server >= 90) return 'server CPU (its one core is saturated)';
+  if (perWorker >= 90) return 'load generator CPU (add --workers, or a faster machine)';
+  if (r.cpuPercent.machine >= 90) return 'machine CPU (all cores busy)';
+  if (r.mode.kind === 'rate' && r.deliveredPerSecond >= 0.98 * offeredPerSecond) return 'none: the offered load is below capacity (try --rate max)';
+  return 'not CPU: latency-bound (closed loop: raise --inflight) or waiting on I/O';
+}
+
+const modeText = (m: SendMode): string =>
+  m.kind === 'rate' ? `open loop, ${m.ratePerSecond} msg/s per client` : `closed loop, ${m.inflight} in flight per client`;
+
+const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+/** The human-readable report. */
+export function formatTable(results: readonly ServerResult[], header: string): string {
+  const rows: [string, (r: ServerResult) => string][] = [
+    ['clients / rooms (per room)', (r) => `${r.clients} / ${r.rooms} (${r.roomSize.min === r.roomSize.max ? r.roomSize.min : `${r.roomSize.min}–${r.roomSize.max}`})`],
+    ['sent msgs', (r) => fmt(r.sentMsgs)],
+    ['delivered msgs', (r) => fmt(r.deliveredMsgs)],
+    ['delivered msgs/s', (r) => fmt(r.deliveredPerSecond)],
+    ['latency p50 ms', (r) => fmt(r.latencyMs.p50, 2)],
+    ['latency p99 ms', (r) => fmt(r.latencyMs.p99, 2)],
+    ['latency max ms', (r) => fmt(r.latencyMs.max, 2)],
+    ['server CPU % (of 1 core)', (r) => fmt(r.cpuPercent.server, 1)],
+    ['load generator CPU %', (r) => fmt(r.cpuPercent.loadGenerator, 1)],
+    ['other CPU % (procs + kernel)', (r) => fmt(r.cpuPercent.other, 1)],
+    ['machine CPU % (all cores)', (r) => fmt(r.cpuPercent.machine, 1)],
+    ['lost / duplicated / reordered', (r) => `${r.correctness.lost} / ${r.correctness.duplicated} / ${r.correctness.reordered}`],
+    ['misrouted / errors / dropped', (r) => `${r.correctness.misrouted} / ${r.correctness.stanzaErrors} / ${r.correctness.disconnected}`],
+  ];
+  const labelWidth = Math.max(...rows.map(([l]) => l.length)) + 2;
+  const widths = results.map((r) => Math.max(r.server.length, ...rows.map(([, v]) => v(r).length)) + 3);
+  const line = (label: string, cells: string[]): string =>
+    label.padEnd(labelWidth) + cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('');
+  const out = [header, '', line('', results.map((r) => r.server)), ...rows.map(([label, value]) => line(label, results.map(value)))];
+  out.push('');
+  for (const r of results) {
+    out.push(`${r.server}: ${modeText(r.mode)}; bottleneck: ${r.bottleneck}`);
+    if (r.correctness.firstDisconnectReason !== null) out.push(`  first dropped connection: ${r.correctness.firstDisconnectReason}`);
+    if (r.cpuPercent.other >= OTHER_CPU_WARNING_PERCENT) out.push(`  WARNING: ${fmt(r.cpuPercent.other)} % of a core went to other processes or the kernel; on a busy machine the figures are unreliable`);
+    if (r.serverLog.lines > 0) out.push(`  server logged ${r.serverLog.lines} warning/error lines: ${r.serverLog.file}`);
+    if (r.correctness.lost + r.correctness.duplicated + r.correctness.misrouted > 0) out.push('  DELIVERY ERRORS: see the lost / duplicated / misrouted counts above');
+  }
+  const ratio = compare(results);
+  if (ratio !== undefined) out.push('', ratio.line, ratio.verdict);
+  return out.join('\n');
+}
+
+/** The plenum/prosody comparison, when both ran. */
+export function compare(results: readonly ServerResult[]): { ratio: number; p99PlenumMs: number; p99ProsodyMs: number; isTargetMet: boolean; line: string; verdict: string } | undefined {
+  const plenum = results.find((r) => r.kind === 'plenum');
+  const prosody = results.find((r) => r.kind === 'prosody');
+  if (plenum === undefined || prosody === undefined) return undefined;
+  const ratio = plenum.deliveredPerSecond / prosody.deliveredPerSecond;
+  const isTargetMet = ratio >= TARGET.throughputRatio && plenum.latencyMs.p99 <= prosody.latencyMs.p99;
+  return {
+    ratio: round(ratio, 2),
+    p99PlenumMs: plenum.latencyMs.p99,
+    p99ProsodyMs: prosody.latencyMs.p99,
+    isTargetMet,
+    line: `plenum/prosody delivered msg/s = ${ratio.toFixed(2)}×, p99 ${fmt(plenum.latencyMs.p99, 2)} ms vs ${fmt(prosody.latencyMs.p99, 2)} ms`,
+    verdict: `target (≥ ${TARGET.throughputRatio}× delivered msg/s at no worse p99): ${isTargetMet ? 'met' : 'NOT met'}`,
+  };
+}

@@ -1,0 +1,1 @@
+export { NS_PING, encodePing, isPing } from './ping.ts';
