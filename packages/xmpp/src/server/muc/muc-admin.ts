@@ -98,13 +98,13 @@ function planAffiliation(room: Room, actor: Actor, item: MucItem): Change | Stan
   }
   const bare = bareJid(target);
   if (room.host.deps.policy.isAdmin(target)) return affiliation === 'owner' ? { kind: 'affiliation', bare, affiliation, reason: item.reason } : MucErrors.serviceAdmin();
+  if (affiliation === 'outcast' && bare === bareJid(actor.jid)) return MucErrors.selfConflict('you cannot ban yourself'); // §9.1
   const current = room.affiliationOf(bare);
   if (actor.affiliation !== 'owner') {
     // §10.3/§10.6: only owners grant admin or owner; §9.1: admins cannot act on admins or owners.
     if (affiliationRank(affiliation) >= ADMIN) return MucErrors.notOwner();
     if (affiliationRank(current) >= ADMIN) return MucErrors.outranked();
   }
-  if (affiliation === 'outcast' && bare === bareJid(actor.jid)) return MucErrors.selfConflict('you cannot ban yourself'); // §9.1
   if (current === 'owner' && affiliation !== 'owner' && !actor.isServiceAdmin && ownerCount(room) <= 1) {
     return MucErrors.selfConflict('a room needs at least one owner'); // §10.4
   }

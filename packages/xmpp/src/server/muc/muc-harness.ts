@@ -79,7 +79,10 @@ export function createHarness(opts: HarnessOptions = {}) {
     </query></iq>`);
   }
 
-  return { service, clock, send, join, focusRoom, configure };
+  /** What the service delivered outside `send` (e.g. from close()). */
+  const drain = (): El[] => delivered.splice(0);
+
+  return { service, clock, send, join, focusRoom, configure, drain };
 }
 
 export function jid(s: string): Jid {

@@ -60,15 +60,17 @@ export class TcpTransport implements Transport {
 
   send(data: string): void {
     if (this.#closed) return;
+    const socket = this.#socket;
     if (!this.#corked) {
       this.#corked = true;
-      this.#socket.cork();
+      socket.cork();
+      // Uncork the socket that was corked: STARTTLS may have swapped #socket in between.
       process.nextTick(() => {
         this.#corked = false;
-        this.#socket.uncork();
+        socket.uncork();
       });
     }
-    this.#socket.write(data);
+    socket.write(data);
   }
 
   pause(): void {
