@@ -27,6 +27,7 @@ import type { ClientSession } from './session/client-session.ts';
 import { ComponentStream } from './session/component-stream.ts';
 import { StreamWatchdog } from './session/stream-watchdog.ts';
 import { buildAuthenticator } from './auth-setup.ts';
+import { tokenAllowsRoom } from './auth/jwt-verifier.ts';
 
 export type XmppServerDeps = {
   readonly config: XmppConfig;
@@ -105,7 +106,8 @@ export class XmppServer {
           isAdmin: (real) => this.#isMucAdmin(real),
           mayEnter: (real, room) => (kind === 'internal' ? this.#mayEnterInternal(real) : this.#mayEnterConference(real, room)),
         },
-        config: config.muc,
+        // Breweries are created by the first bridge/recorder that joins; admission is the guard there.
+        config: kind === 'internal' ? { ...config.muc, restrictRoomCreation: false } : config.muc,
       });
       this.#mucs.set(domain, muc);
       services.set(domain, muc);
@@ -278,14 +280,9 @@ export class XmppServer {
   #mayEnterConference(real: Jid, room: Jid): StanzaErrorBody | undefined {
     const session = this.#registry.session(`${bareJid(real)}/${real.resource}`);
     if (session === undefined || session.identity.kind !== 'token') return undefined;
-    const allowed = tokenRoomAllows(session.identity.claims.room, room.local);
+    const allowed = tokenAllowsRoom(session.identity.claims, room.local);
     return allowed ? undefined : { type: 'auth', condition: 'not-authorized', text: 'your token does not allow this room' };
   }
-}
-
-/** Jitsi's room claim: `*` allows any room, otherwise the room's node (case-insensitive). */
-function tokenRoomAllows(claim: string, roomNode: string): boolean {
-  return claim === '*' || claim.toLowerCase() === roomNode.toLowerCase();
 }
 
 function parseSecrets(entries: readonly string[]): Map<string, string> {

@@ -1,0 +1,209 @@
+// A throwaway Debian Prosody (0.12) for interop tests: loopback only, a free client port, an
+// anonymous VirtualHost and a MUC component, no s2s, no TLS. Used to check that a test client
+// (here the slixmpp scenarios) is right against a standard server before it judges ours.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Options for {@link startProsody}; every field has a default. */
+export type ProsodyOptions = {
+  /** Anonymous VirtualHost (default `plenum.localhost`, the name Plenum uses). */
+  readonly domain?: string;
+  /** MUC component (default `conference.<domain>`). */
+  readonly muc?: string;
+  /** Scratch directory; default a fresh one under the OS temp dir, removed on stop. */
+  readonly workDir?: string;
+  /** Lua lines appended to the global section, for a test that needs one more option. */
+  readonly extraConfig?: string;
+  /** How long to wait for the first stream features (default 15000). */
+  readonly startupTimeoutMs?: number;
+};
+
+/** A Prosody that answered a stream header on `127.0.0.1:port`. */
+export type RunningProsody = {
+  readonly host: string;
+  readonly port: number;
+  readonly domain: string;
+  readonly muc: string;
+  /** Where Prosody logs (debug level), for a failing test to print. */
+  readonly logFile: string;
+  /** The last lines of the log. */
+  logTail(lines?: number): string;
+  /** Terminates Prosody, waits until it is gone and removes a temp dir made here. Idempotent. */
+  stop(): Promise<void>;
+};
+
+const HOST = '127.0.0.1';
+const STOP_TIMEOUT_MS = 5000;
+
+/**
+ * Runs the server as a child of a tiny shell that kills it (SIGTERM) when the shell's stdin, a
+ * pipe from this process, reaches EOF. So however the test process ends, even by SIGKILL from a
+ * runner's timeout, Prosody goes with it. Background jobs of a non-interactive shell get
+ * /dev/null as stdin, hence the copy of stdin on fd 4.
+ */
+const REAPER = `
+exec 4<&0
+"$@" </dev/null 4<&- &
+server=$!
+{ read -r _ <&4; kill -TERM "$server" 2>/dev/null; } &
+watcher=$!
+wait "$server"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status"
+`;
+
+/** Starts Debian's `prosody` with a config written for this run. */
+export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningProsody> {
+  const domain = opts.domain ?? 'plenum.localhost';
+  const muc = opts.muc ?? `conference.${domain}`;
+  const isOwnDir = opts.workDir === undefined;
+  const dir = opts.workDir ?? mkdtempSync(join(tmpdir(), 'plenum-prosody-'));
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  mkdirSync(join(dir, 'certs'), { recursive: true });
+  const port = await freePort();
+  const logFile = join(dir, 'prosody.log');
+  const configFile = join(dir, 'prosody.cfg.lua');
+  writeFileSync(configFile, prosodyConfig({ dir, port, domain, muc, logFile, extra: opts.extraConfig ?? '' }));
+
+  // Prosody 0.12 takes the config path as `--config <file>`; -F keeps it in the foreground.
+  const child = spawn('sh', ['-c', REAPER, 'prosody-reaper', 'prosody', '-F', '--config', configFile], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+  });
+
+  const logTail = (lines = 40): string => {
+    try {
+      return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)'; // Prosody died before opening its log.
+    }
+  };
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    await terminate(child, exited, join(dir, 'prosody.pid'));
+    if (isOwnDir) rmSync(dir, { recursive: true, force: true });
+  })());
+
+  const deadline = Date.now() + (opts.startupTimeoutMs ?? 15_000);
+  for (;;) {
+    if (hasExited) {
+      const why = `prosody exited during startup\n${stderr}\n${logTail()}`;
+      await stop();
+      throw new Error(why);
+    }
+    if (await answersXmpp(port, domain, 1000)) break;
+    if (Date.now() > deadline) {
+      const why = `prosody did not answer on ${HOST}:${port}\n${stderr}\n${logTail()}`;
+      await stop();
+      throw new Error(why);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { host: HOST, port, domain, muc, logFile, logTail, stop };
+}
+
+function prosodyConfig(c: { dir: string; port: number; domain: string; muc: string; logFile: string; extra: string }): string {
+  const lua = (s: string): string => JSON.stringify(s);
+  return `-- Written by packages/xmpp/test/interop/prosody.ts for one test run.
+daemonize = false
+pidfile = ${lua(join(c.dir, 'prosody.pid'))}
+data_path = ${lua(join(c.dir, 'data'))}
+certificates = ${lua(join(c.dir, 'certs'))}
+log = { debug = ${lua(c.logFile)} }
+${process.getuid?.() === 0 ? '-- Tests may run as root here; Prosody refuses that unless told.\nrun_as_root = true\n' : ''}
+interfaces = { "${HOST}" }
+c2s_ports = { ${c.port} }
+c2s_direct_tls_ports = {}
+legacy_ssl_ports = {}
+s2s_ports = {}
+component_ports = {}
+http_ports = {}
+https_ports = {}
+modules_enabled = { "disco", "saslauth", "ping", "posix" }
+modules_disabled = { "s2s", "tls" }
+c2s_require_encryption = false
+authentication = "anonymous"
+storage = "memory"
+${c.extra}
+
+VirtualHost ${lua(c.domain)}
+  authentication = "anonymous"
+
+Component ${lua(c.muc)} "muc"
+  -- XEP-0045 §10.1.3: no instant-room dance, a room exists as soon as its first occupant joins.
+  muc_room_locking = false
+  restrict_room_creation = false
+`;
+}
+
+async function terminate(child: ChildProcess, exited: Promise<void>, pidFile: string): Promise<void> {
+  let prosodyPid: number | undefined;
+  try {
+    prosodyPid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+  } catch {
+    // No pidfile: Prosody never got that far, and the shell is all there is to stop.
+  }
+  child.stdin?.end();
+  const timedOut = await Promise.race([
+    exited.then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), STOP_TIMEOUT_MS).unref()),
+  ]);
+  if (!timedOut) return;
+  for (const pid of [prosodyPid, child.pid]) {
+    if (pid === undefined) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // ESRCH: already gone, which is what we want.
+    }
+  }
+  await exited;
+}
+
+/** A port that was free a moment ago on the loopback interface. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, resolve);
+  });
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('could not read a free port');
+  return address.port;
+}
+
+/** True once the port answers a client stream header with stream features. */
+function answersXmpp(port: number, domain: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, HOST);
+    let data = '';
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('error', () => done(false));
+    socket.once('connect', () => {
+      socket.write(`<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
+    });
+    socket.on('data', (d: Buffer) => {
+      data += d.toString();
+      if (data.includes('features')) done(true);
+    });
+  });
+}
