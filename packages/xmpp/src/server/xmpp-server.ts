@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { Clock, Logger, StanzaErrorBody } from '@plenum/kit';
 import { systemClock } from '@plenum/kit';
 import type { El, Jid, DiscoItem } from '../codec/index.ts';
-import { bareJid } from '../codec/index.ts';
+import { bareJid, parseJid } from '../codec/index.ts';
 import type { XmppConfig } from './config.ts';
 import type { Authenticator } from './auth/types.ts';
 import type { UserStore } from './auth/user-store.ts';
@@ -244,16 +244,14 @@ export class XmppServer {
 
   /** Stanzas the server itself emits (IQ replies, MUC traffic) enter the router like any other. */
   #routeFromServer(stanza: El): void {
-    const from = stanza.attrs.from ?? this.config.domain;
-    const at = from.indexOf('@');
-    const slash = from.indexOf('/');
-    const domainEnd = slash === -1 ? from.length : slash;
-    const jid: Jid = {
-      local: at === -1 || at > domainEnd ? '' : from.slice(0, at),
-      domain: from.slice(at === -1 || at > domainEnd ? 0 : at + 1, domainEnd),
-      resource: slash === -1 ? '' : from.slice(slash + 1),
-    };
-    this.#router.route(stanza, jid);
+    // Fast path for MUC fan-out: the address came from a bound session, so it is canonical.
+    const to = stanza.attrs.to;
+    if (to !== undefined) {
+      const session = this.#registry.session(to);
+      if (session !== undefined) return session.deliver(stanza);
+    }
+    const from = parseJid(stanza.attrs.from ?? this.config.domain);
+    this.#router.route(stanza, from.ok ? from.value : { local: '', domain: this.config.domain, resource: '' });
   }
 
   #discoItems(): DiscoItem[] {

@@ -23,7 +23,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
 const IP_LITERAL = /^\[[0-9a-fA-F:.]+\]$/;
 
-const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+/** UTF-8 length; a part of at most 341 UTF-16 units is under 1023 bytes, so most need no count. */
+const utf8Length = (s: string): number => (s.length <= 341 ? s.length : new TextEncoder().encode(s).length);
 
 const bad = (text: string): { readonly ok: false; readonly error: JidError } => err({ code: 'jid-malformed', text });
 

@@ -99,5 +99,9 @@ export function invalidatePresence(occ: Occupant): void {
  * broadcast builds its element once and shares the children (`deliver` only serializes).
  */
 export function addressed(stanza: El, to: string): El {
-  return { name: stanza.name, attrs: { ...stanza.attrs, to }, children: stanza.children };
+  // Object.assign into a literal is several times faster than object spread in V8 here (the hot
+  // path of groupchat fan-out); `to` is set again in case the template carried one.
+  const attrs: Record<string, string> = Object.assign({ to }, stanza.attrs);
+  attrs.to = to;
+  return { name: stanza.name, attrs, children: stanza.children };
 }
