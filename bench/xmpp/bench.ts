@@ -53,6 +53,7 @@ function sampleCpuAt(fromHrMs: number, untilHrMs: number, serverPid: number, gen
       serverSeconds: end.server - start.server,
       generatorSeconds: end.generator - start.generator,
       machineBusySeconds: end.machine.busy - start.machine.busy,
+      machineInterruptSeconds: end.machine.interrupts - start.machine.interrupts,
       machineTotalSeconds: end.machine.total - start.machine.total,
     };
   });

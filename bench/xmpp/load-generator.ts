@@ -70,9 +70,13 @@ export class LoadGenerator {
 
   /** Closes every client stream politely, then ends the workers. */
   async close(): Promise<void> {
-    const closing = Promise.all(this.#children.map((c) => exchange(c, { kind: 'close' }, 'closed')));
+    const exited = Promise.all(this.#children.map((c) => new Promise((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) resolve(undefined);
+      else c.once('exit', resolve);
+    })));
+    for (const c of this.#children) void exchange(c, { kind: 'close' }, 'closed').catch(() => undefined);
     const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
-    await Promise.race([closing.catch(() => undefined), timeout]);
+    await Promise.race([exited, timeout]);
     this.kill();
   }
 

@@ -1,4 +1,3 @@
 export { MucService } from './muc-service.ts';
 export type { MucPolicy, MucServiceDeps, MucServiceConfig, MucRoom, MucOccupantView } from './muc-types.ts';
 export type { RoomConfig, Whois } from './room-config.ts';
-export { MucErrors } from './muc-errors.ts';

@@ -70,6 +70,21 @@ kick('nobody acts on a higher affiliation: an admin-moderator cannot kick an own
   assert.is(h.send(adminIq(BOB, `<item nick='alice' role='none'/>`)).at(-1)?.attrs.type, 'result', 'an owner kicks an admin');
 });
 
+kick('a service admin (the focus) may act from outside the room, e.g. from another resource', () => {
+  const h = room();
+  const out = h.send(adminIq('focus@auth.plenum.localhost/other', `<item nick='bob' role='none'/>`));
+  assert.is(out.at(-1)?.attrs.type, 'result', wire(out));
+  const i = child(child(to(out, ALICE)[0]!, 'x', 'http://jabber.org/protocol/muc#user')!, 'item')!;
+  assert.is(child(i, 'actor')?.attrs.jid, 'focus@auth.plenum.localhost');
+});
+
+kick('the same occupant twice in one request is removed once', () => {
+  const h = room();
+  const out = h.send(adminIq(FOCUS, `<item nick='bob' role='none'/><item nick='bob' role='none'/>`));
+  assert.is(out.filter((s) => s.attrs.to === ALICE).length, 1);
+  assert.equal(h.service.stats, { rooms: 1, occupants: 3 });
+});
+
 kick('an owner can kick another owner (XEP-0045 §8.2 only forbids lower affiliations)', () => {
   const h = room();
   h.send(adminIq(FOCUS, `<item jid='alice@plenum.localhost' affiliation='owner'/><item jid='bob@plenum.localhost' affiliation='owner'/>`));

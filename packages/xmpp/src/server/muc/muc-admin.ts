@@ -60,7 +60,8 @@ export function handleAdminIq(room: Room, iq: El, query: El, from: Jid): void {
 /** §8.2–§8.5 (moderators) and §9.6–§9.8 (admins): checks for one role change. */
 function planRole(room: Room, actor: Actor, item: MucItem, role: MucRole): Change | StanzaErrorBody {
   const me = actor.occupant;
-  if (me === undefined || me.role !== 'moderator') return MucErrors.notModerator();
+  // Service admins (the focus) act with owner rights even from outside the room.
+  if (!actor.isServiceAdmin && me?.role !== 'moderator') return MucErrors.notModerator();
   let target: Occupant | undefined;
   if (item.nick !== undefined) target = room.byNick.get(item.nick);
   else if (item.jid !== undefined) target = findByJid(room, item.jid);
@@ -129,6 +130,8 @@ function ownerCount(room: Room): number {
 }
 
 function applyRole(room: Room, target: Occupant, role: MucRole, actor: MucActor, reason: string | undefined): void {
+  // An earlier item of the same request may have removed the target already.
+  if (room.byNick.get(target.nick) !== target) return;
   const item = { actor, ...(reason !== undefined ? { reason } : {}) };
   if (role === 'none') {
     // §8.2: the kicked occupant first, then everyone else, with 307.
@@ -182,7 +185,7 @@ function listItems(room: Room, actor: Actor, query: MucItem): MucItem[] | Stanza
     return items;
   }
   if (query.role === 'none') return MucErrors.badRequest('there is no list of role none');
-  if (actor.occupant?.role !== 'moderator') return MucErrors.notModerator();
+  if (!actor.isServiceAdmin && actor.occupant?.role !== 'moderator') return MucErrors.notModerator();
   const items: MucItem[] = [];
   for (const occ of room.byNick.values()) {
     if (occ.role === query.role) items.push({ affiliation: occ.affiliation, role: occ.role, nick: occ.nick, jid: occ.primary.full });

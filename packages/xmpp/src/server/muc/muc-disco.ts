@@ -2,8 +2,9 @@ import type { StanzaErrorBody } from '@plenum/kit';
 import type { Jid } from '../../codec/jid/index.ts';
 import { formatJid } from '../../codec/jid/index.ts';
 import type { El } from '../../codec/xml/index.ts';
-import { el } from '../../codec/xml/index.ts';
 import { iqResult } from '../../codec/stanza/index.ts';
+import type { DiscoItem } from '../../codec/xep-0030-disco/index.ts';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, encodeDiscoInfo, encodeDiscoItems } from '../../codec/xep-0030-disco/index.ts';
 import { encodeDataForm, formTypeField } from '../../codec/xep-0004-data-forms/index.ts';
 import { FORM_MUC_ROOMINFO, NS_MUC, NS_MUC_SELF_PING, NS_MUC_STABLE_ID } from '../../codec/xep-0045-muc/index.ts';
 import type { MucServiceDeps } from './muc-types.ts';
@@ -11,33 +12,26 @@ import type { Room } from './muc-room.ts';
 import { isPasswordProtected } from './room-config.ts';
 import { MucErrors, mucErrorReply } from './muc-errors.ts';
 
-// XEP-0030 namespaces, kept here until a shared disco codec exists.
-/** disco#info */
-export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
-/** disco#items */
-export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-
 /** Most rooms listed in one disco#items answer (no RSM paging yet); keeps the reply bounded. */
 export const MAX_LISTED_ROOMS = 500;
-
-const feature = (v: string): El => el('feature', { var: v });
 
 /** XEP-0045 §6.1/§6.3: the service's identity and features, and its public rooms. */
 export function handleServiceDisco(deps: MucServiceDeps, rooms: Iterable<Room>, iq: El, query: El): void {
   if (query.attrs.node !== undefined) return deps.deliver(mucErrorReply(iq, MucErrors.roomNotFound()));
   if (query.attrs.xmlns === NS_DISCO_INFO) {
-    deps.deliver(iqResult(iq, el('query', { xmlns: NS_DISCO_INFO },
-      el('identity', { category: 'conference', type: 'text', name: 'Plenum conference rooms' }),
-      feature(NS_DISCO_INFO), feature(NS_DISCO_ITEMS), feature(NS_MUC))));
+    deps.deliver(iqResult(iq, encodeDiscoInfo({
+      identities: [{ category: 'conference', type: 'text', name: 'Plenum conference rooms' }],
+      features: [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC],
+    })));
     return;
   }
-  const items: El[] = [];
+  const items: DiscoItem[] = [];
   for (const room of rooms) {
     if (items.length >= MAX_LISTED_ROOMS) break;
     if (!room.config.isPublic || room.isLocked) continue;
-    items.push(el('item', { jid: room.jid, name: room.config.name === '' ? undefined : room.config.name }));
+    items.push({ jid: room.jid, ...(room.config.name !== '' ? { name: room.config.name } : {}) });
   }
-  deps.deliver(iqResult(iq, el('query', { xmlns: NS_DISCO_ITEMS }, items)));
+  deps.deliver(iqResult(iq, encodeDiscoItems(items)));
 }
 
 /**
@@ -52,8 +46,8 @@ export function handleRoomDisco(room: Room, iq: El, query: El, from: Jid): void 
   if (query.attrs.node !== undefined) return reply(MucErrors.roomNotFound());
   if (query.attrs.xmlns === NS_DISCO_ITEMS) {
     const isOccupant = room.bySession.has(formatJid(from));
-    const items = isOccupant ? [...room.byNick.values()].map((o) => el('item', { jid: o.occupantJid })) : [];
-    deps.deliver(iqResult(iq, el('query', { xmlns: NS_DISCO_ITEMS }, items)));
+    const items = isOccupant ? [...room.byNick.values()].map((o): DiscoItem => ({ jid: o.occupantJid })) : [];
+    deps.deliver(iqResult(iq, encodeDiscoItems(items)));
     return;
   }
   const c = room.config;
@@ -71,15 +65,18 @@ export function handleRoomDisco(room: Room, iq: El, query: El, from: Jid): void 
       { var: 'muc#roominfo_subjectmod', type: 'boolean', label: 'Occupants may change the subject', values: [c.canOccupantsChangeSubject ? '1' : '0'] },
     ],
   });
-  deps.deliver(iqResult(iq, el('query', { xmlns: NS_DISCO_INFO },
-    el('identity', { category: 'conference', type: 'text', name: c.name === '' ? room.jid.split('@')[0] : c.name }),
-    feature(NS_DISCO_INFO), feature(NS_DISCO_ITEMS), feature(NS_MUC), feature(NS_MUC_STABLE_ID), feature(NS_MUC_SELF_PING),
-    // §16.4 room type features.
-    feature(isPasswordProtected(c) ? 'muc_passwordprotected' : 'muc_unsecured'),
-    feature(c.isMembersOnly ? 'muc_membersonly' : 'muc_open'),
-    feature(room.isNonAnonymous ? 'muc_nonanonymous' : 'muc_semianonymous'),
-    feature('muc_temporary'),
-    feature(c.isModerated ? 'muc_moderated' : 'muc_unmoderated'),
-    feature(c.isPublic ? 'muc_public' : 'muc_hidden'),
-    form)));
+  deps.deliver(iqResult(iq, encodeDiscoInfo({
+    identities: [{ category: 'conference', type: 'text', name: c.name === '' ? (room.jid.split('@')[0] ?? room.jid) : c.name }],
+    features: [
+      NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_STABLE_ID, NS_MUC_SELF_PING,
+      // §16.4 room type features.
+      isPasswordProtected(c) ? 'muc_passwordprotected' : 'muc_unsecured',
+      c.isMembersOnly ? 'muc_membersonly' : 'muc_open',
+      room.isNonAnonymous ? 'muc_nonanonymous' : 'muc_semianonymous',
+      'muc_temporary',
+      c.isModerated ? 'muc_moderated' : 'muc_unmoderated',
+      c.isPublic ? 'muc_public' : 'muc_hidden',
+    ],
+    extensions: [form],
+  })));
 }

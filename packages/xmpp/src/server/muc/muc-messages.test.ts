@@ -188,4 +188,11 @@ invite('a plain occupant may not invite into a members-only room → auth/forbid
   assert.is(errorOf(h.send(`<message from='${ALICE}' to='${ROOM}'><x xmlns='http://jabber.org/protocol/muc#user'><invite to='carol@plenum.localhost'/></x></message>`)[0]), 'auth/forbidden');
 });
 
+invite('a message with too many invitations → modify/bad-request, nobody is invited', () => {
+  const h = threeInRoom();
+  const many = Array.from({ length: 21 }, (_, i) => `<invite to='u${i}@plenum.localhost'/>`).join('');
+  const out = h.send(`<message from='${FOCUS}' to='${ROOM}'><x xmlns='http://jabber.org/protocol/muc#user'>${many}</x></message>`);
+  assert.equal(out.map(errorOf), ['modify/bad-request']);
+});
+
 invite.run();

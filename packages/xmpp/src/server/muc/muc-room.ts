@@ -27,8 +27,6 @@ type BroadcastOptions = {
   readonly selfStatuses?: readonly number[];
   /** XEP-0045 §7.14/§8.2: leaving and removal notify the occupant first; joins notify it last (§7.2.2). */
   readonly selfFirst?: boolean;
-  /** Only these sessions of the occupant get the self-presence (default: all of them). */
-  readonly selfSessions?: readonly OccupantSession[];
 };
 
 /**
@@ -177,7 +175,7 @@ export class Room implements MucRoom {
 
   #sendSelfPresence(occ: Occupant, parts: OccupantPresenceParts, opts: BroadcastOptions): void {
     const self = buildOccupantPresence(occ, parts, occ.primary.full, [...(opts.selfStatuses ?? []), MucStatus.self]);
-    for (const s of opts.selfSessions ?? occ.sessions.values()) this.send(self, s.full);
+    for (const s of occ.sessions.values()) this.send(self, s.full);
   }
 
   /** XEP-0045 §7.2.2: the presences of everyone else, as `viewer` may see them. */

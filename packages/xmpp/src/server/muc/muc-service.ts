@@ -5,6 +5,7 @@ import type { El } from '../../codec/xml/index.ts';
 import { iqPayload } from '../../codec/stanza/index.ts';
 import { NS_MUC_ADMIN, NS_MUC_OWNER, MucStatus } from '../../codec/xep-0045-muc/index.ts';
 import type { MucRoom, MucServiceDeps } from './muc-types.ts';
+export type { MucPolicy, MucServiceDeps, MucServiceConfig, MucRoom, MucOccupantView } from './muc-types.ts';
 import type { RoomHost } from './muc-room.ts';
 import { Room } from './muc-room.ts';
 import type { RoomDirectory } from './room-presence.ts';
@@ -12,7 +13,8 @@ import { handleRoomPresence } from './room-presence.ts';
 import { handleOccupantIq, handleOccupantMessage, handleRoomMessage } from './room-messages.ts';
 import { handleAdminIq } from './muc-admin.ts';
 import { destroyRoom, handleOwnerIq } from './muc-owner.ts';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, handleRoomDisco, handleServiceDisco } from './muc-disco.ts';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS } from '../../codec/xep-0030-disco/index.ts';
+import { handleRoomDisco, handleServiceDisco } from './muc-disco.ts';
 import { defaultRoomConfig } from './room-config.ts';
 import { MucErrors, mucErrorReply } from './muc-errors.ts';
 

@@ -49,6 +49,14 @@ const F = {
   canMembersInvite: 'muc#roomconfig_allowinvites',
 } as const;
 
+const BOOLEAN_KEYS = {
+  [F.isPublic]: 'isPublic',
+  [F.isModerated]: 'isModerated',
+  [F.isMembersOnly]: 'isMembersOnly',
+  [F.canOccupantsChangeSubject]: 'canOccupantsChangeSubject',
+  [F.canMembersInvite]: 'canMembersInvite',
+} as const;
+
 const MAX_USERS_STEPS = [10, 20, 30, 50, 100, 200, 500, 1000, 5000];
 const bool = (b: boolean): string => (b ? '1' : '0');
 
@@ -134,14 +142,6 @@ export function applyRoomConfigForm(current: RoomConfig, form: DataForm, maxUser
   for (const key of Object.keys(next) as (keyof RoomConfig)[]) if (next[key] !== current[key]) changed.add(key);
   return ok({ config: next, changed });
 }
-
-const BOOLEAN_KEYS = {
-  [F.isPublic]: 'isPublic',
-  [F.isModerated]: 'isModerated',
-  [F.isMembersOnly]: 'isMembersOnly',
-  [F.canOccupantsChangeSubject]: 'canOccupantsChangeSubject',
-  [F.canMembersInvite]: 'canMembersInvite',
-} as const;
 
 /** "none", "0" and "" mean the service limit; larger values are capped to it. */
 function parseMaxUsers(value: string, cap: number): number | undefined {

@@ -11,6 +11,8 @@ import type { Occupant } from './occupant.ts';
 import { MucErrors, mucErrorReply } from './muc-errors.ts';
 
 const NS_PING = 'urn:xmpp:ping';
+/** Most invitations or declines one message may carry: bounds the fan-out of a single stanza. */
+const MAX_INVITES = 20;
 
 function refuse(room: Room, stanza: El, error: StanzaErrorBody): void {
   if (stanza.attrs.type !== 'error') room.host.deps.deliver(mucErrorReply(stanza, error));
@@ -42,6 +44,7 @@ export function handleRoomMessage(room: Room, stanza: El, from: Jid): void {
     const decoded = decodeMucUserX(x);
     if (!decoded.ok) return refuse(room, stanza, MucErrors.badRequest(decoded.error.text));
     const { invites, declines } = decoded.value;
+    if (invites.length + declines.length > MAX_INVITES) return refuse(room, stanza, MucErrors.badRequest(`at most ${MAX_INVITES} invitations per message`));
     if (invites.length > 0) return invite(room, sender, stanza, from, invites);
     if (declines.length > 0) return decline(room, stanza, from, declines);
   }

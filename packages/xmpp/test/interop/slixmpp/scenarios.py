@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 
 from slixmpp import JID, ClientXMPP
 from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream import tostring
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
@@ -87,7 +88,7 @@ def q(ns, name):
 
 def xml_text(stanza, limit=600):
     """The stanza as the wire shows it (shortened), for a failure's detail."""
-    text = ET.tostring(stanza.xml if hasattr(stanza, 'xml') else stanza, encoding='unicode')
+    text = tostring(stanza.xml if hasattr(stanza, 'xml') else stanza)
     return text if len(text) <= limit else text[:limit] + '…'
 
 
@@ -430,6 +431,7 @@ class RawStream:
         self.pos = 0
         self.eof = False
         self.reset = None
+        self.collector = None
 
     @classmethod
     async def open(cls, args):
@@ -485,9 +487,12 @@ class RawStream:
         return (await self.read_until(r'<jid>([^<]+)</jid>')).group(1)
 
     async def send_paced(self, text, chunk_bytes=65536):
-        """Writes a large payload in chunks, stopping once the server has closed or sent an error."""
+        """Writes a large payload in chunks while reading, stopping once the server has closed or
+        sent an error (so the reply is read before a reset can discard it)."""
         data = text.encode()
+        self.collect(STEP_TIMEOUT_S)
         for start in range(0, len(data), chunk_bytes):
+            await asyncio.sleep(0)  # let the collector read what has arrived
             if self.writer.is_closing() or self.eof or 'error' in self.buf[self.pos:]:
                 return start
             self.writer.write(data[start:start + chunk_bytes])
@@ -497,8 +502,17 @@ class RawStream:
                 return start
         return len(data)
 
+    def collect(self, timeout):
+        """Starts (once) reading everything until the server closes or timeout passes."""
+        if self.collector is None:
+            self.collector = asyncio.ensure_future(self._collect(timeout))
+        return self.collector
+
     async def outcome(self, timeout=STEP_TIMEOUT_S):
         """Reads until the server closes (or timeout). Returns (stream error condition, closed)."""
+        return await self.collect(timeout)
+
+    async def _collect(self, timeout):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not self.eof and loop.time() < deadline:
@@ -512,6 +526,8 @@ class RawStream:
         return self.buf[-limit:]
 
     def close(self):
+        if self.collector is not None:
+            self.collector.cancel()
         self.writer.close()
 
 
