@@ -36,7 +36,6 @@ from slixmpp.xmlstream.matcher import MatchXPath
 NS_CLIENT = 'jabber:client'
 NS_MUC = 'http://jabber.org/protocol/muc'
 NS_MUC_USER = 'http://jabber.org/protocol/muc#user'
-NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin'
 NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas'
 NS_PING = 'urn:xmpp:ping'
 
