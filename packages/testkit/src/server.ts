@@ -11,7 +11,7 @@ export function startTestServer(values: Record<string, unknown> = {}, opts: Omit
   const base = {
     tcp: { port: 0, host: '127.0.0.1' },
     http: { port: 0, host: '127.0.0.1' },
-    components: { port: 0, host: '127.0.0.1', secrets: [`focus.plenum.localhost=${TEST_COMPONENT_SECRET}`, `component.plenum.localhost=${TEST_COMPONENT_SECRET}`] },
+    components: { port: 0, host: '127.0.0.1', secrets: [`focus.plenum.localhost=${TEST_COMPONENT_SECRET}`, `component.plenum.localhost=${TEST_COMPONENT_SECRET}`, `*.bridge.plenum.localhost=${TEST_COMPONENT_SECRET}`] },
     log: { level: 'silent' },
     auth: { usersFile: '/nonexistent/plenum-test-users.json' },
   };

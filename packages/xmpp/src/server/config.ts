@@ -20,7 +20,7 @@ export const xmppConfigSpec = {
     enabled: f.bool('accept XEP-0114 external components', true),
     host: f.string('address the component listener binds', '127.0.0.1'),
     port: f.port('component port (0 = pick a free one)', 5347),
-    secrets: f.stringList('component shared secrets as `domain=secret` pairs', []),
+    secrets: f.stringList('component shared secrets as `domain=secret` pairs; `*.bridge.example.com=secret` admits any one-label subdomain (scaled-out bridges)', []),
   },
   http: {
     host: f.string('address the HTTP/WebSocket listener binds', '127.0.0.1'),

@@ -22,6 +22,7 @@ import { MucService } from './muc/muc-service.ts';
 import { TcpTransport, WsTransport } from './net/transport.ts';
 import type { Transport } from './net/transport.ts';
 import { ConnectionCounter } from './net/connection-counter.ts';
+import { ComponentSecrets } from './net/component-secrets.ts';
 import { C2sStream } from './session/c2s-stream.ts';
 import type { ClientSession } from './session/client-session.ts';
 import { ComponentStream } from './session/component-stream.ts';
@@ -60,7 +61,7 @@ export class XmppServer {
   readonly #watchdog: StreamWatchdog;
   readonly #resumable = new Map<string, ClientSession>();
   readonly #streams = new Set<C2sStream | ComponentStream>();
-  readonly #secrets: ReadonlyMap<string, string>;
+  readonly #secrets: ComponentSecrets;
   #tcp: TcpServer | undefined;
   #componentServer: TcpServer | undefined;
   #wss: WebSocketServer | undefined;
@@ -72,7 +73,7 @@ export class XmppServer {
     this.config = config;
     this.#log = deps.log;
     this.#clock = deps.clock ?? systemClock;
-    this.#secrets = parseSecrets(config.components.secrets);
+    this.#secrets = new ComponentSecrets(config.components.secrets);
     this.#connections = new ConnectionCounter(config.limits.connectionsPerIp);
     this.#watchdog = new StreamWatchdog(this.#clock, {
       idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
@@ -93,7 +94,7 @@ export class XmppServer {
     });
     this.#router = new StanzaRouter({
       domains, registry: this.#registry, services, server,
-      knownComponents: new Set(this.#secrets.keys()), log: this.#log.child({ part: 'router' }),
+      isKnownComponent: (domain) => this.#secrets.isComponentDomain(domain), log: this.#log.child({ part: 'router' }),
     });
     for (const [domain, kind] of [[config.mucDomain, 'conference'], [config.internalMucDomain, 'internal']] as const) {
       const muc = new MucService({
@@ -271,7 +272,7 @@ export class XmppServer {
   }
 
   #mayEnterInternal(real: Jid): StanzaErrorBody | undefined {
-    if (this.#secrets.has(real.domain) || this.#matches(real, this.config.muc.internalAllowed)) return undefined;
+    if (this.#secrets.isComponentDomain(real.domain) || this.#matches(real, this.config.muc.internalAllowed)) return undefined;
     return { type: 'auth', condition: 'forbidden', text: 'the internal MUC is for components and service accounts' };
   }
 
@@ -281,16 +282,6 @@ export class XmppServer {
     const allowed = tokenAllowsRoom(session.identity.claims, room.local);
     return allowed ? undefined : { type: 'auth', condition: 'not-authorized', text: 'your token does not allow this room' };
   }
-}
-
-function parseSecrets(entries: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw new Error(`components.secrets: "${entry.slice(0, 40)}" is not domain=secret`);
-    out.set(entry.slice(0, eq).trim().toLowerCase(), entry.slice(eq + 1));
-  }
-  return out;
 }
 
 function listenOn(server: TcpServer, host: string, port: number): Promise<void> {

@@ -53,6 +53,22 @@ test('a component with the right secret connects and exchanges stanzas with a cl
   client.close();
 });
 
+test('a wildcard secret admits any one-label subdomain (scaled-out bridges), each once', async ({ server }) => {
+  const one = await connectComponent(server.componentPort, 'jvb-1.bridge.plenum.localhost', TEST_COMPONENT_SECRET);
+  const two = await connectComponent(server.componentPort, 'jvb-2.bridge.plenum.localhost', TEST_COMPONENT_SECRET);
+  const client = await WireClient.tcp(server.tcpPort);
+  await client.loginAnonymous();
+  client.send(`<iq type='get' id='items' to='plenum.localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`);
+  const items = serialize(await client.nextNamed('iq', 'items'));
+  assert.ok(items.includes('jvb-1.bridge.plenum.localhost') && items.includes('jvb-2.bridge.plenum.localhost'), items);
+  const deep = await WireClient.tcp(server.componentPort);
+  deep.send(`<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='a.b.bridge.plenum.localhost'>`);
+  assert.is(await deep.streamError(), 'host-unknown', 'only one label deep');
+  await one.stop();
+  await two.stop();
+  client.close();
+});
+
 test('a wrong secret gets not-authorized; an unknown domain host-unknown', async ({ server }) => {
   const wrong = await WireClient.tcp(server.componentPort);
   wrong.send(`<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='focus.plenum.localhost'>`);

@@ -18,8 +18,8 @@ export type StanzaRouterDeps = {
   readonly registry: SessionRegistry;
   readonly services: ReadonlyMap<string, LocalService>;
   readonly server: ServerHandler;
-  /** Component domains that have a configured secret: absent ones answer service-unavailable. */
-  readonly knownComponents: ReadonlySet<string>;
+  /** True for component domains that have a configured secret: absent ones answer service-unavailable. */
+  readonly isKnownComponent: (domain: string) => boolean;
   readonly log: Logger;
 };
 
@@ -56,7 +56,7 @@ export class StanzaRouter {
     if (service !== undefined) return service.handle(stanza, from);
     const component = this.#deps.registry.component(to.domain);
     if (component !== undefined) return component.deliver(stanza);
-    if (this.#deps.knownComponents.has(to.domain)) return this.bounce(stanza, SERVICE_UNAVAILABLE);
+    if (this.#deps.isKnownComponent(to.domain)) return this.bounce(stanza, SERVICE_UNAVAILABLE);
     return this.bounce(stanza, { type: 'cancel', condition: 'remote-server-not-found' });
   }
 

@@ -5,6 +5,7 @@ import { el, text, parseJid, encodeStreamError, NS_COMPONENT, NS_STREAMS } from 
 import type { StreamOpen } from '../net/framing.ts';
 import { TcpFraming } from '../net/framing.ts';
 import type { Transport } from '../net/transport.ts';
+import type { ComponentSecrets } from '../net/component-secrets.ts';
 import type { SessionRegistry, StanzaTarget } from '../router/session-registry.ts';
 import type { StanzaRouter } from '../router/stanza-router.ts';
 import type { WatchedStream } from './stream-watchdog.ts';
@@ -15,7 +16,7 @@ export type ComponentStreamDeps = {
   readonly registry: SessionRegistry;
   readonly router: StanzaRouter;
   /** Shared secret per component domain. */
-  readonly secrets: ReadonlyMap<string, string>;
+  readonly secrets: ComponentSecrets;
   readonly maxStanzaBytes: number;
   /** Domains that components may not claim (the server's own, the MUC services). */
   readonly reservedDomains: ReadonlySet<string>;
@@ -120,7 +121,7 @@ export class ComponentStream implements StanzaTarget, WatchedStream {
     this.#sendHeader(domain);
     if (this.#phase !== 'await-open') return this.streamError('not-authorized', 'unexpected stream restart');
     if (open.streamNs !== NS_STREAMS || open.xmlns !== NS_COMPONENT) return this.streamError('invalid-namespace', 'expected jabber:component:accept');
-    if (!this.#deps.secrets.has(domain) || this.#deps.reservedDomains.has(domain)) return this.streamError('host-unknown', 'no component is configured for that domain');
+    if (!this.#deps.secrets.isComponentDomain(domain) || this.#deps.reservedDomains.has(domain)) return this.streamError('host-unknown', 'no component is configured for that domain');
     this.#domain = domain;
     this.#log = this.#deps.log.child({ component: domain });
     this.#phase = 'await-handshake';
@@ -162,7 +163,7 @@ export class ComponentStream implements StanzaTarget, WatchedStream {
 
   #handshake(e: El): void {
     if (e.name !== 'handshake') return this.streamError('not-authorized', 'handshake expected');
-    const secret = this.#deps.secrets.get(this.#domain) ?? '';
+    const secret = this.#deps.secrets.secretFor(this.#domain) ?? '';
     const expected = createHash('sha1').update(this.#streamId + secret).digest();
     const given = Buffer.from(text(e).trim().toLowerCase(), 'hex');
     // Constant time, so the secret cannot be guessed byte by byte from response timing.
