@@ -9,8 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryUserStore, startXmppServer } from '@plenum/xmpp/server';
 import type { RunningXmppServer } from '@plenum/xmpp/server';
-import { startProsody } from './prosody.ts';
-import type { RunningProsody } from './prosody.ts';
+import { startProsody } from '@plenum/testkit';
+import type { RunningProsody } from '@plenum/testkit';
 
 /** Debian's interpreter: the one python3-slixmpp is installed for (not a pyenv on PATH). */
 const PYTHON = '/usr/bin/python3';

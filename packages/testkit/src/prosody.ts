@@ -1,6 +1,7 @@
-// A throwaway Debian Prosody (0.12) for interop tests: loopback only, a free client port, an
-// anonymous VirtualHost and a MUC component, no s2s, no TLS. Used to check that a test client
-// (here the slixmpp scenarios) is right against a standard server before it judges ours.
+// A throwaway Debian Prosody (0.12) for interop tests and benchmarks: loopback only, free ports,
+// an anonymous VirtualHost, a MUC component, optionally XEP-0114 components and a second
+// (internal) MUC, no s2s, no TLS. Used to check that a test client is right against a standard
+// server before it judges ours, and that our components speak standard XMPP.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,10 @@ export type ProsodyOptions = {
   readonly extraConfig?: string;
   /** How long to wait for the first stream features (default 15000). */
   readonly startupTimeoutMs?: number;
+  /** XEP-0114 components to accept (Prosody's `Component "domain"` with `component_secret`). */
+  readonly components?: readonly { readonly domain: string; readonly secret: string }[];
+  /** A second MUC service, e.g. `internal.<domain>` for bridge breweries. */
+  readonly internalMuc?: string;
 };
 
 /** A Prosody that answered a stream header on `127.0.0.1:port`. */
@@ -28,6 +33,8 @@ export type RunningProsody = {
   readonly port: number;
   readonly domain: string;
   readonly muc: string;
+  /** Port for XEP-0114 components (0 when none were asked for). */
+  readonly componentPort: number;
   /** Where Prosody logs (debug level), for a failing test to print. */
   readonly logFile: string;
   /** The last lines of the log. */
@@ -66,9 +73,13 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
   mkdirSync(join(dir, 'data'), { recursive: true });
   mkdirSync(join(dir, 'certs'), { recursive: true });
   const port = await freePort();
+  const components = opts.components ?? [];
+  const componentPort = components.length > 0 ? await freePort() : 0;
   const logFile = join(dir, 'prosody.log');
   const configFile = join(dir, 'prosody.cfg.lua');
-  writeFileSync(configFile, prosodyConfig({ dir, port, domain, muc, logFile, extra: opts.extraConfig ?? '' }));
+  writeFileSync(configFile, prosodyConfig({
+    dir, port, domain, muc, logFile, extra: opts.extraConfig ?? '', components, componentPort, internalMuc: opts.internalMuc,
+  }));
 
   // Prosody 0.12 takes the config path as `--config <file>`; -F keeps it in the foreground.
   const child = spawn('sh', ['-c', REAPER, 'prosody-reaper', 'prosody', '-F', '--config', configFile], {
@@ -112,12 +123,19 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { host: HOST, port, domain, muc, logFile, logTail, stop };
+  return { host: HOST, port, domain, muc, componentPort, logFile, logTail, stop };
 }
 
-function prosodyConfig(c: { dir: string; port: number; domain: string; muc: string; logFile: string; extra: string }): string {
+type ConfigInput = {
+  dir: string; port: number; domain: string; muc: string; logFile: string; extra: string;
+  components: readonly { readonly domain: string; readonly secret: string }[]; componentPort: number; internalMuc: string | undefined;
+};
+
+function prosodyConfig(c: ConfigInput): string {
   const lua = (s: string): string => JSON.stringify(s);
-  return `-- Written by packages/xmpp/test/interop/prosody.ts for one test run.
+  const components = c.components.map((x) => `\nComponent ${lua(x.domain)}\n  component_secret = ${lua(x.secret)}\n`).join('');
+  const internal = c.internalMuc === undefined ? '' : `\nComponent ${lua(c.internalMuc)} "muc"\n  muc_room_locking = false\n  restrict_room_creation = false\n`;
+  return `-- Written by packages/testkit/src/prosody.ts for one test run.
 daemonize = false
 pidfile = ${lua(join(c.dir, 'prosody.pid'))}
 data_path = ${lua(join(c.dir, 'data'))}
@@ -129,7 +147,7 @@ c2s_ports = { ${c.port} }
 c2s_direct_tls_ports = {}
 legacy_ssl_ports = {}
 s2s_ports = {}
-component_ports = {}
+component_ports = { ${c.componentPort > 0 ? c.componentPort : ''} }\ncomponent_interfaces = { "${HOST}" }
 http_ports = {}
 https_ports = {}
 modules_enabled = { "disco", "saslauth", "ping", "posix" }
@@ -146,7 +164,7 @@ Component ${lua(c.muc)} "muc"
   -- XEP-0045 §10.1.3: no instant-room dance, a room exists as soon as its first occupant joins.
   muc_room_locking = false
   restrict_room_creation = false
-`;
+${internal}${components}`;
 }
 
 async function terminate(child: ChildProcess, exited: Promise<void>, pidFile: string): Promise<void> {
