@@ -43,6 +43,7 @@ export class BenchClient {
   #parser: XmlStreamParser;
   #phase: Phase = 'stream';
   #isRestartPending = false;
+  #reads = 0;
   #settle: { resolve(): void; reject(e: Error): void } | undefined;
   #closed: Promise<void>;
 
@@ -75,6 +76,11 @@ export class BenchClient {
     if (this.#phase === 'joined') this.#socket.write(xml);
   }
 
+  /** Socket reads so far: with deliveries, shows how well the server batches its writes. */
+  get reads(): number {
+    return this.#reads;
+  }
+
   /** Bytes queued in user space because the kernel's socket buffer is full (server not reading). */
   get pendingBytes(): number {
     return this.#socket.writableLength;
@@ -100,6 +106,7 @@ export class BenchClient {
   }
 
   #onData(chunk: string): void {
+    this.#reads++;
     this.#parser.write(chunk);
     // RFC 6120 §6.4.6: after SASL success both sides start a new stream. The parser cannot be
     // reset from inside its own callback, and the server sends nothing more until our new header.

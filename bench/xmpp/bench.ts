@@ -80,7 +80,7 @@ async function measure(kind: ServerKind, options: BenchOptions, workDir: string)
     await generator.close();
     return summarize({
       kind, server: server.label, clients: options.clients, rooms: options.rooms, roomSizes, mode: options.mode,
-      measuredSeconds: used.wallSeconds, cpu: used, cores: availableParallelism(),
+      measuredSeconds: used.wallSeconds, cpu: used,
       serverLog: { file: server.logFile, lines: countLines(server.logFile) },
     }, workers);
   } finally {

@@ -44,7 +44,6 @@ class LoadWorker {
   #measureFromMs = Infinity;
   #measureUntilMs = Infinity;
   #sentMeasured = 0;
-  #sentTotal = 0;
   #expectedTotal = 0;
   #deliveredTotal = 0;
   #deliveredMeasured = 0;
@@ -56,6 +55,7 @@ class LoadWorker {
   #maxPendingBytes = 0;
   #maxSendLagMs = 0;
   #joinMs = 0;
+  #readsMeasured = 0;
 
   constructor(plan: WorkerPlan) {
     this.#plan = plan;
@@ -118,6 +118,9 @@ class LoadWorker {
     this.#measureFromMs = timeline.measureFromHrMs - offsetMs;
     this.#measureUntilMs = timeline.measureUntilHrMs - offsetMs;
     const sampler = setInterval(() => this.#samplePending(), 100);
+    const totalReads = (): number => this.#occupants.reduce((n, o) => n + o.client.reads, 0);
+    let readsAtStart = 0;
+    const readsTimer = setTimeout(() => { readsAtStart = totalReads(); }, this.#measureFromMs - performance.now());
     await sleepUntil(startAtMs);
     const mode = this.#plan.mode;
     if (mode.kind === 'rate') {
@@ -132,6 +135,8 @@ class LoadWorker {
       for (const o of this.#occupants) for (let i = 0; i < mode.inflight; i++) this.#sendFrom(o, now);
       await sleepUntil(this.#measureUntilMs);
     }
+    clearTimeout(readsTimer);
+    this.#readsMeasured = totalReads() - readsAtStart;
     const drainDeadlineMs = this.#measureUntilMs + timeline.drainMs;
     while (this.#deliveredTotal < this.#expectedTotal && performance.now() < drainDeadlineMs) await sleepUntil(performance.now() + 20);
     clearInterval(sampler);
@@ -163,7 +168,6 @@ class LoadWorker {
       o.endMeasuredSeq = seq + 1;
       this.#sentMeasured++;
     }
-    this.#sentTotal++;
     this.#expectedTotal += o.room.size;
     o.client.send(`${o.messagePrefix}${seq}'><body>${o.id} ${seq} ${nowMs.toFixed(3)}</body></message>`);
   }
@@ -211,7 +215,6 @@ class LoadWorker {
     }
     return {
       sentMeasured: this.#sentMeasured,
-      sentTotal: this.#sentTotal,
       deliveredMeasured: this.#deliveredMeasured,
       expectedForMeasured, lost, duplicated,
       reordered: this.#reordered,
@@ -221,6 +224,7 @@ class LoadWorker {
       firstDisconnectReason: this.#firstDisconnectReason,
       maxPendingBytes: this.#maxPendingBytes,
       maxSendLagMs: this.#maxSendLagMs,
+      readsMeasured: this.#readsMeasured,
       joinMs: this.#joinMs,
       latency: this.#latency.toData(),
     };

@@ -5,20 +5,36 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
-/** CPU seconds (user + system, all threads) used so far by a process and its descendants. */
+/** Fields of /proc/<pid>/stat after the parenthesised command name (field 3 onwards), or undefined once it is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    // ENOENT: the process no longer exists.
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds (user + system, all threads) used so far by a process and its descendants; NaN
+ * when the process itself is gone, so a server that died mid-run shows no CPU figure at all.
+ */
 export function processCpuSeconds(pid: number): number {
+  if (statFields(pid) === undefined) return NaN;
   let ticks = 0;
   for (const p of [pid, ...descendants(pid)]) {
-    try {
-      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15 (proc(5)).
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process exited between listing and reading; it used nothing more.
-    }
+    // proc(5): utime is field 14 and stime field 15, i.e. 11 and 12 after the state (field 3).
+    const fields = statFields(p);
+    if (fields !== undefined) ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** False once the process has exited, including as a zombie nobody has reaped yet. */
+export function isRunning(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 function descendants(pid: number): number[] {
@@ -46,7 +62,7 @@ function descendants(pid: number): number[] {
 
 /**
  * CPU seconds of the whole machine (all cores), from /proc/stat: busy, total, and the part spent
- * in interrupt and softirq context (loopback TCP is processed there), which no process is charged.
+ * in interrupt and softirq context (loopback TCP is processed there).
  */
 export function machineCpuSeconds(): { busy: number; total: number; interrupts: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';

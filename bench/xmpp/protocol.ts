@@ -49,8 +49,6 @@ export type ToWorker =
 export type WorkerResult = {
   /** Messages sent inside the measured window. */
   readonly sentMeasured: number;
-  /** Messages sent from start to stop (warm-up included). */
-  readonly sentTotal: number;
   /** Groupchat deliveries received inside the measured window (these are in the histogram). */
   readonly deliveredMeasured: number;
   /** Deliveries the messages sent in the window should have produced (room size each). */
@@ -72,6 +70,8 @@ export type WorkerResult = {
   readonly maxPendingBytes: number;
   /** Open loop only: worst lag of an actual send behind its schedule (generator falling behind). */
   readonly maxSendLagMs: number;
+  /** Socket reads by all clients inside the measured window. */
+  readonly readsMeasured: number;
   /** Time from first connect to the last client joined. */
   readonly joinMs: number;
   readonly latency: HistogramData;

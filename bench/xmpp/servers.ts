@@ -6,6 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRunning } from './proc-stat.ts';
 
 /** The servers this bench knows how to run. */
 export type ServerKind = 'plenum' | 'prosody';
@@ -98,7 +99,7 @@ export async function startServer(kind: ServerKind, settings: ServerSettings): P
   const dir = join(settings.workDir, kind);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const launch = kind === 'prosody' ? await prosodyLaunch(dir, port) : await plenumLaunch(dir, port, settings);
+  const launch = kind === 'prosody' ? prosodyLaunch(dir, port) : await plenumLaunch(dir, port, settings);
   const consoleLog = join(dir, 'console.log');
   const out = openSync(consoleLog, 'a');
   const wrapper = spawn('sh', ['-c', REAPER, 'bench-reaper', launch.command, ...launch.args], {
@@ -142,7 +143,7 @@ export async function startServer(kind: ServerKind, settings: ServerSettings): P
 
 type Launch = { command: string; args: string[]; env: NodeJS.ProcessEnv; label: string; logFile: string };
 
-async function prosodyLaunch(dir: string, port: number): Promise<Launch> {
+function prosodyLaunch(dir: string, port: number): Launch {
   const logFile = join(dir, 'prosody.log');
   mkdirSync(join(dir, 'data'), { recursive: true });
   mkdirSync(join(dir, 'certs'), { recursive: true });
@@ -267,22 +268,12 @@ function probeXmpp(port: number, timeoutMs: number): Promise<boolean> {
 
 async function waitGone(pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isRunning(pid)) {
     if (Date.now() > deadline) {
       killQuietly(pid);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    // ESRCH: no such process.
-    return false;
   }
 }
 
