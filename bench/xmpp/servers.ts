@@ -1,12 +1,11 @@
 // Starts and stops the servers under test: Debian's Prosody with a config written here, and
 // Plenum's XMPP server from source. Both listen on free loopback ports chosen per run, never on
 // the system service's ports, and every process started here is killed before the bench exits.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isRunning } from './proc-stat.ts';
+import { spawnReaped, freePort, answersXmpp, killQuietly } from '@plenum/testkit';
 
 /** The servers this bench knows how to run. */
 export type ServerKind = 'plenum' | 'prosody';
@@ -45,25 +44,6 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The Plenum server's composition root. */
 export const PLENUM_MAIN = join(REPO_ROOT, 'packages/xmpp/src/server/main.ts');
 
-/**
- * Runs the server as a child of a tiny shell that reports the server's pid on fd 3 and kills
- * it (SIGTERM) when its stdin reaches EOF. The bench holds that stdin open, so however the bench
- * ends — even by SIGKILL — the pipe closes and the server goes with it: no orphans.
- */
-const REAPER = `
-exec 4<&0
-"$@" </dev/null 3>&- 4<&- &
-server=$!
-echo "$server" >&3
-exec 3>&-
-{ read -r _ <&4; kill -TERM "$server" 2>/dev/null; } &
-watcher=$!
-wait "$server"
-status=$?
-kill "$watcher" 2>/dev/null
-exit "$status"
-`;
-
 /** Servers still running, for the synchronous last-resort cleanup on process exit. */
 const live = new Set<number>();
 
@@ -71,27 +51,6 @@ const live = new Set<number>();
 export function killServersSync(): void {
   for (const pid of live) killQuietly(pid);
   live.clear();
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // ESRCH: already gone, which is what we want.
-  }
-}
-
-/** A port that was free a moment ago on the loopback interface. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, resolve);
-  });
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('could not read a free port');
-  return address.port;
 }
 
 /** Starts one server and waits until it speaks XMPP on its client port. */
@@ -102,36 +61,22 @@ export async function startServer(kind: ServerKind, settings: ServerSettings): P
   const launch = kind === 'prosody' ? prosodyLaunch(dir, port) : await plenumLaunch(dir, port, settings);
   const consoleLog = join(dir, 'console.log');
   const out = openSync(consoleLog, 'a');
-  const wrapper = spawn('sh', ['-c', REAPER, 'bench-reaper', launch.command, ...launch.args], {
-    cwd: REPO_ROOT,
-    env: launch.env,
-    stdio: ['pipe', out, out, 'pipe'],
-  });
+  const child = await spawnReaped(launch.command, launch.args, { cwd: REPO_ROOT, env: launch.env, output: out });
   closeSync(out);
-  let exitStatus: string | undefined;
-  const exited = new Promise<void>((resolve) => {
-    wrapper.once('exit', (code, signal) => {
-      exitStatus = signal ?? String(code);
-      resolve();
-    });
-  });
-  const pid = await readPid(wrapper.stdio[3], exited);
+  const pid = child.pid;
   if (pid !== undefined) live.add(pid);
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopped ??= (async () => {
-    wrapper.stdin?.end();
-    if (pid !== undefined) await waitGone(pid, STOP_TIMEOUT_MS);
-    if (exitStatus === undefined) wrapper.kill('SIGKILL');
+  const stop = async (): Promise<void> => {
+    await child.stop(STOP_TIMEOUT_MS);
     if (pid !== undefined) live.delete(pid);
-  })());
+  };
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   for (;;) {
-    if (exitStatus !== undefined || pid === undefined) {
+    if (child.hasExited() || pid === undefined) {
       await stop();
       const logs = [...new Set([launch.logFile, consoleLog])];
-      throw new Error(`${kind} exited during startup (status ${exitStatus ?? '?'}); see ${logs.join(' and ')}\n${logs.map((f) => tail(f)).join('')}`);
+      throw new Error(`${kind} exited during startup (status ${await Promise.race([child.exited, Promise.resolve('?')])}); see ${logs.join(' and ')}\n${logs.map((f) => tail(f)).join('')}`);
     }
-    if (await probeXmpp(port, 2000)) break;
+    if (await answersXmpp(port, DOMAIN, 2000)) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${kind} did not answer on ${HOST}:${port} within ${STARTUP_TIMEOUT_MS} ms; see ${launch.logFile}`);
@@ -228,54 +173,8 @@ function plenumLabel(): string {
   return commit === '' ? 'plenum' : `plenum ${commit}${isDirty ? '+dirty' : ''}`;
 }
 
-/** The pid the reaper writes on fd 3, or undefined if it exits first. */
-function readPid(stream: unknown, exited: Promise<void>): Promise<number | undefined> {
-  const readable = stream as NodeJS.ReadableStream | null;
-  if (readable === null) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    let text = '';
-    readable.setEncoding('utf8');
-    readable.on('data', (chunk: string) => {
-      text += chunk;
-      const line = /^(\d+)\n/.exec(text);
-      if (line?.[1] !== undefined) resolve(Number(line[1]));
-    });
-    void exited.then(() => resolve(undefined));
-  });
-}
 
-/** Opens a stream and waits for stream features: the server is up and talking XMPP. */
-function probeXmpp(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: HOST, port });
-    let seen = '';
-    const done = (isUp: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(isUp);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${DOMAIN}' version='1.0'>`));
-    socket.on('data', (chunk: string) => {
-      seen += chunk;
-      if (seen.includes('<stream:features')) done(true);
-    });
-    socket.on('error', () => done(false));
-    socket.on('close', () => done(false));
-  });
-}
 
-async function waitGone(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (isRunning(pid)) {
-    if (Date.now() > deadline) {
-      killQuietly(pid);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The last lines of a log file, for error messages. */
 export function tail(file: string, lines = 20): string {

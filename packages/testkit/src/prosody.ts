@@ -2,12 +2,10 @@
 // an anonymous VirtualHost, a MUC component, optionally XEP-0114 components and a second
 // (internal) MUC, no s2s, no TLS. Used to check that a test client is right against a standard
 // server before it judges ours, and that our components speak standard XMPP.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnReaped, freePort, answersXmpp } from './processes.ts';
 
 /** Options for {@link startProsody}; every field has a default. */
 export type ProsodyOptions = {
@@ -33,6 +31,8 @@ export type RunningProsody = {
   readonly port: number;
   readonly domain: string;
   readonly muc: string;
+  /** Prosody's own process id (for CPU readings), when known. */
+  readonly pid: number | undefined;
   /** Port for XEP-0114 components (0 when none were asked for). */
   readonly componentPort: number;
   /** Where Prosody logs (debug level), for a failing test to print. */
@@ -45,24 +45,6 @@ export type RunningProsody = {
 
 const HOST = '127.0.0.1';
 const STOP_TIMEOUT_MS = 5000;
-
-/**
- * Runs the server as a child of a tiny shell that kills it (SIGTERM) when the shell's stdin, a
- * pipe from this process, reaches EOF. So however the test process ends, even by SIGKILL from a
- * runner's timeout, Prosody goes with it. Background jobs of a non-interactive shell get
- * /dev/null as stdin, hence the copy of stdin on fd 4.
- */
-const REAPER = `
-exec 4<&0
-"$@" </dev/null 4<&- &
-server=$!
-{ read -r _ <&4; kill -TERM "$server" 2>/dev/null; } &
-watcher=$!
-wait "$server"
-status=$?
-kill "$watcher" 2>/dev/null
-exit "$status"
-`;
 
 /** Starts Debian's `prosody` with a config written for this run. */
 export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningProsody> {
@@ -82,19 +64,11 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
   }));
 
   // Prosody 0.12 takes the config path as `--config <file>`; -F keeps it in the foreground.
-  const child = spawn('sh', ['-c', REAPER, 'prosody-reaper', 'prosody', '-F', '--config', configFile], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  const child = await spawnReaped('prosody', ['-F', '--config', configFile], { output: 'pipe' });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let hasExited = false;
-  void exited.then(() => {
-    hasExited = true;
-  });
-
   const logTail = (lines = 40): string => {
     try {
       return readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n');
@@ -104,13 +78,13 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
   };
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopped ??= (async () => {
-    await terminate(child, exited, join(dir, 'prosody.pid'));
+    await child.stop(STOP_TIMEOUT_MS);
     if (isOwnDir) rmSync(dir, { recursive: true, force: true });
   })());
 
   const deadline = Date.now() + (opts.startupTimeoutMs ?? 15_000);
   for (;;) {
-    if (hasExited) {
+    if (child.hasExited()) {
       const why = `prosody exited during startup\n${stderr}\n${logTail()}`;
       await stop();
       throw new Error(why);
@@ -123,7 +97,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { host: HOST, port, domain, muc, componentPort, logFile, logTail, stop };
+  return { host: HOST, port, domain, muc, componentPort, pid: child.pid, logFile, logTail, stop };
 }
 
 type ConfigInput = {
@@ -165,63 +139,4 @@ Component ${lua(c.muc)} "muc"
   muc_room_locking = false
   restrict_room_creation = false
 ${internal}${components}`;
-}
-
-async function terminate(child: ChildProcess, exited: Promise<void>, pidFile: string): Promise<void> {
-  let prosodyPid: number | undefined;
-  try {
-    prosodyPid = Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
-  } catch {
-    // No pidfile: Prosody never got that far, and the shell is all there is to stop.
-  }
-  child.stdin?.end();
-  const timedOut = await Promise.race([
-    exited.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), STOP_TIMEOUT_MS).unref()),
-  ]);
-  if (!timedOut) return;
-  for (const pid of [prosodyPid, child.pid]) {
-    if (pid === undefined) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // ESRCH: already gone, which is what we want.
-    }
-  }
-  await exited;
-}
-
-/** A port that was free a moment ago on the loopback interface. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, resolve);
-  });
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('could not read a free port');
-  return address.port;
-}
-
-/** True once the port answers a client stream header with stream features. */
-function answersXmpp(port: number, domain: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, HOST);
-    let data = '';
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('error', () => done(false));
-    socket.once('connect', () => {
-      socket.write(`<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
-    });
-    socket.on('data', (d: Buffer) => {
-      data += d.toString();
-      if (data.includes('features')) done(true);
-    });
-  });
 }
