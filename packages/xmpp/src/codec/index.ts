@@ -8,3 +8,6 @@ export * from './xep-0199-ping/index.ts';
 export * from './xep-0198-sm/index.ts';
 export * from './xep-0004-data-forms/index.ts';
 export * from './xep-0045-muc/index.ts';
+export * from './xep-0166-jingle/index.ts';
+export * from './jitsi-focus/index.ts';
+export * from './colibri2/index.ts';

@@ -19,6 +19,8 @@ export type Colibri2MediaSource = {
   readonly id: string;
   readonly sources: readonly MediaSource[];
   readonly sourceGroups: readonly SourceGroup[];
+  /** `synthetic="true"`: a source the bridge or focus made up (e.g. for a relayed endpoint). */
+  readonly synthetic?: boolean;
 };
 
 /** `<transport ice-controlling use-unique-port ice-restart>` with optional `<sctp>` and the ICE-UDP transport. */
@@ -53,6 +55,11 @@ export type ConferenceModify = {
   readonly expire?: boolean;
   readonly rtcstatsEnabled?: boolean;
   readonly endpoints: readonly Colibri2Endpoint[];
+  /**
+   * Names of `jitsi:colibri2` children this model does not cover (`relay`, `connects`, …), so a
+   * receiver can refuse them instead of silently ignoring them. Decode-only: encoders never write it.
+   */
+  readonly unsupported?: readonly string[];
 };
 
 /** `<conference-modified>` (bridge → focus): per-endpoint transports and, on create, the bridge's feedback sources. */
@@ -79,6 +86,12 @@ export type BridgeStats = {
   readonly healthy: boolean;
   readonly conferences?: number;
   readonly participants?: number;
+  /** `endpoints`: local endpoints (JVB publishes it beside `participants`). */
+  readonly endpoints?: number;
+  /** `average_participant_stress`: the stress one more endpoint adds (jicofo's corrected stress). */
+  readonly averageParticipantStress?: number;
+  /** `release`: the deployment's release id (jicofo keeps conferences on one release). */
+  readonly release?: string;
   /** Every `<stat name value>` as published, for the keys not typed above. */
   readonly raw: Readonly<Record<string, string>>;
 };

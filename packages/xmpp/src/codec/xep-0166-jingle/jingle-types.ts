@@ -58,6 +58,8 @@ export type RtpDescription = {
   readonly rtcpMux: boolean;
   readonly sources: readonly MediaSource[];
   readonly sourceGroups: readonly SourceGroup[];
+  /** `maxptime` attribute of the description (jicofo sets 60 on audio). Added for round trips. */
+  readonly maxPtimeMs?: number;
 };
 
 /** XEP-0176 candidate. */
@@ -98,6 +100,8 @@ export type IceUdpTransport = {
   /** `<web-socket xmlns="http://jitsi.org/protocol/colibri" url>`: the bridge channel. */
   readonly webSocketUrl?: string;
   readonly sctp?: SctpMap;
+  /** `ice-generation` of a bridge transport re-sent after an in-place ICE restart (protocols.md §2.3). Added. */
+  readonly iceGeneration?: number;
 };
 
 /** One `<content>`: audio, video, or the SCTP `data` content (no RTP description). */
@@ -109,6 +113,11 @@ export type JingleContent = {
   readonly transport?: IceUdpTransport;
   /** Jitsi's `<initial-last-n xmlns="jitsi:colibri2" value/>` inside the video content of a session-accept. */
   readonly initialLastN?: number;
+  /**
+   * The data content of jicofo's offer carries an empty `<description media="application"/>` (no RTP);
+   * true when it was there / should be written. Added for round trips.
+   */
+  readonly hasApplicationDescription?: boolean;
 };
 
 /** XEP-0166 §7.4 reason conditions Plenum uses. */
