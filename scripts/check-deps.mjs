@@ -35,10 +35,13 @@ const IMPORT = /(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g;
 for (const file of walk(join(root, 'packages'))) {
   const src = readFileSync(file, 'utf8');
   const rel = file.slice(root.length);
+  // Tests and their helpers run only in Node and may start servers; the rules guard shipped code.
+  const isTestCode = /\.test(-helper)?\.ts$/.test(rel);
   for (const [, spec] of src.matchAll(IMPORT)) {
     if (/^@plenum\/[^/]+\/src\//.test(spec)) problems.push(`${rel}: deep import ${spec}`);
-    // Tests and their helpers run only in Node; the rule guards the code the browser bundles.
-    const isTestCode = /\.test(-helper)?\.ts$/.test(rel);
+    // The XMPP server is an app too: other apps reach it over the wire (tests may start one).
+    const app = APPS.find((a) => rel.startsWith(`packages/${a}/src/`));
+    if (app !== undefined && !isTestCode && spec === '@plenum/xmpp/server') problems.push(`${rel}: ${app} imports the XMPP server app`);
     if (rel.includes('/src/codec/') && !isTestCode && (spec.startsWith('node:') || ['fs', 'net', 'crypto', 'tls', 'ws'].includes(spec))) {
       problems.push(`${rel}: codec imports ${spec} (codecs are pure and browser-safe)`);
     }

@@ -11,3 +11,4 @@ export * from './xep-0045-muc/index.ts';
 export * from './xep-0166-jingle/index.ts';
 export * from './jitsi-focus/index.ts';
 export * from './colibri2/index.ts';
+export * from './jingle-sdp/index.ts';

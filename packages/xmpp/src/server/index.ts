@@ -8,3 +8,4 @@ export type { XmppConfig } from './config.ts';
 export { MemoryUserStore, FileUserStore } from './auth/user-store.ts';
 export type { UserStore } from './auth/user-store.ts';
 export type { AuthIdentity, TokenClaims } from './auth/types.ts';
+export { ANONYMOUS_NODE } from './auth/user-store.ts';

@@ -107,8 +107,9 @@ export class XmppServer {
           isAdmin: (real) => this.#isMucAdmin(real),
           mayEnter: (real, room) => (kind === 'internal' ? this.#mayEnterInternal(real) : this.#mayEnterConference(real, room)),
         },
-        // Breweries are created by the first bridge/recorder that joins; admission is the guard there.
-        config: kind === 'internal' ? { ...config.muc, restrictRoomCreation: false } : config.muc,
+        // Breweries are created by the first bridge/recorder that joins (admission is the guard there)
+        // and show real JIDs, so a bridge can tell the focus from anyone else.
+        config: kind === 'internal' ? { ...config.muc, restrictRoomCreation: false, defaultWhois: 'anyone' } : config.muc,
       });
       this.#mucs.set(domain, muc);
       services.set(domain, muc);

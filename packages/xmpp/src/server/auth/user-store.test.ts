@@ -25,6 +25,7 @@ async function contract(store: UserStore): Promise<void> {
   assert.is(code(await store.add('alice', 'x')), 'exists');
   assert.is(code(await store.add('bob@example.com', 'x')), 'invalid-username');
   assert.is(code(await store.add('', 'x')), 'invalid-username');
+  assert.is(code(await store.add('0f8e2c1a-5b3d-4e7f-9a1b-2c3d4e5f6a7b', 'x')), 'invalid-username', 'UUID-shaped names are reserved for guests');
   assert.is(code(await store.add('carol', '')), 'invalid-password');
   assert.is(code(await store.add('carol', 'bell\u0007')), 'invalid-password');
   assert.is(code(await store.add('carol', 'pw')), 'ok');

@@ -51,8 +51,14 @@ export function normaliseUsername(username: string): Result<string, UserStoreErr
   if (username === '') return fail('invalid-username', 'the username is empty');
   const jid = makeJid(username, 'localhost');
   if (!jid.ok) return fail('invalid-username', `not a valid username: ${jid.error.text}`);
+  // Anonymous guests get UUID nodes; an account that looks like one could pass for a guest (or a
+  // guest for it) wherever the address is all there is to go on, as in the focus.
+  if (ANONYMOUS_NODE.test(jid.value.local)) return fail('invalid-username', 'usernames shaped like a UUID are reserved for guests');
   return ok(jid.value.local);
 }
+
+/** The shape of the nodes the server gives anonymous logins. */
+export const ANONYMOUS_NODE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** SASLprep (RFC 4013) plus length checks, as done both when a password is set and when it is checked. */
 export function preparePassword(password: string): Result<string, UserStoreError> {

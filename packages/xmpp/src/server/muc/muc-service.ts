@@ -92,7 +92,7 @@ export class MucService {
   #createRoom(roomJid: Jid, creator: Jid): Room | StanzaErrorBody {
     if (this.#rooms.size >= this.#deps.config.maxRooms) return MucErrors.tooManyRooms();
     const cap = this.#deps.config.maxOccupantsPerRoom;
-    const room = new Room(this.#host, bareJid(roomJid), defaultRoomConfig(cap), this.#deps.config.lockNewRooms);
+    const room = new Room(this.#host, bareJid(roomJid), defaultRoomConfig(cap, this.#deps.config.defaultWhois), this.#deps.config.lockNewRooms);
     // §10.1.1: the creator is the room's first owner.
     room.affiliations.set(bareJid(creator), 'owner');
     this.#rooms.set(room.jid, room);

@@ -19,6 +19,8 @@ export type MucServiceConfig = {
   readonly maxRooms: number;
   readonly maxOccupantsPerRoom: number;
   readonly maxHistoryMessages: number;
+  /** Whois of new rooms; the internal MUC uses `anyone` so bridges can see who the focus is (Jitsi: muc_room_default_public_jids). */
+  readonly defaultWhois?: 'moderators' | 'anyone';
 };
 
 /** Everything the MUC service needs from the server. */

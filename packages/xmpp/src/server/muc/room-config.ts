@@ -29,9 +29,9 @@ export const isPasswordProtected = (c: RoomConfig): boolean => c.password !== ''
  * A new room's configuration. Rooms start hidden (privacy first: nothing is listed unless an owner
  * asks) and semi-anonymous as XEP-0045 recommends; Jitsi's focus switches whois to anyone.
  */
-export const defaultRoomConfig = (maxUsersCap: number): RoomConfig => ({
+export const defaultRoomConfig = (maxUsersCap: number, whois: Whois = 'moderators'): RoomConfig => ({
   name: '', description: '', isPublic: false, isModerated: false, isMembersOnly: false, password: '',
-  whois: 'moderators', maxUsers: maxUsersCap, canOccupantsChangeSubject: false, canMembersInvite: false,
+  whois, maxUsers: maxUsersCap, canOccupantsChangeSubject: false, canMembersInvite: false,
 });
 
 const F = {

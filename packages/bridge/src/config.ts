@@ -1,0 +1,61 @@
+// The bridge's configuration (style C13): one schema, validated at boot, units in the key names.
+// File keys are nested as shown; the environment spells them PLENUM_BRIDGE_ + upper snake case
+// (`xmpp.breweryJid` → PLENUM_BRIDGE_XMPP_BREWERY_JID).
+import type { ConfigOf, ConfigSources } from '@plenum/kit/node';
+import { ConfigError, f, loadConfig } from '@plenum/kit/node';
+
+const DOMAIN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const BARE_JID = /^[^@/\s]+@[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const ID = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** Every setting of the bridge. */
+export const bridgeConfigSpec = {
+  id: f.optionalString('bridge id (a-z, 0-9, -): component subdomain label jvb-<id>, brewery nickname and colibri-ws server id; random at each start when unset'),
+  xmpp: {
+    host: f.string('XMPP server address for the component connection (XEP-0114)', '127.0.0.1'),
+    port: f.port('XMPP server component port', 5347),
+    domain: f.optionalString('exact component domain; default jvb-<id>.<xmpp.domainSuffix> (the server admits *.<suffix>)'),
+    domainSuffix: f.string('parent of the per-bridge component domains', 'bridge.plenum.localhost', { pattern: DOMAIN }),
+    secret: f.optionalString('component shared secret (required; the server\'s `<domain>=<secret>` or `*.<suffix>=<secret>`)'),
+    breweryJid: f.string('MUC room where bridges announce themselves and the focus finds them', 'jvbbrewery@internal.plenum.localhost', { pattern: BARE_JID }),
+    nickname: f.optionalString('nickname in the brewery; default jvb-<id>'),
+    focusAllowed: f.stringList('domains or bare JIDs whose COLIBRI2 requests are obeyed (see README: authorisation)', ['focus.plenum.localhost']),
+    reconnectDelayMs: f.int('wait before reconnecting to the XMPP server after the connection dropped', 1000, { min: 100 }),
+  },
+  region: f.optionalString('region published in stats (region-based bridge selection)'),
+  relayId: f.optionalString('relay_id published in stats; cascading (COLIBRI2 relays) is not implemented yet, so leave it unset'),
+  statsIntervalMs: f.int('how often the brewery presence re-publishes stats (Jitsi: 5 s)', 5000, { min: 100 }),
+  maxEndpoints: f.int('endpoints this bridge hosts in total; stress_level = endpoints / maxEndpoints; more are refused with resource-constraint', 200, { min: 1 }),
+  emptyConferenceTimeoutMs: f.int('a conference created without endpoints is expired after this long', 60_000, { min: 1000 }),
+  drain: f.bool('start draining: the focus prefers other bridges for new conferences', false),
+  gracefulShutdown: f.bool('start in graceful shutdown: no new conferences (GRACEFUL_SHUTDOWN), existing ones continue', false),
+  http: {
+    host: f.string('address the stats/health HTTP listener binds', '127.0.0.1'),
+    port: f.port('stats/health HTTP port (0 = pick a free one)', 8089),
+  },
+  public: {
+    address: f.string('address advertised as the ICE host candidate (advertised only until the media plane lands)', '127.0.0.1'),
+    udpPort: f.port('UDP port advertised for ICE (Jitsi: 10000, one port for everything)', 10000),
+    webSocketBaseUrl: f.optionalString('public base URL of the bridge channel, e.g. wss://meet.example.com (no path); default ws://<http.host>:<http port>'),
+  },
+  log: {
+    level: f.oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+  },
+};
+
+/** The frozen configuration object. */
+export type BridgeConfig = ConfigOf<typeof bridgeConfigSpec>;
+
+/** Loads the configuration from defaults, a JSON file, explicit values and PLENUM_BRIDGE_* variables. */
+export function loadBridgeConfig(sources: ConfigSources = {}): BridgeConfig {
+  const config = loadConfig('PLENUM_BRIDGE_', bridgeConfigSpec, sources);
+  const problems: string[] = [];
+  if (config.xmpp.secret === undefined) problems.push('xmpp.secret: required (PLENUM_BRIDGE_XMPP_SECRET)');
+  if (config.id !== undefined && !ID.test(config.id)) problems.push(`id: must match ${String(ID)}`);
+  if (config.xmpp.domain !== undefined && !DOMAIN.test(config.xmpp.domain)) problems.push(`xmpp.domain: does not match ${String(DOMAIN)}`);
+  if (config.public.webSocketBaseUrl !== undefined && !/^wss?:\/\/[^/?#]+$/.test(config.public.webSocketBaseUrl)) {
+    problems.push('public.webSocketBaseUrl: expected ws://host[:port] or wss://host[:port] without a path');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

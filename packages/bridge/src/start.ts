@@ -1,0 +1,200 @@
+// Wires the bridge's control plane: XMPP component link → brewery membership → COLIBRI2 handler →
+// conference registry, plus stats and the HTTP endpoints. Used by main.ts, the all-in-one process
+// and the integration tests.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Clock, Logger } from '@plenum/kit';
+import { silentLogger, systemClock, TypedEmitter } from '@plenum/kit';
+import type { ConfigSources } from '@plenum/kit/node';
+import { createPinoLogger } from '@plenum/kit/node';
+import type { BridgeStats } from '@plenum/xmpp/codec';
+import type { BridgeConfig } from './config.ts';
+import { loadBridgeConfig } from './config.ts';
+import { ConferenceRegistry } from './conference/conference-registry.ts';
+import type { ConferenceEvent } from './conference/apply-modify.ts';
+import { expireIdleConferences } from './conference/apply-modify.ts';
+import { handleControlIq } from './control/control-iq.ts';
+import { BreweryMember } from './brewery/brewery-member.ts';
+import { BreweryRoster } from './brewery/brewery-roster.ts';
+import { ComponentLink } from './xmpp/component-link.ts';
+import { computeBridgeStats, statsJson } from './stats/bridge-load.ts';
+import { startHttpServer } from './http/http-server.ts';
+import type { DtlsCertificate } from './transport/dtls-certificate.ts';
+import { createDtlsCertificate } from './transport/dtls-certificate.ts';
+import type { LocalTransportConfig } from './transport/local-transport.ts';
+import { newLocalTransport } from './transport/local-transport.ts';
+
+/** Published as `version` in stats. */
+export const BRIDGE_VERSION = '0.1.0';
+
+/** Options of startBridge: a ready config, or the sources to load one from. */
+export type StartBridgeOptions = ConfigSources & {
+  readonly config?: BridgeConfig;
+  readonly log?: Logger;
+  readonly clock?: Clock;
+};
+
+/** What observers (the all-in-one process, tests) can listen to. */
+export type BridgeEvents = {
+  xmppOnline: [];
+  xmppOffline: [];
+  breweryJoined: [];
+  breweryLeft: [];
+  statsPublished: [BridgeStats];
+  conferenceCreated: [meetingId: string];
+  conferenceExpired: [meetingId: string, reason: string];
+  endpointCreated: [meetingId: string, endpointId: string];
+  endpointExpired: [meetingId: string, endpointId: string];
+  /** Graceful shutdown is on and the last conference ended: the process may exit. */
+  gracefulShutdownComplete: [];
+};
+
+/** A running bridge. */
+export type RunningBridge = {
+  readonly id: string;
+  /** The XEP-0114 component domain. */
+  readonly domain: string;
+  /** The full JID the bridge joins the brewery from. */
+  readonly jid: string;
+  readonly nickname: string;
+  /** brewery/nickname: where the focus sends COLIBRI2. */
+  readonly occupantJid: string;
+  readonly httpPort: number;
+  /** The DTLS key and certificate whose fingerprint every transport advertises. */
+  readonly certificate: DtlsCertificate;
+  readonly events: TypedEmitter<BridgeEvents>;
+  stats(): BridgeStats;
+  isHealthy(): boolean;
+  /** Drain: the focus prefers other bridges; existing and new conferences still work. */
+  setDrain(isOn: boolean): void;
+  /** Graceful shutdown: new conferences are refused with GRACEFUL_SHUTDOWN; gracefulShutdownComplete fires when none is left. */
+  setGracefulShutdown(isOn: boolean): void;
+  /** Publishes shutting_down, leaves the brewery, disconnects, stops HTTP. Idempotent. */
+  close(): Promise<void>;
+};
+
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const randomText = (length: number): string => Array.from({ length }, () => ALNUM[randomInt(ALNUM.length)]).join('');
+const randomSsrc = (): number => randomInt(1, 0xffff_ffff);
+
+/** Starts the bridge: HTTP listens before this resolves; XMPP connects (and reconnects) in the background. */
+export async function startBridge(opts: StartBridgeOptions = {}): Promise<RunningBridge> {
+  const config = opts.config ?? loadBridgeConfig(opts);
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? (config.log.level === 'silent' ? silentLogger : createPinoLogger({ level: config.log.level, component: 'bridge' }));
+  const id = config.id ?? randomBytes(4).toString('hex');
+  const domain = config.xmpp.domain ?? `jvb-${id}.${config.xmpp.domainSuffix}`;
+  const nickname = config.xmpp.nickname ?? `jvb-${id}`;
+  const jid = `jvb@${domain}/${nickname}`;
+  const events = new TypedEmitter<BridgeEvents>(log);
+  const registry = new ConferenceRegistry();
+  const certificate = createDtlsCertificate(clock.now());
+  const flags = { drain: config.drain, gracefulShutdown: config.gracefulShutdown, shuttingDown: false };
+  // Health needs the link and the brewery, which need the handler: late-bound through these.
+  let isHealthy = (): boolean => false;
+  let publishNow = (): void => undefined;
+
+  const stats = (): BridgeStats => computeBridgeStats({
+    conferences: registry.conferenceCount, endpoints: registry.endpointCount, largestConference: registry.largestConference,
+    conferencesCreated: registry.totals.conferencesCreated, endpointsCreated: registry.totals.endpointsCreated,
+    maxEndpoints: config.maxEndpoints, version: BRIDGE_VERSION, region: config.region, relayId: config.relayId,
+    drain: flags.drain, gracefulShutdown: flags.gracefulShutdown, shuttingDown: flags.shuttingDown, healthy: isHealthy(),
+  });
+
+  const http = await startHttpServer(config.http.host, config.http.port, {
+    stats: () => statsJson(stats()),
+    health: () => (isHealthy() ? { isHealthy: true } : { isHealthy: false, reason: flags.shuttingDown ? 'shutting down' : 'not connected to XMPP or not in the brewery' }),
+  });
+  const transportConfig: LocalTransportConfig = {
+    bridgeId: id, publicAddress: config.public.address, udpPort: config.public.udpPort,
+    webSocketBaseUrl: config.public.webSocketBaseUrl ?? `ws://${config.http.host}:${http.port}`,
+    fingerprint: { hash: certificate.hash, value: certificate.fingerprint },
+  };
+
+  const confLog = log.child({ part: 'conference' });
+  const onConferenceEvents = (list: readonly ConferenceEvent[]): void => {
+    for (const e of list) {
+      switch (e.kind) {
+        case 'conference-created':
+          confLog.info('conference created', { meetingId: e.meetingId });
+          events.emit('conferenceCreated', e.meetingId);
+          break;
+        case 'conference-expired':
+          confLog.info('conference expired', { meetingId: e.meetingId, reason: e.reason });
+          events.emit('conferenceExpired', e.meetingId, e.reason);
+          break;
+        case 'endpoint-created':
+          confLog.info('endpoint created', { meetingId: e.meetingId, endpoint: e.endpointId });
+          events.emit('endpointCreated', e.meetingId, e.endpointId);
+          break;
+        case 'endpoint-expired':
+          confLog.info('endpoint expired', { meetingId: e.meetingId, endpoint: e.endpointId });
+          events.emit('endpointExpired', e.meetingId, e.endpointId);
+          break;
+      }
+    }
+    if (list.length > 0 && flags.gracefulShutdown && registry.conferenceCount === 0) events.emit('gracefulShutdownComplete');
+  };
+
+  const room = config.xmpp.breweryJid.toLowerCase();
+  const roster = new BreweryRoster(room, nickname);
+  const link = new ComponentLink({
+    log: log.child({ part: 'xmpp' }), host: config.xmpp.host, port: config.xmpp.port, domain,
+    secret: config.xmpp.secret ?? '', reconnectDelayMs: config.xmpp.reconnectDelayMs,
+    handleIq: (iq) => handleControlIq(iq, {
+      log: log.child({ part: 'control' }), roster, registry,
+      focusAllowed: config.xmpp.focusAllowed, isHealthy: () => isHealthy(), onConferenceEvents,
+      modifyContext: () => ({
+        nowMs: clock.now(), maxEndpoints: config.maxEndpoints, isAcceptingConferences: !flags.gracefulShutdown && !flags.shuttingDown,
+        newTransport: (meetingId, endpointId) => newLocalTransport(transportConfig, randomText, meetingId, endpointId),
+        newSsrc: randomSsrc,
+      }),
+    }),
+  });
+  const member = new BreweryMember({
+    log: log.child({ part: 'brewery' }), clock, link, room, nick: nickname, ownJid: jid, roster,
+    statsIntervalMs: config.statsIntervalMs, rejoinDelayMs: config.xmpp.reconnectDelayMs, stats,
+  });
+  isHealthy = () => link.isOnline && member.isJoined && !flags.shuttingDown;
+  publishNow = () => member.publishNow();
+  link.events.on('online', () => events.emit('xmppOnline'));
+  link.events.on('offline', () => events.emit('xmppOffline'));
+  member.events.on('joined', () => events.emit('breweryJoined'));
+  member.events.on('left', () => events.emit('breweryLeft'));
+  member.events.on('statsPublished', (s) => events.emit('statsPublished', s));
+  const stopSweep = clock.setInterval(() => onConferenceEvents(expireIdleConferences(registry, clock.now(), config.emptyConferenceTimeoutMs)), config.statsIntervalMs);
+
+  log.info('bridge starting', { id, domain, nickname, brewery: config.xmpp.breweryJid, httpPort: http.port, maxEndpoints: config.maxEndpoints });
+  link.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    id, domain, jid, nickname, occupantJid: member.occupantJid, httpPort: http.port, certificate, events,
+    stats,
+    isHealthy: () => isHealthy(),
+    setDrain(isOn) {
+      if (flags.drain === isOn) return;
+      flags.drain = isOn;
+      log.info('drain changed', { drain: isOn });
+      publishNow();
+    },
+    setGracefulShutdown(isOn) {
+      if (flags.gracefulShutdown === isOn) return;
+      flags.gracefulShutdown = isOn;
+      log.info('graceful shutdown changed', { gracefulShutdown: isOn, conferences: registry.conferenceCount });
+      publishNow();
+      if (isOn && registry.conferenceCount === 0) events.emit('gracefulShutdownComplete');
+    },
+    close() {
+      closing ??= (async () => {
+        flags.shuttingDown = true;
+        log.info('bridge stopping', { conferences: registry.conferenceCount, endpoints: registry.endpointCount });
+        stopSweep();
+        publishNow();
+        member.close();
+        await link.close();
+        await http.close();
+      })();
+      return closing;
+    },
+  };
+}

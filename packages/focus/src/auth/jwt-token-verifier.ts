@@ -1,0 +1,27 @@
+// Adapts the XMPP server's JWT verifier (same configuration, protocols.md §8.1) to the focus's
+// TokenVerifier port: the focus keeps only what decides moderation and room access.
+import type { Result } from '@plenum/kit';
+import { err, ok } from '@plenum/kit';
+import type { TokenClaims } from '@plenum/xmpp/jwt';
+import type { TokenError, TokenVerifier, VerifiedToken } from '../ports.ts';
+
+/** What the focus needs of a JWT verifier (the server's JwtVerifier has this shape). */
+export type ClaimsVerifier = { verify(token: string): Result<TokenClaims, TokenError> };
+
+/** Wraps a claims verifier as a TokenVerifier. */
+export function tokenVerifierFrom(verifier: ClaimsVerifier): TokenVerifier {
+  return {
+    verify(token: string): Result<VerifiedToken, TokenError> {
+      const r = verifier.verify(token);
+      if (!r.ok) return err({ code: r.error.code, text: r.error.text });
+      const c = r.value;
+      return ok({
+        room: c.room,
+        expiresAtMs: c.exp * 1000,
+        ...(c.user?.id !== undefined ? { userId: c.user.id } : {}),
+        ...(c.user?.name !== undefined ? { name: c.user.name } : {}),
+        ...(c.user?.moderator !== undefined ? { isModerator: c.user.moderator } : {}),
+      });
+    },
+  };
+}

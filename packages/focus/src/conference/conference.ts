@@ -1,0 +1,448 @@
+// One conference (Jicofo's JitsiMeetConferenceImpl): the focus joins and configures the room,
+// watches its occupants, elects moderators, places the conference on a bridge, drives each
+// participant's Jingle session (jingle/session-machine.ts) and keeps everyone's view of the
+// sources current (jingle/source-signaling.ts). Jingle and mute IQs are handled in
+// conference-iqs.ts on top of the helpers exported here.
+//
+// Closing cascade: close(reason) → source signaling stops → participants still in a session get
+// session-terminate → the conference is expired on the bridge → the focus leaves the room (the MUC
+// removes the empty room) → `ended` is emitted once.
+import type { Cancel, Clock, Logger } from '@plenum/kit';
+import { TypedEmitter } from '@plenum/kit';
+import type { El, EndpointSources, IceUdpTransport, Jingle, OwnSourceLimits } from '@plenum/xmpp/codec';
+import { el, encodeJingle, parseJid } from '@plenum/xmpp/codec';
+import type { BridgeControl, Ids, StanzaChannel } from '../ports.ts';
+import { FocusError, isFocusError } from '../errors.ts';
+import type { BridgeRegistry } from '../bridges/bridge-registry.ts';
+import type { EndpointAllocation } from '../bridge-client/bridge-session.ts';
+import { endpointAllocation, endpointUpdate } from '../bridge-client/colibri-requests.ts';
+import { FEATURE, clientFeaturesFrom } from '../jingle/client-features.ts';
+import type { FeatureCache } from '../jingle/feature-cache.ts';
+import { capsOf } from '../jingle/feature-cache.ts';
+import { buildSessionInitiate, buildSessionTerminate, buildSourceUpdate } from '../jingle/offer.ts';
+import type { RestartLimits, SessionInput, SessionStep } from '../jingle/session-machine.ts';
+import { stepSession } from '../jingle/session-machine.ts';
+import type { ConferenceSources, SourceDiff } from '../jingle/source-map.ts';
+import { SourceSignaling } from '../jingle/source-signaling.ts';
+import { TokenBucket } from '../internal/token-bucket.ts';
+import type { IdentityDomains, TokenBindings } from './identity.ts';
+import { classifyIdentity } from './identity.ts';
+import type { ModeratorPolicy } from './moderator-policy.ts';
+import { electModerators } from './moderators.ts';
+import { ConferenceBridge } from './conference-bridge.ts';
+import type { Participant } from './participant-registry.ts';
+import { ParticipantRegistry } from './participant-registry.ts';
+import type { StartMutedPolicy } from './start-muted.ts';
+import { startMutedFor } from './start-muted.ts';
+import {
+  ROOM_TIMEOUT_MS, joinPresence, leavePresence, meetingIdOf, ownerConfigIq, presenceFeatures, presenceText, readOccupantPresence, roomInfoIq,
+} from '../room/room-stanzas.ts';
+import type { OccupantPresence } from '../room/room-stanzas.ts';
+
+/** Plain settings every conference shares (from the focus config). */
+export type ConferenceSettings = {
+  /** The focus's real full JID, e.g. focus.plenum.localhost/focus. */
+  readonly focusJid: string;
+  readonly focusNick: string;
+  readonly identityDomains: IdentityDomains;
+  readonly moderatorPolicy: ModeratorPolicy;
+  readonly trustedServiceDomains: readonly string[];
+  readonly maxParticipants: number;
+  readonly maxParticipantsPerBridge: number;
+  readonly participantRampupMs: number;
+  /** Corrected stress (0..1+) at which a bridge counts as overloaded. */
+  readonly stressThreshold: number;
+  readonly sourceLimits: OwnSourceLimits;
+  readonly jingleTimeoutMs: number;
+  readonly sourceSignalingDelayMs: number;
+  readonly restartLimits: RestartLimits;
+  readonly offerOpusRed: boolean;
+  readonly bridgeRequestTimeoutMs: number;
+  /** A running conference that nobody joins (or everybody left) ends after this. */
+  readonly emptyTimeoutMs: number;
+  readonly joinRatePerSecond: number;
+  readonly joinBurst: number;
+};
+
+/** What a conference needs. */
+export type ConferenceDeps = {
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly ids: Ids;
+  readonly channel: StanzaChannel;
+  readonly bridgeControl: BridgeControl;
+  readonly bridges: BridgeRegistry;
+  readonly features: FeatureCache;
+  readonly tokens: TokenBindings;
+  readonly settings: ConferenceSettings;
+};
+
+/** Events of a conference. */
+export type ConferenceEvents = { ended: [reason: string] };
+
+const MAX_INVITE_ATTEMPTS = 3;
+
+/** A conference the focus runs in one MUC room. */
+export class Conference {
+  readonly events: TypedEmitter<ConferenceEvents>;
+  readonly log: Logger;
+  readonly participants = new ParticipantRegistry();
+  readonly signaling: SourceSignaling;
+  #phase: 'joining' | 'running' | 'ended' = 'joining';
+  #meetingId: string | undefined;
+  readonly bridge: ConferenceBridge;
+  readonly #allocations = new Map<string, EndpointAllocation>();
+  readonly #joinBucket: TokenBucket;
+  readonly #timers = new Set<Cancel>();
+  #selfJoin: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  #cancelEmpty: Cancel | undefined;
+  #ready: Promise<void> | undefined;
+  #hadParticipants = false;
+
+  constructor(readonly deps: ConferenceDeps, readonly roomJid: string, readonly startMuted: StartMutedPolicy) {
+    this.log = deps.log.child({ conf: roomJid });
+    this.events = new TypedEmitter<ConferenceEvents>(this.log);
+    const s = deps.settings;
+    this.bridge = new ConferenceBridge({
+      control: deps.bridgeControl, bridges: deps.bridges, clock: deps.clock, log: this.log, roomJid,
+      requestTimeoutMs: s.bridgeRequestTimeoutMs, participantRampupMs: s.participantRampupMs, maxParticipantsPerBridge: s.maxParticipantsPerBridge,
+      stressThreshold: s.stressThreshold,
+    });
+    this.#joinBucket = new TokenBucket({ ratePerSecond: s.joinRatePerSecond, burst: s.joinBurst, nowMs: deps.clock.now() });
+    this.signaling = new SourceSignaling({
+      clock: deps.clock,
+      delayMs: s.sourceSignalingDelayMs,
+      target: (id) => this.participants.sourcesFor(id, this.bridge.jvbSources()),
+      send: (id, diff) => this.#sendSourceDiff(id, diff),
+    });
+  }
+
+  get isEnded(): boolean {
+    return this.#phase === 'ended';
+  }
+
+  get isRunning(): boolean {
+    return this.#phase === 'running';
+  }
+
+  get meetingId(): string | undefined {
+    return this.#meetingId;
+  }
+
+  /** Joins and configures the room (once); conference requests wait on it. */
+  ready(): Promise<void> {
+    this.#ready ??= this.#setup();
+    return this.#ready;
+  }
+
+  /** Spends a join token (limits.joinRatePerSecond / joinBurst). */
+  takeJoinToken(): boolean {
+    return this.#joinBucket.take(this.deps.clock.now());
+  }
+
+  /** Sends a Jingle IQ to a participant from the focus (the MUC makes it arrive from room/focus). */
+  sendJingle(p: Participant, jingle: Jingle): Promise<El> {
+    const iq = el('iq', { type: 'set', from: this.deps.settings.focusJid, to: p.occupantJid, id: this.deps.ids.next() }, encodeJingle(jingle));
+    return this.deps.channel.request(iq, { timeoutMs: this.deps.settings.jingleTimeoutMs });
+  }
+
+  /** Applies a session step to a participant and performs its effects. */
+  apply(p: Participant, input: SessionInput, answer?: { readonly transport?: IceUdpTransport }): SessionStep {
+    const step = stepSession(p.session, input, this.deps.settings.restartLimits);
+    this.#run(p, step, answer);
+    return step;
+  }
+
+  /** Pushes an endpoint change to the bridge; failures are logged (re-invite on failure: later issue). */
+  updateBridge(p: Participant, update: { readonly transport?: IceUdpTransport; readonly sources?: EndpointSources; readonly forceMute?: boolean }): void {
+    const endpoint = endpointUpdate(p.endpointId, update);
+    this.bridge.update(update.forceMute === true ? { ...endpoint, forceMute: { ...p.forceMuted } } : endpoint);
+  }
+
+  /** A presence from the room. */
+  handlePresence(presence: El): void {
+    if (this.#phase === 'ended') return;
+    const occ = readOccupantPresence(presence, this.roomJid);
+    if (occ === undefined) return;
+    if (occ.nick === this.deps.settings.focusNick) return this.#onSelfPresence(presence, occ);
+    if (presence.attrs.type === 'error') return;
+    if (occ.isUnavailable) return this.#onLeft(occ.nick);
+    const p = this.participants.get(occ.nick);
+    if (p === undefined) return this.#onJoined(presence, occ);
+    p.role = occ.role;
+    p.region = presenceText(presence, 'jitsi_participant_region') ?? p.region;
+    if (p.affiliation !== occ.affiliation) {
+      p.affiliation = occ.affiliation;
+      if (occ.affiliation === 'owner') p.isOwnerRequested = false;
+      this.#electModerators();
+    }
+  }
+
+  /** A bridge became usable: participants waiting for one are invited. */
+  onBridgeUp(): void {
+    if (this.#phase !== 'running') return;
+    for (const p of this.participants.all()) {
+      if (p.session.phase !== 'new') continue;
+      p.failedInvites = 0;
+      this.apply(p, { kind: 'invite' });
+    }
+  }
+
+  /** A bridge stopped being usable. */
+  onBridgeDown(bridgeId: string, reason: string): void {
+    if (!this.bridge.isOn(bridgeId)) return;
+    // Moving participants to another bridge (session-terminate "moving" + new offer) is a later issue.
+    this.log.error('conference bridge down, participants not moved', { bridge: bridgeId, reason, participants: this.participants.size });
+  }
+
+  /** Ends the conference (idempotent): see the closing cascade at the top of the file. */
+  async close(reason: string): Promise<void> {
+    if (this.#phase === 'ended') return;
+    const wasJoined = this.#phase === 'running';
+    this.#phase = 'ended';
+    for (const cancel of this.#timers) cancel();
+    this.#timers.clear();
+    this.#cancelEmpty?.();
+    this.signaling.close();
+    this.#selfJoin?.reject(FocusError.closed());
+    this.log.info('conference ended', { reason, participants: this.participants.size });
+    this.events.emit('ended', reason);
+    for (const p of this.participants.all()) {
+      const sid = p.session.sid;
+      if (sid !== undefined && (p.session.phase === 'offered' || p.session.phase === 'active')) {
+        this.sendJingle(p, buildSessionTerminate(sid, 'gone', 'conference ended')).catch(() => undefined);
+      }
+    }
+    await this.bridge.expire();
+    if (wasJoined || this.#ready !== undefined) this.deps.channel.send(leavePresence(this.deps.settings.focusJid, `${this.roomJid}/${this.deps.settings.focusNick}`));
+  }
+
+  async #setup(): Promise<void> {
+    const { channel, ids, settings } = this.deps;
+    try {
+      const joined = new Promise<void>((resolve, reject) => {
+        this.#selfJoin = { resolve, reject };
+      });
+      const cancel = this.#timer(() => this.#selfJoin?.reject(FocusError.timeout('joining the room')), ROOM_TIMEOUT_MS);
+      channel.send(joinPresence(settings.focusJid, `${this.roomJid}/${settings.focusNick}`));
+      await joined.finally(cancel);
+      this.#selfJoin = undefined;
+      await channel.request(ownerConfigIq(settings.focusJid, this.roomJid, ids.next(), settings.maxParticipants + 1), { timeoutMs: ROOM_TIMEOUT_MS });
+      const info = await channel.request(roomInfoIq(settings.focusJid, this.roomJid, ids.next()), { timeoutMs: ROOM_TIMEOUT_MS });
+      this.#meetingId = meetingIdOf(info);
+      if (this.#meetingId === undefined) {
+        this.#meetingId = ids.next();
+        this.log.warn('room has no meeting id, made one up', { meetingId: this.#meetingId });
+      }
+    } catch (error) {
+      void this.close('room setup failed');
+      if (isFocusError(error, 'closed')) throw error;
+      throw FocusError.roomFailed(`room ${this.roomJid} could not be set up`, error);
+    }
+    if (this.#phase === 'ended') throw FocusError.closed();
+    this.#phase = 'running';
+    this.log.info('conference started', { meetingId: this.#meetingId });
+    this.#electModerators();
+    for (const p of this.participants.all()) this.apply(p, { kind: 'invite' });
+    this.#checkEmpty();
+  }
+
+  #onSelfPresence(presence: El, occ: OccupantPresence): void {
+    if (presence.attrs.type === 'error') {
+      this.#selfJoin?.reject(FocusError.roomFailed(`the MUC refused the focus in ${this.roomJid}`));
+      return;
+    }
+    if (occ.isUnavailable) {
+      // While joining this is the echo of an earlier conference in the same room leaving.
+      if (this.#phase === 'running') void this.close('focus removed from the room');
+      return;
+    }
+    if (occ.statuses.includes(110)) this.#selfJoin?.resolve();
+  }
+
+  #onJoined(presence: El, occ: OccupantPresence): void {
+    const s = this.deps.settings;
+    const real = occ.realJid === undefined ? undefined : parseJid(occ.realJid);
+    if (real === undefined || !real.ok) {
+      this.log.warn('occupant without real jid ignored', { participant: occ.nick });
+      return;
+    }
+    if (this.participants.size >= s.maxParticipants) {
+      this.log.warn('occupant over the participant limit not invited', { participant: occ.nick, max: s.maxParticipants });
+      return;
+    }
+    const features = presenceFeatures(presence);
+    const isService = (features.includes(FEATURE.jibri) || features.includes(FEATURE.jigasi)) && s.trustedServiceDomains.includes(real.value.domain);
+    const position = this.participants.all().filter((x) => !x.isService).length + 1;
+    const p = this.participants.add({
+      endpointId: occ.nick,
+      occupantJid: `${this.roomJid}/${occ.nick}`,
+      realJid: occ.realJid as string,
+      identity: classifyIdentity(real.value, this.deps.tokens.get(occ.realJid as string, this.deps.clock.now()), s.identityDomains),
+      isService,
+      affiliation: occ.affiliation,
+      role: occ.role,
+      region: presenceText(presence, 'jitsi_participant_region'),
+      statsId: presenceText(presence, 'stats-id'),
+      caps: capsOf(presence),
+    }, isService ? { audio: false, video: false } : startMutedFor(this.startMuted, position));
+    this.#cancelEmpty?.();
+    this.#cancelEmpty = undefined;
+    this.#hadParticipants = true;
+    this.log.info('participant joined', { participant: p.endpointId, identity: p.identity.kind, isService, count: this.participants.size });
+    this.#electModerators();
+    if (this.#phase === 'running') this.apply(p, { kind: 'invite' });
+  }
+
+  #onLeft(nick: string): void {
+    const p = this.participants.get(nick);
+    if (p === undefined) return;
+    // Clients send no session-terminate when they leave (protocols.md §12): the MUC leave ends the session.
+    this.signaling.forget(nick);
+    this.apply(p, { kind: 'left' });
+    this.participants.remove(nick);
+    this.#allocations.delete(nick);
+    this.log.info('participant left', { participant: nick, count: this.participants.size });
+    this.#electModerators();
+    this.#checkEmpty();
+  }
+
+  /** The last participant out ends the conference; a new conference nobody joins ends after emptyTimeoutMs. */
+  #checkEmpty(): void {
+    if (this.#phase !== 'running' || this.participants.size > 0) return;
+    if (this.#hadParticipants) {
+      void this.close('last participant left');
+      return;
+    }
+    this.#cancelEmpty ??= this.#timer(() => {
+      if (this.participants.size === 0) void this.close('nobody joined');
+    }, this.deps.settings.emptyTimeoutMs);
+  }
+
+  #run(p: Participant, step: SessionStep, answer?: { readonly transport?: IceUdpTransport }): void {
+    p.session = step.state;
+    for (const e of step.effects) {
+      switch (e.kind) {
+        case 'allocate':
+          void this.#invite(p, e.generation);
+          break;
+        case 'send-initiate':
+          this.#sendInitiate(p, e.sid, e.bridgeSessionId);
+          break;
+        case 'activate':
+          this.updateBridge(p, { ...(answer?.transport !== undefined ? { transport: answer.transport } : {}), sources: p.sources });
+          this.signaling.activate(p.endpointId);
+          this.signaling.changed();
+          break;
+        case 'remove-sources':
+          this.signaling.forget(p.endpointId);
+          this.participants.clearSources(p.endpointId);
+          this.signaling.changed();
+          break;
+        case 'expire-endpoint':
+          this.#expireEndpoint(p.endpointId);
+          break;
+      }
+    }
+  }
+
+  #isStale(p: Participant, generation: number): boolean {
+    return this.#phase !== 'running' || this.participants.get(p.endpointId) !== p || p.session.generation !== generation;
+  }
+
+  async #invite(p: Participant, generation: number): Promise<void> {
+    const s = this.deps.settings;
+    try {
+      if (p.features === undefined) p.features = clientFeaturesFrom(await this.deps.features.featuresOf(p.occupantJid, p.caps));
+      if (this.#isStale(p, generation) || this.#meetingId === undefined) return;
+      const session = this.bridge.sessionFor(this.#meetingId, p.region);
+      const allocation = await session.allocate(endpointAllocation({
+        endpointId: p.endpointId, mucRole: p.role, features: p.features, offerOpusRed: s.offerOpusRed,
+        ...(p.statsId !== undefined ? { statsId: p.statsId } : {}),
+        ...(p.forceMuted.audio || p.forceMuted.video ? { forceMute: p.forceMuted } : {}),
+      }));
+      this.bridge.endpointAdded(session);
+      // A participant that left or restarted meanwhile: its expire is queued behind this allocation.
+      if (this.#isStale(p, generation)) return;
+      this.#allocations.set(p.endpointId, allocation);
+      p.failedInvites = 0;
+      this.apply(p, { kind: 'allocated', generation, sid: this.deps.ids.next(), bridgeSessionId: this.deps.ids.next() });
+    } catch (error) {
+      if (this.#isStale(p, generation)) return;
+      this.#inviteFailed(p, generation, error);
+    }
+  }
+
+  #inviteFailed(p: Participant, generation: number, error: unknown): void {
+    this.bridge.allocationFailed(error);
+    this.log.warn('participant invite failed', { participant: p.endpointId, code: isFocusError(error) ? error.code : 'bug', err: (error as Error).message });
+    if (!isFocusError(error)) this.log.error('invite failed on a bug', { err: error });
+    this.apply(p, { kind: 'invite-failed', generation });
+    p.failedInvites++;
+    const isRetryable = !isFocusError(error, 'no-bridge') && !isFocusError(error, 'participant-limit');
+    if (isRetryable && p.failedInvites < MAX_INVITE_ATTEMPTS) {
+      this.#timer(() => {
+        if (this.participants.get(p.endpointId) === p && p.session.phase === 'new') this.apply(p, { kind: 'invite' });
+      }, 250 * p.failedInvites);
+    }
+  }
+
+  #sendInitiate(p: Participant, sid: string, bridgeSessionId: string): void {
+    const allocation = this.#allocations.get(p.endpointId);
+    const session = this.bridge.session;
+    if (allocation === undefined || session === undefined || p.features === undefined) return;
+    const known = this.participants.sourcesFor(p.endpointId, this.bridge.jvbSources());
+    const region = this.bridge.region();
+    const jingle = buildSessionInitiate({
+      sid, initiator: this.deps.settings.focusJid, roomJid: this.roomJid, features: p.features, transport: allocation.transport,
+      hasBridgeSctp: allocation.hasSctp, sources: known, bridgeSessionId, offerOpusRed: this.deps.settings.offerOpusRed,
+      ...(region !== undefined ? { region } : {}),
+      startMuted: p.startMuted,
+    });
+    this.signaling.offered(p.endpointId, known);
+    const generation = p.session.generation;
+    this.sendJingle(p, jingle).catch((error: unknown) => {
+      // XEP-0166 §6.2 lets the responder ack late; like Jicofo a timeout counts as delivered.
+      if (isFocusError(error, 'timeout') || !isFocusError(error, 'remote-error') || this.#isStale(p, generation)) return;
+      this.log.warn('participant refused the offer', { participant: p.endpointId, err: error.message });
+      p.failedInvites = MAX_INVITE_ATTEMPTS;
+      this.apply(p, { kind: 'invite-failed', generation });
+    });
+    this.log.info('session offered', { participant: p.endpointId, bridge: session.bridge.id, sources: known.size });
+  }
+
+  #expireEndpoint(endpointId: string): void {
+    this.#allocations.delete(endpointId);
+    this.bridge.expireEndpoint(endpointId);
+  }
+
+  #sendSourceDiff(endpointId: string, diff: SourceDiff): void {
+    const p = this.participants.get(endpointId);
+    const sid = p?.session.sid;
+    if (p === undefined || sid === undefined) return;
+    const json = p.features?.hasJsonSources ?? false;
+    const send = (action: 'source-add' | 'source-remove', sources: ConferenceSources): void => {
+      if (sources.size === 0) return;
+      this.sendJingle(p, buildSourceUpdate(action, sid, this.roomJid, sources, json))
+        .catch((error: unknown) => this.log.debug('source signaling not acknowledged', { participant: endpointId, action, err: (error as Error).message }));
+    };
+    send('source-remove', diff.remove);
+    send('source-add', diff.add);
+  }
+
+  #electModerators(): void {
+    if (this.#phase !== 'ended') electModerators(this);
+  }
+
+  #timer(fn: () => void, delayMs: number): Cancel {
+    const cancel = this.deps.clock.setTimeout(() => {
+      this.#timers.delete(cancel);
+      fn();
+    }, delayMs);
+    this.#timers.add(cancel);
+    return () => {
+      this.#timers.delete(cancel);
+      cancel();
+    };
+  }
+}

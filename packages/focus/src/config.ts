@@ -1,0 +1,79 @@
+import type { ConfigOf, ConfigSources } from '@plenum/kit/node';
+import { f, loadConfig } from '@plenum/kit/node';
+
+const DOMAIN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const BARE_JID = /^[^@/\s]+@[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+
+/**
+ * Every setting of the focus. File keys are nested as shown; the environment spells them
+ * `PLENUM_FOCUS_` + upper snake case (`limits.maxConferences` → `PLENUM_FOCUS_LIMITS_MAX_CONFERENCES`).
+ */
+export const focusConfigSpec = {
+  domain: f.string('XMPP domain clients log into (local accounts and token users live here)', 'plenum.localhost', { pattern: DOMAIN }),
+  guestDomain: f.optionalString('domain of anonymous guests on a secure domain (protocols.md §8.2); its users never count as authenticated'),
+  mucDomain: f.string('MUC service of conference rooms; conference requests for other domains are refused', 'conference.plenum.localhost', { pattern: DOMAIN }),
+  component: {
+    domain: f.string('the focus component domain clients address (focusjid)', 'focus.plenum.localhost', { pattern: DOMAIN }),
+    host: f.string('XMPP server address for the XEP-0114 connection', '127.0.0.1'),
+    port: f.port('XMPP server component port', 5347),
+    secret: f.string('XEP-0114 shared secret (the server\'s components.secrets entry for the domain)', ''),
+    nick: f.string('nickname of the focus in rooms and the brewery (Jitsi clients expect "focus")', 'focus'),
+    reconnectMaxDelayMs: f.int('longest wait between reconnection attempts', 30_000, { min: 100 }),
+  },
+  bridges: {
+    breweryJid: f.string('MUC room where bridges announce themselves with stats', 'jvbbrewery@internal.plenum.localhost', { pattern: BARE_JID }),
+    stressThreshold: f.int('corrected stress in percent at which a bridge counts as overloaded (a warning when every usable bridge is)', 80, { min: 1, max: 1000 }),
+    averageParticipantStressPermille: f.int('assumed stress per endpoint in ‰ until a bridge reports average_participant_stress', 10, { min: 0, max: 1000 }),
+    participantRampupMs: f.int('how long a newly placed endpoint counts towards a bridge\'s corrected stress', 20_000, { min: 0 }),
+    maxParticipantsPerBridge: f.int('participants of one conference on one bridge (without cascading: per conference)', 80, { min: 1 }),
+    healthTimeoutMs: f.int('a bridge silent for this long (no stats presence) is treated as unhealthy', 45_000, { min: 1_000 }),
+    failureResetMs: f.int('a bridge that failed a COLIBRI2 request is avoided for this long', 60_000, { min: 0 }),
+    requestTimeoutMs: f.int('COLIBRI2 request timeout', 10_000, { min: 100 }),
+  },
+  moderation: {
+    policy: f.oneOf('who becomes moderator: the first participant (auto-owner) or authenticated users (authenticated)', ['auto-owner', 'authenticated'] as const, 'auto-owner'),
+    jwtModeratorClaim: f.bool('with policy=authenticated: token users are moderators only when context.user.moderator is true (local accounts are not moderators then)', false),
+    trustedServiceDomains: f.stringList('domains whose occupants announcing jibri/jigasi features count as services (never elected moderator)', []),
+  },
+  auth: {
+    requireAuthenticationToStart: f.bool('only authenticated users (local accounts, token users) may start a conference; guests wait (protocols.md §8.2)', false),
+    jwt: {
+      enabled: f.bool('verify the token attribute of conference requests (same settings as the XMPP server\'s auth.jwt)', false),
+      appId: f.string('expected issuer when acceptedIssuers is empty', ''),
+      algorithm: f.oneOf('the only JWT algorithm accepted', ['HS256', 'RS256'] as const, 'HS256'),
+      secret: f.optionalString('HS256 shared secret'),
+      publicKeyFile: f.optionalString('RS256 public key (PEM)'),
+      acceptedIssuers: f.stringList('accepted iss claims (default: [appId])', []),
+      acceptedAudiences: f.stringList('accepted aud claims; "*" accepts any', ['*']),
+      requireRoomClaim: f.bool('a token must name the room (or "*")', true),
+      allowEmptyToken: f.bool('unused by the focus; accepted so one auth.jwt section fits both', false),
+      clockSkewSeconds: f.int('tolerance for exp/nbf', 60, { min: 0, max: 3600 }),
+    },
+  },
+  limits: {
+    maxConferences: f.int('conferences this focus runs at once', 1_000, { min: 1 }),
+    maxParticipantsPerConference: f.int('participants of one conference', 100, { min: 1 }),
+    joinRatePerSecond: f.int('conference requests per second and conference (token bucket refill)', 5, { min: 1 }),
+    joinBurst: f.int('conference requests one conference accepts at once', 20, { min: 1 }),
+    maxSsrcsPerEndpoint: f.int('SSRCs one participant may announce', 20, { min: 1, max: 1000 }),
+    maxGroupsPerEndpoint: f.int('SSRC groups one participant may announce', 20, { min: 1, max: 1000 }),
+    emptyConferenceTimeoutMs: f.int('a conference nobody joins within this time ends', 30_000, { min: 1_000 }),
+  },
+  jingle: {
+    requestTimeoutMs: f.int('how long a participant may take to acknowledge a Jingle IQ', 10_000, { min: 100 }),
+    discoTimeoutMs: f.int('how long to wait for a participant\'s disco#info (features) before offering the defaults', 3_000, { min: 100 }),
+    sourceSignalingDelayMs: f.int('source-add/-remove to other participants are batched for this long', 200, { min: 0, max: 10_000 }),
+    restartMinIntervalMs: f.int('a participant may ask for a fresh session at most this often', 5_000, { min: 0 }),
+    restartsPerMinute: f.int('fresh sessions one participant may ask for per minute', 5, { min: 1 }),
+    offerOpusRed: f.bool('offer opus RED (payload type 112) to clients that support it', false),
+  },
+  log: {
+    level: f.oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+  },
+} as const;
+
+/** The validated, frozen focus configuration. */
+export type FocusConfig = ConfigOf<typeof focusConfigSpec>;
+
+/** Loads the configuration from defaults, an optional JSON file, explicit values and PLENUM_FOCUS_* variables. */
+export const loadFocusConfig = (sources: ConfigSources = {}): FocusConfig => loadConfig('PLENUM_FOCUS_', focusConfigSpec, sources);
