@@ -3,11 +3,22 @@
 // scripts/config-docs.test.ts fails when it is out of date.
 import { writeFileSync } from 'node:fs';
 import { describeConfig } from '@plenum/kit/node';
+import type { SpecTree } from '@plenum/kit/node';
 import { xmppConfigSpec } from '@plenum/xmpp/server';
+import { focusConfigSpec } from '@plenum/focus';
+import { bridgeConfigSpec } from '@plenum/bridge';
+
+const esc = (s: string) => s.replace(/\|/g, '\\|');
+
+function table(prefix: string, spec: SpecTree): string[] {
+  return [
+    '| key | environment | type | default | meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...describeConfig(prefix, spec).map((r) => `| \`${r.key}\` | \`${r.env}\` | ${esc(r.type)} | \`${esc(r.default)}\` | ${esc(r.doc)} |`),
+  ];
+}
 
 export function renderConfigDocs(): string {
-  const rows = describeConfig('PLENUM_XMPP_', xmppConfigSpec);
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
   return [
     '# Configuration',
     '',
@@ -15,15 +26,30 @@ export function renderConfigDocs(): string {
     '',
     'Every component reads one validated configuration: defaults, then an optional JSON file, then',
     'environment variables. Unknown keys and bad values stop start-up with every problem listed at once.',
+    'Files are nested as the keys show (`{"limits": {"maxStanzaBytes": 262144}}`); lists in the',
+    'environment are comma-separated.',
+    '',
+    '`npm start` runs every component in one process: it reads all three prefixes below, and fills',
+    'in what the components need to find each other (domains, the component port, fresh component',
+    'secrets), so only the XMPP settings usually matter there.',
     '',
     '## XMPP server (`packages/xmpp`)',
     '',
-    'File: `--config <file.json>` or `PLENUM_XMPP_CONFIG=<file.json>`, nested as the keys show',
-    '(`{"limits": {"maxStanzaBytes": 262144}}`). Lists in the environment are comma-separated.',
+    'File: `--config <file.json>` or `PLENUM_XMPP_CONFIG=<file.json>`.',
     '',
-    '| key | environment | type | default | meaning |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| \`${r.key}\` | \`${r.env}\` | ${esc(r.type)} | \`${esc(r.default)}\` | ${esc(r.doc)} |`),
+    ...table('PLENUM_XMPP_', xmppConfigSpec),
+    '',
+    '## Focus (`packages/focus`)',
+    '',
+    'File: `PLENUM_FOCUS_CONFIG=<file.json>` when run on its own (`node --import tsx packages/focus/src/main.ts`).',
+    '',
+    ...table('PLENUM_FOCUS_', focusConfigSpec),
+    '',
+    '## Bridge (`packages/bridge`)',
+    '',
+    'File: `PLENUM_BRIDGE_CONFIG=<file.json>` when run on its own (`node --import tsx packages/bridge/src/main.ts`).',
+    '',
+    ...table('PLENUM_BRIDGE_', bridgeConfigSpec),
     '',
   ].join('\n');
 }

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@plenum/kit';
+import type { ConfigSources } from '@plenum/kit/node';
+import type { RunningXmppServer } from '@plenum/xmpp/server';
+import { loadXmppConfig, startXmppServer } from '@plenum/xmpp/server';
+import type { RunningFocus } from '@plenum/focus';
+import { startFocus } from '@plenum/focus';
+import type { RunningBridge } from '@plenum/bridge';
+import { startBridge } from '@plenum/bridge';
+
+/** Everything the one-command server runs. */
+export type RunningPlenum = {
+  readonly xmpp: RunningXmppServer;
+  readonly focus: RunningFocus;
+  readonly bridge: RunningBridge;
+  close(): Promise<void>;
+};
+
+export type AllInOneOptions = {
+  /** Environment read by every component (PLENUM_XMPP_*, PLENUM_FOCUS_*, PLENUM_BRIDGE_*). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Optional JSON file for the XMPP server's settings. */
+  readonly xmppFile?: string;
+  /** Values the embedding program sets per component (tests: free ports, silent logs). */
+  readonly xmpp?: ConfigSources['values'];
+  readonly focus?: Record<string, unknown>;
+  readonly bridge?: Record<string, unknown>;
+  /** One logger for all components; each gets a child with its component name. */
+  readonly log?: Logger;
+};
+
+/**
+ * Starts the XMPP server, the focus and one bridge in this process. The components still talk
+ * over loopback XMPP exactly as in a split deployment; only their shared secrets are made up
+ * here, fresh at every start, so nothing needs configuring for a first meeting.
+ */
+export async function startAllInOne(opts: AllInOneOptions = {}): Promise<RunningPlenum> {
+  const env = opts.env ?? {};
+  const focusSecret = randomBytes(24).toString('hex');
+  const bridgeSecret = randomBytes(24).toString('hex');
+  const loaded = loadXmppConfig({ env, ...(opts.xmppFile !== undefined ? { file: opts.xmppFile } : {}), ...(opts.xmpp !== undefined ? { values: opts.xmpp } : {}) });
+  const focusDomain = `focus.${loaded.domain}`;
+  const bridgeSuffix = `bridge.${loaded.domain}`;
+  const xmppConfig = {
+    ...loaded,
+    components: { ...loaded.components, secrets: [...loaded.components.secrets, `${focusDomain}=${focusSecret}`, `*.${bridgeSuffix}=${bridgeSecret}`] },
+    muc: { ...loaded.muc, admins: [...new Set([...loaded.muc.admins, focusDomain])] },
+  };
+  const child = (component: string) => opts.log?.child({ component });
+  const xmpp = await startXmppServer({ config: xmppConfig, ...(opts.log ? { log: child('xmpp') as Logger } : {}) });
+  const started: { close(): Promise<void> }[] = [xmpp];
+  try {
+    const focus = await startFocus({
+      env,
+      values: merge({
+        domain: loaded.domain,
+        mucDomain: loaded.mucDomain,
+        ...(loaded.auth.guestDomain !== undefined ? { guestDomain: loaded.auth.guestDomain } : {}),
+        component: { domain: focusDomain, host: '127.0.0.1', port: xmpp.componentPort, secret: focusSecret },
+        bridges: { breweryJid: `jvbbrewery@${loaded.internalMucDomain}` },
+      }, opts.focus ?? {}),
+      ...(opts.log ? { log: child('focus') as Logger } : {}),
+    });
+    started.push(focus);
+    const bridge = await startBridge({
+      env,
+      values: merge({
+        xmpp: {
+          host: '127.0.0.1', port: xmpp.componentPort, domainSuffix: bridgeSuffix, secret: bridgeSecret,
+          breweryJid: `jvbbrewery@${loaded.internalMucDomain}`, focusAllowed: [focusDomain],
+        },
+      }, opts.bridge ?? {}),
+      ...(opts.log ? { log: child('bridge') as Logger } : {}),
+    });
+    started.push(bridge);
+    let closing: Promise<void> | undefined;
+    return {
+      xmpp, focus, bridge,
+      close: () => (closing ??= closeAll(started)),
+    };
+  } catch (error) {
+    await closeAll(started);
+    throw error;
+  }
+}
+
+/** Closes in reverse start order: bridge, focus, then the server they talk through. */
+async function closeAll(parts: readonly { close(): Promise<void> }[]): Promise<void> {
+  for (const p of [...parts].reverse()) await p.close();
+}
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof prev === 'object' && prev !== null && !Array.isArray(prev)
+      ? merge(prev as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
