@@ -5,7 +5,7 @@ import type { El, StreamCondition, XmlError } from '../../codec/index.ts';
 import {
   el, child, text, iqPayload, iqResult, errorReply, encodeStreamError, makeJid, parseJid, parseH,
   NS_CLIENT, NS_STREAMS, NS_SASL, NS_TLS, NS_BIND, NS_SESSION, NS_SM,
-  encodeAck, encodeEnabled, encodeResumed, encodeFailed,
+  encodeResumed, encodeFailed,
 } from '../../codec/index.ts';
 import type { AuthIdentity, Authenticator, SaslContext, SaslExchange, SaslStep } from '../auth/types.ts';
 import type { Framing, StreamOpen } from '../net/framing.ts';
@@ -17,6 +17,8 @@ import type { SessionRegistry } from '../router/session-registry.ts';
 import type { ClientSessionDeps, SessionStream } from './client-session.ts';
 import { ClientSession } from './client-session.ts';
 import type { WatchedStream } from './stream-watchdog.ts';
+import { handleSmNonza } from './sm-nonzas.ts';
+import { decodeSaslPayload, encodeSaslPayload, invalidStanza, sameAccount } from './stream-checks.ts';
 
 export type C2sStreamDeps = {
   readonly config: XmppConfig;
@@ -37,10 +39,6 @@ export type C2sStreamDeps = {
 type Phase = 'await-open' | 'pre-auth' | 'sasl' | 'await-restart' | 'authenticated' | 'bound' | 'closed';
 
 const SASL_FAILURES_BEFORE_CLOSE = 3;
-const PRESENCE_TYPES = new Set(['unavailable', 'subscribe', 'subscribed', 'unsubscribe', 'unsubscribed', 'probe', 'error']);
-const MESSAGE_TYPES = new Set(['chat', 'error', 'groupchat', 'headline', 'normal']);
-const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * One client stream (RFC 6120 over TCP, RFC 7395 over WebSocket): opening, STARTTLS, SASL,
@@ -292,27 +290,18 @@ export class C2sStream implements SessionStream, WatchedStream {
     const mechanism = e.attrs.mechanism ?? '';
     const exchange = this.#deps.authenticator.start(mechanism, this.#saslContext());
     if (exchange === undefined) return this.#saslFailure({ kind: 'failure', condition: 'invalid-mechanism' });
-    const initial = this.#decodeSasl(text(e));
+    const initial = decodeSaslPayload(text(e));
     if (initial === 'invalid') return this.#saslFailure({ kind: 'failure', condition: 'incorrect-encoding' });
     this.#sasl = exchange;
     this.#phase = 'sasl';
     this.#saslStep(initial);
   }
 
-  /** RFC 6120 §6.4.2: empty text = no initial response, "=" = an empty one. */
-  #decodeSasl(payload: string): Uint8Array | undefined | 'invalid' {
-    const t = payload.trim();
-    if (t === '') return undefined;
-    if (t === '=') return new Uint8Array(0);
-    if (!BASE64.test(t)) return 'invalid';
-    return Buffer.from(t, 'base64');
-  }
-
   #onSaslElement(e: El): void {
     if (e.attrs.xmlns !== NS_SASL) return this.streamError('not-authorized', 'authentication in progress');
     if (e.name === 'abort') return this.#saslFailure({ kind: 'failure', condition: 'aborted' });
     if (e.name !== 'response') return this.streamError('not-authorized', 'authentication in progress');
-    const data = this.#decodeSasl(text(e));
+    const data = decodeSaslPayload(text(e));
     if (data === 'invalid') return this.#saslFailure({ kind: 'failure', condition: 'incorrect-encoding' });
     this.#saslStep(data ?? new Uint8Array(0));
   }
@@ -328,11 +317,9 @@ export class C2sStream implements SessionStream, WatchedStream {
   }
 
   #onSaslStep(step: SaslStep): void {
-    const b64 = (d: Uint8Array | undefined): string | undefined =>
-      d === undefined ? undefined : d.length === 0 ? '=' : Buffer.from(d).toString('base64');
     switch (step.kind) {
       case 'challenge':
-        this.send(el('challenge', { xmlns: NS_SASL }, b64(step.data) ?? '='));
+        this.send(el('challenge', { xmlns: NS_SASL }, encodeSaslPayload(step.data) ?? '='));
         return;
       case 'failure':
         return this.#saslFailure(step);
@@ -340,7 +327,7 @@ export class C2sStream implements SessionStream, WatchedStream {
         this.#sasl = undefined;
         this.#identity = step.identity;
         this.#log.debug('authenticated', { kind: step.identity.kind });
-        this.send(el('success', { xmlns: NS_SASL }, b64(step.data)));
+        this.send(el('success', { xmlns: NS_SASL }, encodeSaslPayload(step.data)));
         // RFC 6120 §6.4.6: the client restarts the stream; parse it from a clean state.
         this.#framing.reset();
         this.#headerSent = false;
@@ -423,7 +410,7 @@ export class C2sStream implements SessionStream, WatchedStream {
     const session = this.#session;
     if (session === undefined) return;
     const ns = e.attrs.xmlns;
-    if (ns === NS_SM) return this.#onSmNonza(session, e);
+    if (ns === NS_SM) return handleSmNonza(e, session, { settings: this.#deps.config.streamManagement, resumable: this.#deps.resumable, send: (x) => this.send(x), streamError: (c, t) => this.streamError(c, t) });
     if (e.name !== 'message' && e.name !== 'presence' && e.name !== 'iq') {
       return this.streamError('unsupported-stanza-type', `<${e.name}/> is not a stanza`);
     }
@@ -451,57 +438,4 @@ export class C2sStream implements SessionStream, WatchedStream {
     session.handleInbound(e);
   }
 
-  #onSmNonza(session: ClientSession, e: El): void {
-    const sm = this.#deps.config.streamManagement;
-    switch (e.name) {
-      case 'enable': {
-        if (!sm.enabled || session.sm !== undefined) return this.send(encodeFailed('unexpected-request'));
-        const id = e.attrs.resume === 'true' || e.attrs.resume === '1' ? randomUUID() : undefined;
-        session.enableSm(id, sm.maxUnacked);
-        if (id !== undefined) this.#deps.resumable.set(id, session);
-        return this.send(encodeEnabled(id, id !== undefined ? sm.resumeTimeoutSeconds : undefined));
-      }
-      case 'r':
-        if (session.sm === undefined) return this.streamError('unsupported-stanza-type', 'stream management is not enabled');
-        return this.send(encodeAck(session.sm.inbound));
-      case 'a': {
-        const h = parseH(e.attrs.h);
-        if (h === undefined || !session.acknowledge(h)) return this.streamError('undefined-condition', 'invalid acknowledgement');
-        return undefined;
-      }
-      case 'resume':
-        return this.send(encodeFailed('unexpected-request'));
-      default:
-        return this.streamError('unsupported-stanza-type', `unknown stream management element <${e.name}/>`);
-    }
-  }
-}
-
-/** Why a stanza is malformed (RFC 6120 §8.1–8.2), or undefined when it is fine. */
-function invalidStanza(e: El): string | undefined {
-  const type = e.attrs.type;
-  if (e.name === 'iq') {
-    if (e.attrs.id === undefined || e.attrs.id === '') return 'iq needs an id';
-    if (type === undefined || !IQ_TYPES.has(type)) return 'iq needs a type of get, set, result or error';
-    if ((type === 'get' || type === 'set') && iqPayload(e) === undefined) return 'iq get/set needs exactly one payload';
-    return undefined;
-  }
-  if (type === undefined) return undefined;
-  if (e.name === 'presence' && !PRESENCE_TYPES.has(type)) return 'unknown presence type';
-  if (e.name === 'message' && !MESSAGE_TYPES.has(type)) return 'unknown message type';
-  return undefined;
-}
-
-/** XEP-0198 §5: only the entity that created a session may resume it. */
-function sameAccount(old: AuthIdentity, now: AuthIdentity | undefined, oldDomain: string, domain: string): boolean {
-  if (now === undefined || oldDomain !== domain) return false;
-  switch (old.kind) {
-    case 'user':
-      return now.kind === 'user' && now.username === old.username;
-    case 'anonymous':
-      // An anonymous guest has no account: knowing the unguessable session id is the proof.
-      return now.kind === 'anonymous';
-    case 'token':
-      return now.kind === 'token' && now.claims.sub === old.claims.sub && now.claims.user?.id === old.claims.user?.id;
-  }
 }
