@@ -23,6 +23,11 @@ export type ProsodyOptions = {
   readonly components?: readonly { readonly domain: string; readonly secret: string }[];
   /** A second MUC service, e.g. `internal.<domain>` for bridge breweries. */
   readonly internalMuc?: string;
+  /**
+   * Rooms of the internal MUC show real JIDs from birth (`muc_room_default_public_jids = true`, as
+   * Jitsi's Prosody config sets for its brewery). Default false: Prosody's own default, semi-anonymous.
+   */
+  readonly internalMucPublicJids?: boolean;
 };
 
 /** A Prosody that answered a stream header on `127.0.0.1:port`. */
@@ -61,6 +66,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
   const configFile = join(dir, 'prosody.cfg.lua');
   writeFileSync(configFile, prosodyConfig({
     dir, port, domain, muc, logFile, extra: opts.extraConfig ?? '', components, componentPort, internalMuc: opts.internalMuc,
+    internalMucPublicJids: opts.internalMucPublicJids ?? false,
   }));
 
   // Prosody 0.12 takes the config path as `--config <file>`; -F keeps it in the foreground.
@@ -103,12 +109,14 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
 type ConfigInput = {
   dir: string; port: number; domain: string; muc: string; logFile: string; extra: string;
   components: readonly { readonly domain: string; readonly secret: string }[]; componentPort: number; internalMuc: string | undefined;
+  internalMucPublicJids: boolean;
 };
 
 function prosodyConfig(c: ConfigInput): string {
   const lua = (s: string): string => JSON.stringify(s);
   const components = c.components.map((x) => `\nComponent ${lua(x.domain)}\n  component_secret = ${lua(x.secret)}\n`).join('');
-  const internal = c.internalMuc === undefined ? '' : `\nComponent ${lua(c.internalMuc)} "muc"\n  muc_room_locking = false\n  restrict_room_creation = false\n`;
+  const publicJids = c.internalMucPublicJids ? '  muc_room_default_public_jids = true\n' : '';
+  const internal = c.internalMuc === undefined ? '' : `\nComponent ${lua(c.internalMuc)} "muc"\n  muc_room_locking = false\n  restrict_room_creation = false\n${publicJids}`;
   return `-- Written by packages/testkit/src/prosody.ts for one test run.
 daemonize = false
 pidfile = ${lua(join(c.dir, 'prosody.pid'))}

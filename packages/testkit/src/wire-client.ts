@@ -11,6 +11,11 @@ type Waiter = { match: (e: El) => boolean; resolve: (e: El) => void; reject: (e:
  */
 export class WireClient {
   readonly inbox: El[] = [];
+  /**
+   * Offered every incoming element first, in order; one returning true consumes it (auto-answers
+   * such as disco#info or IQ acks). Elements no handler consumed go to waiters and the inbox.
+   */
+  readonly handlers: ((e: El) => boolean)[] = [];
   readonly #waiters: Waiter[] = [];
   readonly #send: (s: string) => void;
   readonly #close: () => void;
@@ -161,6 +166,7 @@ export class WireClient {
   }
 
   #deliver(e: El): void {
+    for (const h of this.handlers) if (h(e)) return;
     const i = this.#waiters.findIndex((w) => w.match(e));
     if (i === -1) {
       this.inbox.push(e);

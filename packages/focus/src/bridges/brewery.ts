@@ -3,7 +3,7 @@
 // Leaving the room removes the bridge.
 import type { Clock, Logger } from '@plenum/kit';
 import type { El } from '@plenum/xmpp/codec';
-import { NS_COLIBRI_STATS, NS_MUC_USER, child, children, decodeBridgeStats } from '@plenum/xmpp/codec';
+import { NS_COLIBRI_STATS, NS_MUC_USER, child, children, decodeBridgeStats, el } from '@plenum/xmpp/codec';
 
 /** XEP-0045 §7.2.2: status 110 marks the presence that refers to the recipient itself. */
 const isSelfPresence = (p: El): boolean =>
@@ -15,6 +15,7 @@ import type { BridgeRegistry } from './bridge-registry.ts';
 /** Brewery membership and presence handling. */
 export class Brewery {
   readonly #warned = new Set<string>();
+  #isConfigured = false;
 
   constructor(private readonly deps: {
     readonly channel: StanzaChannel; readonly registry: BridgeRegistry; readonly log: Logger; readonly clock: Clock;
@@ -23,6 +24,7 @@ export class Brewery {
 
   /** Enters the brewery (again, after a reconnection). */
   join(): void {
+    this.#isConfigured = false;
     this.deps.channel.send(joinPresence(this.deps.focusJid, `${this.deps.breweryJid}/${this.deps.nick}`));
   }
 
@@ -35,8 +37,16 @@ export class Brewery {
    * sender-policy): the focus, a MUC admin, makes the brewery non-anonymous whoever created it.
    */
   #configure(): void {
-    const { channel, focusJid, breweryJid, ids, log } = this.deps;
+    // Once per join: the presence re-sent below comes back as a self-presence too.
+    if (this.#isConfigured) return;
+    this.#isConfigured = true;
+    const { channel, focusJid, breweryJid, nick, ids, log } = this.deps;
     channel.request(ownerConfigIq(focusJid, breweryJid, ids.next()), { timeoutMs: ROOM_TIMEOUT_MS })
+      .then(() => {
+        // XEP-0045 does not make a room re-send presences when it turns non-anonymous (Prosody
+        // does not): announce ourselves again so bridges that joined meanwhile see our real JID.
+        channel.send(el('presence', { from: focusJid, to: `${breweryJid}/${nick}` }));
+      })
       .catch((error: unknown) => log.warn('brewery configuration failed', { err: (error as Error).message }));
   }
 
