@@ -90,6 +90,11 @@ export class ConferenceBridge {
     this.deps.bridges.endpointAdded(session.bridge.id, this.deps.clock.now());
   }
 
+  /** An endpoint counted by endpointAdded was never placed after all (its allocation failed). */
+  endpointRemoved(session: BridgeSession): void {
+    this.deps.bridges.endpointRemoved(session.bridge.id);
+  }
+
   /** Pushes an endpoint change; failures are logged (re-invite on failure: later issue). */
   update(endpoint: Colibri2Endpoint): void {
     this.#session?.update(endpoint)
@@ -111,7 +116,12 @@ export class ConferenceBridge {
     const session = this.#session;
     this.#session = undefined;
     if (session === undefined) return;
-    await session.expire().catch((error: unknown) => this.deps.log.warn('bridge conference expire failed', { err: (error as Error).message }));
+    await session.expire().catch((error: unknown) => {
+      // Expiring the last endpoint already ended the conference on the bridge: nothing was left to expire.
+      const failure = bridgeFailureOf(error);
+      if (failure?.kind === 'colibri' && failure.reason === 'CONFERENCE_NOT_FOUND') return;
+      this.deps.log.warn('bridge conference expire failed', { err: (error as Error).message });
+    });
   }
 
   /** True when the conference is on this bridge. */

@@ -356,12 +356,17 @@ export class Conference {
       if (p.features === undefined) p.features = clientFeaturesFrom(await this.deps.features.featuresOf(p.occupantJid, p.caps));
       if (this.#isStale(p, generation) || this.#meetingId === undefined) return;
       const session = this.bridge.sessionFor(this.#meetingId, p.region);
+      // Counted before the allocation is answered, so that conferences selecting a bridge in the
+      // same burst see this endpoint in its stress and spread out.
+      this.bridge.endpointAdded(session);
       const allocation = await session.allocate(endpointAllocation({
         endpointId: p.endpointId, mucRole: p.role, features: p.features, offerOpusRed: s.offerOpusRed,
         ...(p.statsId !== undefined ? { statsId: p.statsId } : {}),
         ...(p.forceMuted.audio || p.forceMuted.video ? { forceMute: p.forceMuted } : {}),
-      }));
-      this.bridge.endpointAdded(session);
+      })).catch((error: unknown) => {
+        this.bridge.endpointRemoved(session);
+        throw error;
+      });
       // A participant that left or restarted meanwhile: its expire is queued behind this allocation.
       if (this.#isStale(p, generation)) return;
       this.#allocations.set(p.endpointId, allocation);

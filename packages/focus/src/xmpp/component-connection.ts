@@ -197,7 +197,9 @@ export class ComponentConnection implements StanzaChannel {
     this.#isOnline = false;
     this.#failPending('disconnected');
     if (wasOnline) {
-      this.deps.log.warn('xmpp component offline', { domain: this.deps.options.domain });
+      // Our own close() is not an anomaly.
+      if (this.#isClosed) this.deps.log.info('xmpp component closed', { domain: this.deps.options.domain });
+      else this.deps.log.warn('xmpp component offline', { domain: this.deps.options.domain });
       this.events.emit('offline', 'connection closed');
     }
     if (this.#isClosed) return;

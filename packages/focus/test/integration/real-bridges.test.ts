@@ -258,6 +258,15 @@ test('a burst of new conferences spreads over three idle bridges (endpoints just
   for (const b of ctx.stack.bridges) assert.is((await bridgeHttpStats(b)).conferences, 1, `${b.nickname} hosts one conference`);
 }));
 
+test('conferences that start at the same instant spread too (a placement counts before its bridge answers)', () => withStack({ bridges: 3 }, async (ctx) => {
+  const people = await Promise.all(['same-a', 'same-b', 'same-c'].map((room) => join(ctx, room)));
+  const hosts = await Promise.all(people.map(async (p) => {
+    await p.nextJingle('session-initiate');
+    return hostOf(ctx.stack, p.roomJid);
+  }));
+  assert.equal(ids(hosts).sort(), ['jvb-1', 'jvb-2', 'jvb-3']);
+}));
+
 test('new conferences go to the bridge reporting the least stress', () => withStack({
   bridges: 3,
   bridgeValues: () => ({ maxEndpoints: 10 }),

@@ -14,6 +14,18 @@ export interface El {
 type AttrInput = Readonly<Record<string, string | number | boolean | undefined | null>>;
 type ChildInput = XmlNode | undefined | null | false | readonly ChildInput[];
 
+/** Appends a child input to `out`, flattening arrays and skipping empty values. */
+function pushChild(out: XmlNode[], c: ChildInput): void {
+  if (c === undefined || c === null || c === false) return;
+  if (typeof c === 'string') {
+    if (c !== '') out.push(c);
+  } else if (Array.isArray(c)) {
+    for (const x of c as readonly ChildInput[]) pushChild(out, x);
+  } else {
+    out.push(c as El);
+  }
+}
+
 /** Builds an element; undefined/null attributes and children are skipped, arrays are flattened. */
 export function el(name: string, attrs: AttrInput = {}, ...children: ChildInput[]): El {
   const a: Record<string, string> = {};
@@ -22,17 +34,7 @@ export function el(name: string, attrs: AttrInput = {}, ...children: ChildInput[
     if (v !== undefined && v !== null) a[key] = String(v);
   }
   const out: XmlNode[] = [];
-  const push = (c: ChildInput): void => {
-    if (c === undefined || c === null || c === false) return;
-    if (typeof c === 'string') {
-      if (c !== '') out.push(c);
-    } else if (Array.isArray(c)) {
-      for (const x of c as readonly ChildInput[]) push(x);
-    } else {
-      out.push(c as El);
-    }
-  };
-  for (const c of children) push(c);
+  for (const c of children) pushChild(out, c);
   return { name, attrs: a, children: out };
 }
 
