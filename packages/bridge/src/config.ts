@@ -34,9 +34,15 @@ export const bridgeConfigSpec = {
     port: f.port('stats/health HTTP port (0 = pick a free one)', 8089),
   },
   public: {
-    address: f.string('address advertised as the ICE host candidate (advertised only until the media plane lands)', '127.0.0.1'),
-    udpPort: f.port('UDP port advertised for ICE (Jitsi: 10000, one port for everything)', 10000),
+    address: f.string('address advertised as the ICE host candidate (the public or NAT-mapped address; no STUN discovery)', '127.0.0.1'),
+    udpPort: f.port('UDP port the media socket binds and advertises for ICE, one port for every endpoint (Jitsi: 10000); 0 picks a free one', 10000),
     webSocketBaseUrl: f.optionalString('public base URL of the bridge channel, e.g. wss://meet.example.com (no path); default ws://<http.host>:<http port>'),
+  },
+  udp: {
+    host: f.string('address the media UDP socket binds (0.0.0.0 or :: for every interface)', '127.0.0.1'),
+  },
+  ice: {
+    consentTimeoutMs: f.int('an endpoint without a valid ICE connectivity check for this long is expired (RFC 7675 consent freshness); also the deadline for DTLS after its first check', 30_000, { min: 100 }),
   },
   log: {
     level: f.oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

@@ -1,17 +1,20 @@
-// Wires the bridge's control plane: XMPP component link → brewery membership → COLIBRI2 handler →
-// conference registry, plus stats and the HTTP endpoints. Used by main.ts, the all-in-one process
-// and the integration tests.
+// Wires the bridge: XMPP component link → brewery membership → COLIBRI2 handler → conference
+// registry, the media transport (one UDP socket: ICE-lite, DTLS-SRTP) driven by the registry's
+// endpoint events, plus stats and the HTTP endpoints. Used by main.ts, the all-in-one process and
+// the integration tests.
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Clock, Logger } from '@plenum/kit';
 import { silentLogger, systemClock, TypedEmitter } from '@plenum/kit';
 import type { ConfigSources } from '@plenum/kit/node';
 import { createPinoLogger } from '@plenum/kit/node';
-import type { BridgeStats } from '@plenum/xmpp/codec';
+import type { BridgeStats, El } from '@plenum/xmpp/codec';
+import { iqPayload } from '@plenum/xmpp/codec';
 import type { BridgeConfig } from './config.ts';
 import { loadBridgeConfig } from './config.ts';
 import { ConferenceRegistry } from './conference/conference-registry.ts';
 import type { ConferenceEvent } from './conference/apply-modify.ts';
-import { expireIdleConferences } from './conference/apply-modify.ts';
+import { expireIdleConferences, expireLostEndpoint } from './conference/apply-modify.ts';
+import type { IqOutcome } from './control/control-iq.ts';
 import { handleControlIq } from './control/control-iq.ts';
 import { BreweryMember } from './brewery/brewery-member.ts';
 import { BreweryRoster } from './brewery/brewery-roster.ts';
@@ -22,6 +25,10 @@ import type { DtlsCertificate } from './transport/dtls-certificate.ts';
 import { createDtlsCertificate } from './transport/dtls-certificate.ts';
 import type { LocalTransportConfig } from './transport/local-transport.ts';
 import { newLocalTransport } from './transport/local-transport.ts';
+import { MediaSignalling } from './channel/media-signalling.ts';
+import { registryDirectory } from './channel/registry-directory.ts';
+import type { AudioLevelSource } from './speaker/speech-activity.ts';
+import { TransportManager } from './transport/transport-manager.ts';
 
 /** Published as `version` in stats. */
 export const BRIDGE_VERSION = '0.1.0';
@@ -31,6 +38,8 @@ export type StartBridgeOptions = ConfigSources & {
   readonly config?: BridgeConfig;
   readonly log?: Logger;
   readonly clock?: Clock;
+  /** Extra audio levels for dominant-speaker detection (tests inject a fake; the forwarding layer calls `signalling.handleAudioLevel`). */
+  readonly audioLevels?: AudioLevelSource;
 };
 
 /** What observers (the all-in-one process, tests) can listen to. */
@@ -48,6 +57,9 @@ export type BridgeEvents = {
   gracefulShutdownComplete: [];
 };
 
+/** What the media plane's other layers (and tests) see of the transports: the per-endpoint objects and their events. */
+export type MediaTransports = Pick<TransportManager, 'events' | 'get' | 'stats' | 'port'>;
+
 /** A running bridge. */
 export type RunningBridge = {
   readonly id: string;
@@ -59,6 +71,10 @@ export type RunningBridge = {
   /** brewery/nickname: where the focus sends COLIBRI2. */
   readonly occupantJid: string;
   readonly httpPort: number;
+  /** The bound media UDP port (advertised in every transport's host candidate). */
+  readonly udpPort: number;
+  /** Every endpoint's transport: `transports.get(meetingId, endpointId)`, `transports.events`. */
+  readonly transports: MediaTransports;
   /** The DTLS key and certificate whose fingerprint every transport advertises. */
   readonly certificate: DtlsCertificate;
   readonly events: TypedEmitter<BridgeEvents>;
@@ -100,12 +116,25 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
     drain: flags.drain, gracefulShutdown: flags.gracefulShutdown, shuttingDown: flags.shuttingDown, healthy: isHealthy(),
   });
 
+  // The bridge channel (/colibri-ws/), dominant speaker and last-N (holds no socket until an upgrade arrives).
+  const signalling = new MediaSignalling({
+    log: log.child({ part: 'channel' }), clock, bridgeId: id, version: BRIDGE_VERSION, directory: registryDirectory(registry),
+    ...(opts.audioLevels !== undefined ? { audioLevels: opts.audioLevels } : {}),
+  });
+  const media = await TransportManager.start({
+    log: log.child({ part: 'transport' }), clock, certificate, host: config.udp.host, port: config.public.udpPort,
+    consentTimeoutMs: config.ice.consentTimeoutMs,
+  });
   const http = await startHttpServer(config.http.host, config.http.port, {
-    stats: () => statsJson(stats()),
+    stats: () => ({ ...statsJson(stats()), ...media.statsJson(), ...signalling.statsJson() }),
     health: () => (isHealthy() ? { isHealthy: true } : { isHealthy: false, reason: flags.shuttingDown ? 'shutting down' : 'not connected to XMPP or not in the brewery' }),
+    upgrade: (req, socket, head) => signalling.handleUpgrade(req, socket, head),
+  }).catch(async (error: unknown) => {
+    await media.close();
+    throw error;
   });
   const transportConfig: LocalTransportConfig = {
-    bridgeId: id, publicAddress: config.public.address, udpPort: config.public.udpPort,
+    bridgeId: id, publicAddress: config.public.address, udpPort: media.port,
     webSocketBaseUrl: config.public.webSocketBaseUrl ?? `ws://${config.http.host}:${http.port}`,
     fingerprint: { hash: certificate.hash, value: certificate.fingerprint },
   };
@@ -120,27 +149,48 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
           break;
         case 'conference-expired':
           confLog.info('conference expired', { meetingId: e.meetingId, reason: e.reason });
+          media.removeConference(e.meetingId, 'conference expired');
+          signalling.conferenceExpired(e.meetingId);
           events.emit('conferenceExpired', e.meetingId, e.reason);
           break;
-        case 'endpoint-created':
+        case 'endpoint-created': {
           confLog.info('endpoint created', { meetingId: e.meetingId, endpoint: e.endpointId });
+          const local = registry.get(e.meetingId)?.endpoints.get(e.endpointId)?.localTransport;
+          if (local?.ufrag !== undefined && local.pwd !== undefined) media.create(e.meetingId, e.endpointId, { ufrag: local.ufrag, pwd: local.pwd });
           events.emit('endpointCreated', e.meetingId, e.endpointId);
           break;
+        }
         case 'endpoint-expired':
-          confLog.info('endpoint expired', { meetingId: e.meetingId, endpoint: e.endpointId });
+          // TODO(media plane): tell the focus about endpoints the media plane lost (reason set) — a
+          // later issue; until then it learns from UNKNOWN_ENDPOINT replies or the participant leaving.
+          confLog.info('endpoint expired', { meetingId: e.meetingId, endpoint: e.endpointId, ...(e.reason !== undefined ? { reason: e.reason } : {}) });
+          media.remove(e.meetingId, e.endpointId, e.reason ?? 'expired');
+          signalling.endpointExpired(e.meetingId, e.endpointId);
           events.emit('endpointExpired', e.meetingId, e.endpointId);
+          break;
+        case 'endpoint-transport-updated':
+          media.setRemoteParameters(e.meetingId, e.endpointId, { ufrag: e.transport.ufrag, pwd: e.transport.pwd, fingerprints: e.transport.fingerprints });
           break;
       }
     }
     if (list.length > 0 && flags.gracefulShutdown && registry.conferenceCount === 0) events.emit('gracefulShutdownComplete');
   };
 
+  media.events.on('transportExpired', (t) => onConferenceEvents(expireLostEndpoint(registry, t.meetingId, t.endpointId, 'consent-expired')));
+  media.events.on('transportFailed', (t) => onConferenceEvents(expireLostEndpoint(registry, t.meetingId, t.endpointId, 'transport-failed')));
+
+  // Sources can change in any conference-modify (no event says so): last-N recomputes after each success.
+  const afterControlIq = (iq: El, outcome: IqOutcome): IqOutcome => {
+    const meetingId = iqPayload(iq)?.attrs['meeting-id'];
+    if (outcome.kind === 'result' && meetingId !== undefined) signalling.conferenceUpdated(meetingId);
+    return outcome;
+  };
   const room = config.xmpp.breweryJid.toLowerCase();
   const roster = new BreweryRoster(room, nickname);
   const link = new ComponentLink({
     log: log.child({ part: 'xmpp' }), host: config.xmpp.host, port: config.xmpp.port, domain,
     secret: config.xmpp.secret ?? '', reconnectDelayMs: config.xmpp.reconnectDelayMs,
-    handleIq: (iq) => handleControlIq(iq, {
+    handleIq: (iq) => afterControlIq(iq, handleControlIq(iq, {
       log: log.child({ part: 'control' }), roster, registry,
       focusAllowed: config.xmpp.focusAllowed, isHealthy: () => isHealthy(), onConferenceEvents,
       modifyContext: () => ({
@@ -148,7 +198,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
         newTransport: (meetingId, endpointId) => newLocalTransport(transportConfig, randomText, meetingId, endpointId),
         newSsrc: randomSsrc,
       }),
-    }),
+    })),
   });
   const member = new BreweryMember({
     log: log.child({ part: 'brewery' }), clock, link, room, nick: nickname, ownJid: jid, roster,
@@ -163,12 +213,12 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   member.events.on('statsPublished', (s) => events.emit('statsPublished', s));
   const stopSweep = clock.setInterval(() => onConferenceEvents(expireIdleConferences(registry, clock.now(), config.emptyConferenceTimeoutMs)), config.statsIntervalMs);
 
-  log.info('bridge starting', { id, domain, nickname, brewery: config.xmpp.breweryJid, httpPort: http.port, maxEndpoints: config.maxEndpoints });
+  log.info('bridge starting', { id, domain, nickname, brewery: config.xmpp.breweryJid, httpPort: http.port, udpPort: media.port, maxEndpoints: config.maxEndpoints });
   link.start();
 
   let closing: Promise<void> | undefined;
   return {
-    id, domain, jid, nickname, occupantJid: member.occupantJid, httpPort: http.port, certificate, events,
+    id, domain, jid, nickname, occupantJid: member.occupantJid, httpPort: http.port, udpPort: media.port, transports: media, certificate, events,
     stats,
     isHealthy: () => isHealthy(),
     setDrain(isOn) {
@@ -192,6 +242,8 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
         publishNow();
         member.close();
         await link.close();
+        await media.close();
+        await signalling.close();
         await http.close();
       })();
       return closing;

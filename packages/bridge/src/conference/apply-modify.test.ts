@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Colibri2Endpoint, ConferenceModify, IceUdpTransport } from '@plenum/xmpp/codec';
 import { ConferenceRegistry } from './conference-registry.ts';
 import type { ModifyContext } from './apply-modify.ts';
-import { applyConferenceModify, expireIdleConferences } from './apply-modify.ts';
+import { applyConferenceModify, expireIdleConferences, expireLostEndpoint } from './apply-modify.ts';
 
 const M = 'meeting-1';
 const transport = (meetingId: string, endpointId: string): IceUdpTransport => ({
@@ -141,6 +141,20 @@ test('capacity: maxEndpoints over all conferences gives resource-constraint; exp
   const swap = applyConferenceModify(reg, req({ endpoints: [ep('a', { expire: true }), create('c')] }), context({ maxEndpoints: 2 }));
   assert.ok(swap.ok);
   assert.is(reg.endpointCount, 2);
+});
+
+test('the media plane: a relayed remote transport is an event; an endpoint it lost is removed, its conference left to the idle sweep', () => {
+  const reg = withConference('a', 'b');
+  const remote: IceUdpTransport = { ufrag: 'r', pwd: 'rp', fingerprints: [{ hash: 'sha-256', setup: 'active', value: 'AA' }], candidates: [], rtcpMux: true };
+  const r = applyConferenceModify(reg, req({ endpoints: [ep('a', { transport: { iceUdp: remote } })] }), context());
+  assert.ok(r.ok);
+  assert.equal(r.value.events, [{ kind: 'endpoint-transport-updated', meetingId: M, endpointId: 'a', transport: remote }]);
+  assert.equal(expireLostEndpoint(reg, M, 'a', 'consent-expired'), [{ kind: 'endpoint-expired', meetingId: M, endpointId: 'a', reason: 'consent-expired' }]);
+  assert.equal(expireLostEndpoint(reg, M, 'a', 'consent-expired'), [], 'once');
+  assert.equal(expireLostEndpoint(reg, 'nope', 'b', 'transport-failed'), []);
+  assert.equal(expireLostEndpoint(reg, M, 'b', 'transport-failed').map((e) => e.kind), ['endpoint-expired']);
+  assert.is(reg.endpointCount, 0);
+  assert.is(reg.conferenceCount, 1, 'the idle sweep takes the empty conference');
 });
 
 test('a conference created without endpoints is expired once idle', () => {

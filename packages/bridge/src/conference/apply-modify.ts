@@ -32,7 +32,12 @@ export type ConferenceEvent =
   | { readonly kind: 'conference-created'; readonly meetingId: string }
   | { readonly kind: 'conference-expired'; readonly meetingId: string; readonly reason: 'requested' | 'last-endpoint-left' | 'idle' }
   | { readonly kind: 'endpoint-created'; readonly meetingId: string; readonly endpointId: string }
-  | { readonly kind: 'endpoint-expired'; readonly meetingId: string; readonly endpointId: string };
+  | { readonly kind: 'endpoint-expired'; readonly meetingId: string; readonly endpointId: string; readonly reason?: EndpointLossReason }
+  /** The focus relayed the endpoint's side of the transport (ICE credentials, DTLS fingerprints). */
+  | { readonly kind: 'endpoint-transport-updated'; readonly meetingId: string; readonly endpointId: string; readonly transport: IceUdpTransport };
+
+/** Why the media plane gave an endpoint up (endpoints the focus expires carry no reason). */
+export type EndpointLossReason = 'consent-expired' | 'transport-failed';
 
 /** The reply and what happened. */
 export type ModifyOutcome = { readonly reply: ConferenceModified; readonly events: readonly ConferenceEvent[] };
@@ -152,6 +157,9 @@ export function applyConferenceModify(reg: ConferenceRegistry, req: ConferenceMo
       continue;
     }
     updateEndpoint(ep, e);
+    if (e.transport?.iceUdp !== undefined) {
+      events.push({ kind: 'endpoint-transport-updated', meetingId: req.meetingId, endpointId: e.id, transport: e.transport.iceUdp });
+    }
     // A transport goes back on create, and on an ICE restart request: nothing is established
     // yet, so the answer is JVB's KEEP_EXISTING (the current credentials, unchanged).
     const sendTransport = e.create === true || e.transport?.iceRestart === true;
@@ -170,6 +178,17 @@ export function applyConferenceModify(reg: ConferenceRegistry, req: ConferenceMo
     events.push({ kind: 'conference-expired', meetingId: req.meetingId, reason: 'last-endpoint-left' });
   }
   return ok({ reply: { endpoints: replies, ...(withSources ? { sources: conference.feedbackSources } : {}) }, events });
+}
+
+/**
+ * Removes an endpoint the media plane gave up on (ICE consent expired, DTLS failed). A conference
+ * left empty is not removed here but by expireIdleConferences (at its next sweep once the
+ * conference is older than the empty-conference timeout), so a focus not yet told still finds it.
+ */
+export function expireLostEndpoint(reg: ConferenceRegistry, meetingId: string, endpointId: string, reason: EndpointLossReason): ConferenceEvent[] {
+  const conference = reg.get(meetingId);
+  if (conference === undefined || !reg.removeEndpoint(conference, endpointId)) return [];
+  return [{ kind: 'endpoint-expired', meetingId, endpointId, reason }];
 }
 
 /** Expires conferences that have had no endpoint since `timeoutMs` after their creation. */

@@ -1,14 +1,18 @@
-// The bridge's private HTTP endpoints (JVB's REST API subset): GET /colibri/stats (JSON) and
-// GET /about/health (200 healthy, 500 not). Anything else is 404, WebSocket upgrades included
-// until the bridge channel (/colibri-ws/…) lands. Binds loopback by default: operators only.
+// The bridge's HTTP endpoints (JVB's REST API subset): GET /colibri/stats (JSON) and
+// GET /about/health (200 healthy, 500 not); WebSocket upgrades go to `deps.upgrade` (the bridge
+// channel, /colibri-ws/…). Anything else is 404. Binds loopback by default: a proxy in front
+// publishes /colibri-ws/ only.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** What the endpoints report. */
 export type HttpDeps = {
   stats(): Record<string, number | boolean | string>;
   health(): { readonly isHealthy: boolean; readonly reason?: string };
+  /** Handles a WebSocket upgrade; false = not its path (answered 404 here). */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
 };
 
 /** A listening HTTP server. */
@@ -33,7 +37,9 @@ function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void 
 /** Starts listening on host:port (0 = a free port). */
 export async function startHttpServer(host: string, port: number, deps: HttpDeps): Promise<BridgeHttp> {
   const server: Server = createServer((req, res) => route(req, res, deps));
-  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n'));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (deps.upgrade?.(req, socket, head) !== true) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

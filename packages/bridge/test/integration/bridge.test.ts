@@ -88,7 +88,7 @@ test('allocation: conference-modify create → transport, sctp 5000/server, feed
   assert.match(t.ufrag ?? '', /^[A-Za-z0-9]{8}$/);
   assert.match(t.pwd ?? '', /^[A-Za-z0-9]{24}$/);
   assert.equal(t.fingerprints, [{ hash: 'sha-256', setup: 'actpass', value: bridge.certificate.fingerprint }]);
-  assert.equal(t.candidates.map((c) => [c.type, c.protocol, c.ip, c.port, c.component]), [['host', 'udp', '127.0.0.1', 10000, 1]]);
+  assert.equal(t.candidates.map((c) => [c.type, c.protocol, c.ip, c.port, c.component]), [['host', 'udp', '127.0.0.1', bridge.udpPort, 1]]);
   assert.ok(t.rtcpMux);
   assert.is(t.webSocketUrl, `ws://127.0.0.1:${bridge.httpPort}/colibri-ws/a1/meet-1/1a2b3c4d?pwd=${t.pwd ?? ''}`);
   assert.equal(m.value.sources?.map((s) => [s.type, s.id, s.sources[0]?.name, s.sources[0]?.msid]), [

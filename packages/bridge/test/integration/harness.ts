@@ -37,11 +37,11 @@ function merge(a: Values, b: Values): Values {
   return out;
 }
 
-/** A bridge with fast stats and room for four endpoints; `values` override like a config file. */
+/** A bridge with fast stats, room for four endpoints and a free UDP port; `values` override like a config file. */
 export function startTestBridge(server: RunningXmppServer, values: Values = {}): Promise<RunningBridge> {
   return startBridge({
     values: merge({
-      id: 'a1', xmpp: { port: server.componentPort, secret: BRIDGE_SECRET, reconnectDelayMs: 100 }, http: { port: 0 },
+      id: 'a1', xmpp: { port: server.componentPort, secret: BRIDGE_SECRET, reconnectDelayMs: 100 }, http: { port: 0 }, public: { udpPort: 0 },
       statsIntervalMs: 100, maxEndpoints: 4, log: { level: 'silent' },
     }, values),
   });

@@ -40,7 +40,7 @@ test('without an XMPP server: health 500, stats say unhealthy, close still clean
     },
     child: () => log,
   };
-  const bridge = await startBridge({ log, values: { id: 'z9', xmpp: { port: fake.componentPort, secret: 's', reconnectDelayMs: 100 }, http: { port: 0 } } });
+  const bridge = await startBridge({ log, values: { id: 'z9', xmpp: { port: fake.componentPort, secret: 's', reconnectDelayMs: 100 }, http: { port: 0 }, public: { udpPort: 0 } } });
   const health = await httpGet(bridge.httpPort, '/about/health');
   assert.is(health.status, 500);
   assert.equal((health.body as { healthy: boolean }).healthy, false);

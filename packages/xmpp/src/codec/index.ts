@@ -12,3 +12,4 @@ export * from './xep-0166-jingle/index.ts';
 export * from './jitsi-focus/index.ts';
 export * from './colibri2/index.ts';
 export * from './jingle-sdp/index.ts';
+export * from './bridge-channel/index.ts';

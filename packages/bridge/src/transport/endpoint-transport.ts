@@ -1,0 +1,384 @@
+// One endpoint's transport: the ICE-lite responder for its credentials (RFC 8445 §2.5, §7.3),
+// its DTLS server, its SRTP/SRTCP contexts, and the API the forwarding layer uses
+// (onRtp/onRtcp in, sendRtp/sendRtcp out). The bridge never sends checks: it answers them,
+// selects the address of the first valid check or of a nomination (USE-CANDIDATE), follows a
+// nominated new address (network change), and records when it last saw a valid check; the
+// TransportManager expires endpoints whose consent (RFC 7675) has not been refreshed.
+import type { Clock, Logger, Off } from '@plenum/kit';
+import { TypedEmitter } from '@plenum/kit';
+import type { SrtpProfile } from 'werift-rtp';
+import { ProtectionProfileAeadAes128Gcm } from 'werift-rtp';
+import type { DtlsCertificate } from './dtls-certificate.ts';
+import type { DtlsFailure } from './dtls-endpoint.ts';
+import { DtlsEndpoint } from './dtls-endpoint.ts';
+import type { RemoteFingerprint } from './dtls-verify.ts';
+import { SrtpProtection } from './srtp-protection.ts';
+import type { SrtpMasterKeys } from './srtp-protection.ts';
+import type { BindingRequest } from './stun-binding.ts';
+import { verifyMessageIntegrity, writeBindingSuccess } from './stun-binding.ts';
+import type { TransportCounters } from './transport-counters.ts';
+import type { AddressTarget, DatagramPort } from './udp-mux.ts';
+
+/**
+ * Where an endpoint's transport is:
+ * - `new`: allocated, no valid check yet;
+ * - `checking`: a valid check selected an address, DTLS not done (or its certificate not yet verified);
+ * - `connected`: DTLS done and verified, SRTP ready;
+ * - `failed`, `expired`, `closed`: final.
+ */
+export type TransportState = 'new' | 'checking' | 'connected' | 'failed' | 'expired' | 'closed';
+
+/** Why a transport failed. */
+export type TransportFailure = DtlsFailure | 'dtls-timeout';
+
+/** SRTP profile names as in RFC 5764 / RFC 7714. */
+export type SrtpProfileName = 'AEAD_AES_128_GCM' | 'AES_CM_128_HMAC_SHA1_80';
+
+/** Lifecycle events of one endpoint's transport (rare; packets use onRtp/onRtcp). */
+export type EndpointTransportEvents = {
+  /** DTLS done, certificate verified, SRTP ready: sendRtp works from now on. */
+  connected: [];
+  /** DTLS failed (or never finished): the transport is closed; the endpoint should go. */
+  failed: [reason: TransportFailure];
+  /** No valid connectivity check for the consent timeout: the transport is closed; the endpoint should go. */
+  expired: [];
+  /** Final: after failed, expired or close(). */
+  closed: [reason: string];
+};
+
+/** Receives decrypted RTP: the packet (a fresh buffer the listener may keep), its SSRC and extended sequence number. */
+export type RtpListener = (packet: Buffer, ssrc: number, extendedSeq: number) => void;
+/** Receives a decrypted (compound) RTCP packet. */
+export type RtcpListener = (packet: Buffer) => void;
+
+/** The endpoint's side as the focus relays it (its answer's ICE credentials and fingerprints). */
+export type RemoteTransportParameters = {
+  readonly ufrag?: string | undefined;
+  readonly pwd?: string | undefined;
+  readonly fingerprints: readonly RemoteFingerprint[];
+};
+
+/** Per-endpoint traffic counts. */
+export type EndpointTransportStats = {
+  readonly state: TransportState;
+  readonly srtpProfile: SrtpProfileName | undefined;
+  readonly rtpPacketsReceived: number;
+  readonly rtpBytesReceived: number;
+  readonly rtcpPacketsReceived: number;
+  readonly rtpPacketsSent: number;
+  readonly rtpBytesSent: number;
+  readonly rtcpPacketsSent: number;
+  readonly addressChanges: number;
+};
+
+/** What an EndpointTransport needs. */
+export type EndpointTransportDeps = {
+  readonly meetingId: string;
+  readonly endpointId: string;
+  readonly localUfrag: string;
+  readonly localPwd: string;
+  readonly certificate: DtlsCertificate;
+  readonly counters: TransportCounters;
+  readonly mux: DatagramPort;
+  readonly clock: Clock;
+  readonly log: Logger;
+};
+
+/** The transport of one endpoint. */
+export class EndpointTransport implements AddressTarget {
+  readonly meetingId: string;
+  readonly endpointId: string;
+  readonly localUfrag: string;
+  readonly events: TypedEmitter<EndpointTransportEvents>;
+  readonly #deps: EndpointTransportDeps;
+  readonly #localKey: Buffer;
+  readonly #counters: TransportCounters;
+  #state: TransportState = 'new';
+  #remote: RemoteTransportParameters | undefined;
+  #address: string | undefined;
+  #port = 0;
+  #lastValidCheckMs: number;
+  #checkingSinceMs = 0;
+  #dtls: DtlsEndpoint | undefined;
+  #srtp: SrtpProtection | undefined;
+  #rtpListener: RtpListener | undefined;
+  #rtcpListener: RtcpListener | undefined;
+  #dataListener: ((data: Buffer) => void) | undefined;
+  #rtpPacketsReceived = 0;
+  #rtpBytesReceived = 0;
+  #rtcpPacketsReceived = 0;
+  #rtpPacketsSent = 0;
+  #rtpBytesSent = 0;
+  #rtcpPacketsSent = 0;
+  #addressChanges = 0;
+
+  constructor(deps: EndpointTransportDeps) {
+    this.#deps = deps;
+    this.meetingId = deps.meetingId;
+    this.endpointId = deps.endpointId;
+    this.localUfrag = deps.localUfrag;
+    this.#localKey = Buffer.from(deps.localPwd, 'utf8');
+    this.#counters = deps.counters;
+    this.events = new TypedEmitter<EndpointTransportEvents>(deps.log);
+    // Consent is counted from allocation: an endpoint that never checks in expires too.
+    this.#lastValidCheckMs = deps.clock.now();
+  }
+
+  get state(): TransportState {
+    return this.#state;
+  }
+
+  /** True once SRTP is ready (sendRtp/sendRtcp deliver). */
+  get isConnected(): boolean {
+    return this.#state === 'connected';
+  }
+
+  /** When the last valid connectivity check arrived (or the allocation, before any). */
+  get lastValidCheckMs(): number {
+    return this.#lastValidCheckMs;
+  }
+
+  /** The negotiated SRTP profile, once connected. */
+  get srtpProfile(): SrtpProfileName | undefined {
+    if (this.#srtp === undefined) return undefined;
+    return this.#srtp.profile === ProtectionProfileAeadAes128Gcm ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80';
+  }
+
+  /** Sets the one RTP listener (replacing any); the returned function removes it. */
+  onRtp(listener: RtpListener): Off {
+    this.#rtpListener = listener;
+    return () => {
+      if (this.#rtpListener === listener) this.#rtpListener = undefined;
+    };
+  }
+
+  /** Sets the one RTCP listener (replacing any); the returned function removes it. */
+  onRtcp(listener: RtcpListener): Off {
+    this.#rtcpListener = listener;
+    return () => {
+      if (this.#rtcpListener === listener) this.#rtcpListener = undefined;
+    };
+  }
+
+  /** Sets the one listener for DTLS application data (the SCTP data channel, when it comes). */
+  onApplicationData(listener: (data: Buffer) => void): Off {
+    this.#dataListener = listener;
+    return () => {
+      if (this.#dataListener === listener) this.#dataListener = undefined;
+    };
+  }
+
+  /** Encrypts a plain RTP packet and sends it to the endpoint; false (counted) if not connected or not RTP. */
+  sendRtp(packet: Buffer): boolean {
+    const srtp = this.#srtp;
+    const address = this.#address;
+    if (srtp === undefined || address === undefined) {
+      this.#counters.dropped['send-not-connected']++;
+      return false;
+    }
+    const protectedPacket = srtp.protectRtp(packet);
+    if (protectedPacket === undefined) return false;
+    this.#deps.mux.send(protectedPacket, this.#port, address);
+    this.#counters.rtpPacketsSent++;
+    this.#rtpPacketsSent++;
+    this.#rtpBytesSent += packet.length;
+    return true;
+  }
+
+  /** Encrypts a plain (compound) RTCP packet and sends it; false (counted) if not connected or not RTCP. */
+  sendRtcp(packet: Buffer): boolean {
+    const srtp = this.#srtp;
+    const address = this.#address;
+    if (srtp === undefined || address === undefined) {
+      this.#counters.dropped['send-not-connected']++;
+      return false;
+    }
+    const protectedPacket = srtp.protectRtcp(packet);
+    if (protectedPacket === undefined) return false;
+    this.#deps.mux.send(protectedPacket, this.#port, address);
+    this.#counters.rtcpPacketsSent++;
+    this.#rtcpPacketsSent++;
+    return true;
+  }
+
+  /** Sends DTLS application data (the SCTP data channel); false if not connected. */
+  sendApplicationData(data: Buffer): boolean {
+    if (this.#state !== 'connected' || this.#dtls === undefined) return false;
+    this.#dtls.sendApplicationData(data);
+    return true;
+  }
+
+  /** The endpoint's ICE credentials and DTLS fingerprints, as the focus relays them. */
+  setRemoteParameters(remote: RemoteTransportParameters): void {
+    if (this.#isFinal()) return;
+    this.#remote = remote;
+    this.#dtls?.setRemoteFingerprints(remote.fingerprints);
+  }
+
+  /**
+   * A connectivity check whose USERNAME names this endpoint's ufrag (RFC 8445 §7.3): verified with
+   * the local password, answered, and used to select or follow the endpoint's address.
+   */
+  handleBindingRequest(request: BindingRequest, datagram: Buffer, address: string, port: number): void {
+    if (this.#isFinal()) return;
+    if (!verifyMessageIntegrity(datagram, request.integrityOffset, this.#localKey)) {
+      this.#counters.dropped['stun-bad-integrity']++;
+      return;
+    }
+    const remoteUfrag = this.#remote?.ufrag;
+    if (remoteUfrag !== undefined && remoteUfrag !== request.remoteUfrag) {
+      this.#counters.dropped['stun-remote-ufrag-mismatch']++;
+      return;
+    }
+    const response = writeBindingSuccess(request.transactionId, address, port, this.#localKey);
+    if (response === undefined) return;
+    this.#deps.mux.send(response, port, address);
+    this.#counters.stunAnswered++;
+    this.#lastValidCheckMs = this.#deps.clock.now();
+    if (request.useCandidate) this.#counters.nominations++;
+    if (this.#address === undefined) {
+      // First valid check: peers in aggressive mode, or that never nominate a lite agent (werift),
+      // get an address at once; a later nomination may move it.
+      this.#selectAddress(address, port);
+    } else if (request.useCandidate && (address !== this.#address || port !== this.#port)) {
+      // RFC 8445 §7.3.1.5 (nomination) on another pair: the endpoint moved (network change).
+      this.#addressChanges++;
+      this.#counters.addressChanges++;
+      this.#deps.log.debug('endpoint address changed');
+      this.#selectAddress(address, port);
+    }
+  }
+
+  handleDtls(datagram: Buffer): void {
+    if (this.#isFinal()) return;
+    this.#dtls ??= this.#newDtls();
+    this.#dtls.handle(datagram);
+  }
+
+  handleRtp(datagram: Buffer): void {
+    const srtp = this.#srtp;
+    if (srtp === undefined) {
+      this.#counters.dropped['media-before-srtp']++;
+      return;
+    }
+    const packet = srtp.unprotectRtp(datagram);
+    if (packet === undefined) return;
+    this.#counters.rtpPacketsReceived++;
+    this.#rtpPacketsReceived++;
+    this.#rtpBytesReceived += packet.length;
+    this.#rtpListener?.(packet, srtp.lastSsrc, srtp.lastIndex);
+  }
+
+  handleRtcp(datagram: Buffer): void {
+    const srtp = this.#srtp;
+    if (srtp === undefined) {
+      this.#counters.dropped['media-before-srtp']++;
+      return;
+    }
+    const packet = srtp.unprotectRtcp(datagram);
+    if (packet === undefined) return;
+    this.#counters.rtcpPacketsReceived++;
+    this.#rtcpPacketsReceived++;
+    this.#rtcpListener?.(packet);
+  }
+
+  addressTaken(): void {
+    // Another endpoint's valid check came from this address: it is theirs now.
+    this.#address = undefined;
+  }
+
+  /**
+   * Consent freshness (RFC 7675, from the responder's side): expired when no valid check came for
+   * `timeoutMs`; failed when a selected address has not completed DTLS within `timeoutMs`.
+   */
+  checkConsent(nowMs: number, timeoutMs: number): 'fresh' | 'expired' | 'dtls-timeout' {
+    if (this.#isFinal()) return 'fresh';
+    if (nowMs - this.#lastValidCheckMs >= timeoutMs) return 'expired';
+    if (this.#state === 'checking' && nowMs - this.#checkingSinceMs >= timeoutMs) return 'dtls-timeout';
+    return 'fresh';
+  }
+
+  /** Consent lost: `expired`, then closed. */
+  expire(): void {
+    if (this.#isFinal()) return;
+    this.#state = 'expired';
+    this.#counters.consentExpiries++;
+    this.events.emit('expired');
+    this.#shutDown('expired');
+  }
+
+  /** Gives up (a failure found outside: the DTLS timeout): `failed`, then closed. */
+  fail(reason: TransportFailure): void {
+    if (this.#isFinal()) return;
+    this.#state = 'failed';
+    if (reason === 'dtls-timeout') this.#counters.dtlsFailed++;
+    this.events.emit('failed', reason);
+    this.#shutDown(reason);
+  }
+
+  /** Closes the transport (idempotent): stops DTLS, forgets the address and the listeners. */
+  close(reason = 'closed'): void {
+    if (this.#isFinal()) return;
+    this.#state = 'closed';
+    this.#shutDown(reason);
+  }
+
+  stats(): EndpointTransportStats {
+    return {
+      state: this.#state, srtpProfile: this.srtpProfile,
+      rtpPacketsReceived: this.#rtpPacketsReceived, rtpBytesReceived: this.#rtpBytesReceived, rtcpPacketsReceived: this.#rtcpPacketsReceived,
+      rtpPacketsSent: this.#rtpPacketsSent, rtpBytesSent: this.#rtpBytesSent, rtcpPacketsSent: this.#rtcpPacketsSent,
+      addressChanges: this.#addressChanges,
+    };
+  }
+
+  #isFinal(): boolean {
+    return this.#state === 'failed' || this.#state === 'expired' || this.#state === 'closed';
+  }
+
+  #selectAddress(address: string, port: number): void {
+    if (this.#address !== undefined) this.#deps.mux.unbindAddress(this.#address, this.#port, this);
+    this.#address = address;
+    this.#port = port;
+    this.#deps.mux.bindAddress(address, port, this);
+    if (this.#state === 'new') {
+      this.#state = 'checking';
+      this.#checkingSinceMs = this.#deps.clock.now();
+    }
+  }
+
+  #newDtls(): DtlsEndpoint {
+    const dtls = new DtlsEndpoint({
+      certificate: this.#deps.certificate, counters: this.#counters, log: this.#deps.log,
+      send: (datagram) => {
+        if (this.#address !== undefined) this.#deps.mux.send(datagram, this.#port, this.#address);
+      },
+      onConnected: (profile, keys) => this.#onDtlsConnected(profile, keys),
+      onFailed: (reason) => this.fail(reason),
+      onApplicationData: (data) => {
+        if (this.#dataListener !== undefined) this.#dataListener(data);
+        else this.#counters.dropped['dtls-application-data']++;
+      },
+    });
+    if (this.#remote !== undefined) dtls.setRemoteFingerprints(this.#remote.fingerprints);
+    return dtls;
+  }
+
+  #onDtlsConnected(profile: SrtpProfile, keys: SrtpMasterKeys): void {
+    if (this.#isFinal()) return;
+    this.#srtp = new SrtpProtection(profile, keys, this.#counters);
+    this.#state = 'connected';
+    this.events.emit('connected');
+  }
+
+  #shutDown(reason: string): void {
+    if (this.#address !== undefined) this.#deps.mux.unbindAddress(this.#address, this.#port, this);
+    this.#address = undefined;
+    this.#dtls?.close();
+    this.#srtp = undefined;
+    this.#rtpListener = undefined;
+    this.#rtcpListener = undefined;
+    this.#dataListener = undefined;
+    this.events.emit('closed', reason);
+  }
+}
