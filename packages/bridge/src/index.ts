@@ -10,3 +10,4 @@ export { bridgeConfigSpec, loadBridgeConfig } from './config.ts';
 export type { BridgeConfig } from './config.ts';
 export { BridgeError, BridgeErrors } from './errors.ts';
 export type { BridgeErrorCode } from './errors.ts';
+export type { AudioLevelSource, AudioLevelListener } from './speaker/speech-activity.ts';
