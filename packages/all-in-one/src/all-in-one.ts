@@ -4,7 +4,7 @@ import type { ConfigSources } from '@plenum/kit/node';
 import type { RunningXmppServer } from '@plenum/xmpp/server';
 import { loadXmppConfig, startXmppServer } from '@plenum/xmpp/server';
 import type { RunningFocus } from '@plenum/focus';
-import { startFocus } from '@plenum/focus';
+import { loadFocusConfig, startFocus, tokenVerifierForConfig } from '@plenum/focus';
 import type { RunningBridge } from '@plenum/bridge';
 import { startBridge } from '@plenum/bridge';
 
@@ -50,7 +50,7 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
   const xmpp = await startXmppServer({ config: xmppConfig, ...(opts.log ? { log: child('xmpp') as Logger } : {}) });
   const started: { close(): Promise<void> }[] = [xmpp];
   try {
-    const focus = await startFocus({
+    const focusConfig = loadFocusConfig({
       env,
       values: merge({
         domain: loaded.domain,
@@ -58,7 +58,14 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
         ...(loaded.auth.guestDomain !== undefined ? { guestDomain: loaded.auth.guestDomain } : {}),
         component: { domain: focusDomain, host: '127.0.0.1', port: xmpp.componentPort, secret: focusSecret },
         bridges: { breweryJid: `jvbbrewery@${loaded.internalMucDomain}` },
+        // One process, one token policy: the focus checks tokens exactly as the server does.
+        auth: { jwt: withoutUndefined(loaded.auth.jwt) },
       }, opts.focus ?? {}),
+    });
+    const tokenVerifier = tokenVerifierForConfig(focusConfig.auth.jwt);
+    const focus = await startFocus({
+      config: focusConfig,
+      ...(tokenVerifier !== undefined ? { tokenVerifier } : {}),
       ...(opts.log ? { log: child('focus') as Logger } : {}),
     });
     started.push(focus);
@@ -98,4 +105,8 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
       : v;
   }
   return out;
+}
+
+function withoutUndefined(o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

@@ -35,4 +35,21 @@ test('npm start: components connect and the focus answers a conference request',
   }
 });
 
+test('with JWT auth on, the focus checks tokens with the same settings as the server', async () => {
+  const plenum = await startAllInOne({
+    xmpp: {
+      tcp: { port: 0 }, http: { port: 0 }, components: { port: 0 }, log: { level: 'silent' }, auth: { usersFile: '/nonexistent/users.json', jwt: { enabled: true, appId: 'plenum', secret: 'shared-secret' } },
+    },
+    focus: { log: { level: 'silent' } },
+    bridge: { http: { port: 0 }, public: { udpPort: 0 }, log: { level: 'silent' } },
+  });
+  try {
+    assert.is(plenum.focus.config.auth.jwt.enabled, true);
+    assert.is(plenum.focus.config.auth.jwt.secret, 'shared-secret');
+    assert.is(plenum.focus.config.auth.jwt.appId, 'plenum');
+  } finally {
+    await plenum.close();
+  }
+});
+
 test.run();

@@ -8,7 +8,7 @@ export type { FocusConfig } from './config.ts';
 export { FocusError, isFocusError } from './errors.ts';
 export type { FocusErrorCode } from './errors.ts';
 export type { StanzaChannel, BridgeControl, BridgeAddress, BridgeFailure, TokenVerifier, VerifiedToken, TokenError, Ids, RequestOptions } from './ports.ts';
-export { tokenVerifierFrom } from './auth/jwt-token-verifier.ts';
+export { tokenVerifierFrom, tokenVerifierForConfig } from './auth/jwt-token-verifier.ts';
 export type { ClaimsVerifier } from './auth/jwt-token-verifier.ts';
 export { selectBridge, correctedStress } from './bridges/bridge-selector.ts';
 export type { BridgeCandidate, SelectionRequest, SelectionOptions, Selection } from './bridges/bridge-selector.ts';

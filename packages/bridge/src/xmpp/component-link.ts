@@ -28,6 +28,8 @@ export type ComponentLinkDeps = {
 type Middleware = (ctx: { stanza: XmppElement }, next: () => Promise<unknown>) => unknown;
 type FullComponent = Component & {
   status: string;
+  connect(service: string): Promise<unknown>;
+  open(options: { domain: string }): Promise<unknown>;
   reconnect: { delay: number; stop(): void };
   middleware: { use(fn: Middleware): void };
 };
@@ -56,6 +58,7 @@ export class ComponentLink implements XmppLink {
   #isOnline = false;
   #isClosing = false;
   #closed: Promise<void> | undefined;
+  #retry: NodeJS.Timeout | undefined;
 
   constructor(deps: ComponentLinkDeps) {
     this.#deps = deps;
@@ -92,7 +95,24 @@ export class ComponentLink implements XmppLink {
 
   /** Starts connecting; failures are logged and retried every reconnectDelayMs until close(). */
   start(): void {
-    this.#c.start().catch((error: unknown) => this.#deps.log.warn('xmpp connect failed, retrying', errorFields(error)));
+    // COMPAT(@xmpp/connection 0.13): its start() makes an "online" promise before opening the
+    // stream and leaves it unhandled when the open fails (the server went away meanwhile), which
+    // crashes the process. Connect and open here instead; the component's own 'open' handler does
+    // the handshake, and failures reach the 'error' listener and the reconnect loop as before.
+    const { domain } = this.#deps;
+    this.#c.connect(`xmpp://${this.#deps.host}:${this.#deps.port}`)
+      .then(() => this.#c.open({ domain }))
+      .catch((error: unknown) => {
+        if (this.#isClosing) return;
+        this.#deps.log.warn('xmpp connect failed, retrying', errorFields(error));
+        // From 'disconnect' the library's reconnect loop retries; from anywhere else we do.
+        if (this.#c.status === 'disconnect') return;
+        clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => {
+          if (!this.#isClosing && this.#c.status !== 'online') this.start();
+        }, this.#deps.reconnectDelayMs);
+        this.#retry.unref();
+      });
   }
 
   send(stanza: El): void {
@@ -107,6 +127,7 @@ export class ComponentLink implements XmppLink {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#isClosing = true;
+      clearTimeout(this.#retry);
       this.#c.reconnect.stop();
       try {
         await this.#c.stop();

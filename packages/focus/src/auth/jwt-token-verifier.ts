@@ -1,8 +1,11 @@
 // Adapts the XMPP server's JWT verifier (same configuration, protocols.md §8.1) to the focus's
 // TokenVerifier port: the focus keeps only what decides moderation and room access.
-import type { Result } from '@plenum/kit';
-import { err, ok } from '@plenum/kit';
-import type { TokenClaims } from '@plenum/xmpp/jwt';
+import { readFileSync } from 'node:fs';
+import type { Clock, Result } from '@plenum/kit';
+import { err, ok, systemClock } from '@plenum/kit';
+import { ConfigError } from '@plenum/kit/node';
+import type { JwtConfig, TokenClaims } from '@plenum/xmpp/jwt';
+import { JwtVerifier, loadJwtKey } from '@plenum/xmpp/jwt';
 import type { TokenError, TokenVerifier, VerifiedToken } from '../ports.ts';
 
 /** What the focus needs of a JWT verifier (the server's JwtVerifier has this shape). */
@@ -24,4 +27,15 @@ export function tokenVerifierFrom(verifier: ClaimsVerifier): TokenVerifier {
       });
     },
   };
+}
+
+/**
+ * The token verifier for a focus configuration, or undefined when JWT is off. A bad key setting
+ * is a ConfigError, so start-up stops with a clear message.
+ */
+export function tokenVerifierForConfig(jwt: JwtConfig, clock: Clock = systemClock): TokenVerifier | undefined {
+  if (!jwt.enabled) return undefined;
+  const key = loadJwtKey(jwt, jwt.publicKeyFile !== undefined ? readFileSync(jwt.publicKeyFile, 'utf8') : undefined);
+  if (!key.ok) throw new ConfigError([`auth.jwt: ${key.error.text}`]);
+  return tokenVerifierFrom(new JwtVerifier({ config: jwt, key: key.value, clock }));
 }

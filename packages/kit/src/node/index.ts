@@ -2,3 +2,5 @@ export { createPinoLogger } from './pino-logger.ts';
 export type { PinoLoggerOptions } from './pino-logger.ts';
 export { f, loadConfig, describeConfig, ConfigError } from './config.ts';
 export type { Field, SpecTree, ConfigOf, ConfigSources } from './config.ts';
+export { runService } from './run-service.ts';
+export type { StartedService } from './run-service.ts';
