@@ -3,6 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, RoundPlan, ToWorker, WorkerResult } from './protocol.ts';
+import { assertUnreachable, exchange, killWorkers, waitForExit } from '../common/worker-pool.ts';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -33,7 +34,7 @@ export class LoadGenerator {
 
   /** Logs in every worker's participants (plan i goes to worker i); resolves with the slowest login time. */
   async login(plans: readonly RoundPlan[]): Promise<number> {
-    const replies = await Promise.all(this.#children.map((c, i) => exchange(c, { kind: 'login', plan: plans[i] as RoundPlan }, 'loggedIn')));
+    const replies = await Promise.all(this.#children.map((c, i) => ask(c, { kind: 'login', plan: plans[i] as RoundPlan }, 'loggedIn')));
     return Math.max(...replies.map((r) => (r.kind === 'loggedIn' ? r.loginMs : 0)));
   }
 
@@ -54,7 +55,7 @@ export class LoadGenerator {
       return () => c.off('message', listener);
     });
     try {
-      const replies = await Promise.all(this.#children.map((c) => exchange(c, { kind: 'go', startAtHrMs }, 'result')));
+      const replies = await Promise.all(this.#children.map((c) => ask(c, { kind: 'go', startAtHrMs }, 'result')));
       return replies.map((r) => (r.kind === 'result' ? r.result : assertUnreachable()));
     } finally {
       for (const off of listeners) off();
@@ -63,53 +64,22 @@ export class LoadGenerator {
 
   /** Every participant leaves its room and closes its stream. */
   async leave(): Promise<void> {
-    await Promise.all(this.#children.map((c) => exchange(c, { kind: 'leave' }, 'left')));
+    await Promise.all(this.#children.map((c) => ask(c, { kind: 'leave' }, 'left')));
   }
 
   /** Closes what is still open, then ends the workers. */
   async close(): Promise<void> {
-    const exited = Promise.all(this.#children.map((c) => new Promise((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) resolve(undefined);
-      else c.once('exit', resolve);
-    })));
     for (const c of this.#children) if (c.connected) c.send({ kind: 'close' } satisfies ToWorker);
-    const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
-    await Promise.race([exited, timeout]);
+    await waitForExit(this.#children, CLOSE_TIMEOUT_MS);
     this.kill();
   }
 
   /** Ends the workers at once (also on errors and Ctrl-C). Idempotent. */
   kill(): void {
-    for (const c of this.#children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    killWorkers(this.#children);
   }
 }
 
-function assertUnreachable(): never {
-  throw new Error('worker answered with the wrong message kind');
-}
-
-/** Sends one message and waits for the reply of the given kind; a 'failed' reply or an exit rejects. */
-function exchange(child: ChildProcess, message: ToWorker, reply: FromWorker['kind']): Promise<FromWorker> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: FromWorker): void => {
-      if (m.kind === reply) {
-        cleanup();
-        resolve(m);
-      } else if (m.kind === 'failed') {
-        cleanup();
-        reject(new Error(`load generator: ${m.reason}`));
-      }
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      cleanup();
-      reject(new Error(`load generator exited (${signal ?? code ?? '?'}) while waiting for '${reply}'`));
-    };
-    const cleanup = (): void => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    child.send(message);
-  });
-}
+/** exchange() typed with this bench's worker protocol. */
+const ask = (child: ChildProcess, message: ToWorker, reply: FromWorker['kind']): Promise<FromWorker> =>
+  exchange<ToWorker, FromWorker>(child, message, reply);

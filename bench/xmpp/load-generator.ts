@@ -3,6 +3,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, RoomPlan, SendMode, Timeline, ToWorker, WorkerPlan, WorkerResult } from './protocol.ts';
+import { assertUnreachable, exchange, killWorkers, waitForExit } from '../common/worker-pool.ts';
 import type { RunningServer } from './servers.ts';
 
 const WORKER_ENTRY = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
@@ -49,7 +50,7 @@ export class LoadGenerator {
     const children = plans.map(() => fork(WORKER_ENTRY, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const generator = new LoadGenerator(children);
     try {
-      await Promise.all(children.map((c, i) => exchange(c, { kind: 'connect', plan: plans[i] as WorkerPlan }, 'joined')));
+      await Promise.all(children.map((c, i) => ask(c, { kind: 'connect', plan: plans[i] as WorkerPlan }, 'joined')));
     } catch (e) {
       generator.kill();
       throw e;
@@ -64,54 +65,23 @@ export class LoadGenerator {
 
   /** Runs the timeline in every worker and collects their counts after the drain. */
   async run(timeline: Timeline): Promise<WorkerResult[]> {
-    const replies = await Promise.all(this.#children.map((c) => exchange(c, { kind: 'start', timeline }, 'result')));
+    const replies = await Promise.all(this.#children.map((c) => ask(c, { kind: 'start', timeline }, 'result')));
     return replies.map((r) => (r.kind === 'result' ? r.result : assertUnreachable()));
   }
 
   /** Closes every client stream politely, then ends the workers. */
   async close(): Promise<void> {
-    const exited = Promise.all(this.#children.map((c) => new Promise((resolve) => {
-      if (c.exitCode !== null || c.signalCode !== null) resolve(undefined);
-      else c.once('exit', resolve);
-    })));
-    for (const c of this.#children) void exchange(c, { kind: 'close' }, 'closed').catch(() => undefined);
-    const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
-    await Promise.race([exited, timeout]);
+    for (const c of this.#children) void ask(c, { kind: 'close' }, 'closed').catch(() => undefined);
+    await waitForExit(this.#children, CLOSE_TIMEOUT_MS);
     this.kill();
   }
 
   /** Ends the workers at once (also on errors and Ctrl-C). Idempotent. */
   kill(): void {
-    for (const c of this.#children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    killWorkers(this.#children);
   }
 }
 
-function assertUnreachable(): never {
-  throw new Error('worker answered with the wrong message kind');
-}
-
-/** Sends one message and waits for the reply of the given kind; a 'failed' reply or an exit rejects. */
-function exchange(child: ChildProcess, message: ToWorker, reply: FromWorker['kind']): Promise<FromWorker> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: FromWorker): void => {
-      if (m.kind === reply) {
-        cleanup();
-        resolve(m);
-      } else if (m.kind === 'failed') {
-        cleanup();
-        reject(new Error(`load generator: ${m.reason}`));
-      }
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      cleanup();
-      reject(new Error(`load generator exited (${signal ?? code ?? '?'}) while waiting for '${reply}'`));
-    };
-    const cleanup = (): void => {
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-    child.send(message);
-  });
-}
+/** exchange() typed with this bench's worker protocol. */
+const ask = (child: ChildProcess, message: ToWorker, reply: FromWorker['kind']): Promise<FromWorker> =>
+  exchange<ToWorker, FromWorker>(child, message, reply);
