@@ -31,8 +31,53 @@ const fb = (type: string, subtype?: string): RtcpFeedback => (subtype === undefi
 const pt = (id: number, name: string, clockrate: number, extra: Partial<Omit<PayloadType, 'id' | 'name' | 'clockrate'>> = {}): PayloadType =>
   ({ id, name, clockrate, parameters: [], rtcpFeedback: [], ...extra });
 
-/** Audio payload types: [red], opus, telephone-event. */
-export function audioPayloadTypes(f: MediaFeatures, offerRed: boolean): PayloadType[] {
+/** Deeply frozen, so that one built list can be shared by every offer and allocation. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * The lists depend only on a few booleans: each is built once per combination and the same frozen
+ * array is handed out after that (every offer and COLIBRI2 allocation used to rebuild them).
+ */
+function memoByFlags<T>(build: (key: number) => T): (key: number) => T {
+  const cache = new Map<number, T>();
+  return (key) => {
+    let v = cache.get(key);
+    if (v === undefined) cache.set(key, (v = deepFreeze(build(key))));
+    return v;
+  };
+}
+
+const flag = (b: boolean, bit: number): number => (b ? bit : 0);
+const TCC = 1, REMB = 2, RTX = 4, RED = 8;
+const featuresOfKey = (k: number): MediaFeatures =>
+  ({ hasTcc: (k & TCC) !== 0, hasRemb: (k & REMB) !== 0, hasRtx: (k & RTX) !== 0, hasOpusRed: (k & RED) !== 0 });
+
+const audioPayloadTypesMemo = memoByFlags((k) => buildAudioPayloadTypes(featuresOfKey(k), (k & RED) !== 0));
+const videoPayloadTypesMemo = memoByFlags((k) => buildVideoPayloadTypes(featuresOfKey(k)));
+const audioHeaderExtensionsMemo = memoByFlags((k) => buildAudioHeaderExtensions(featuresOfKey(k)));
+const videoHeaderExtensionsMemo = memoByFlags((k) => buildVideoHeaderExtensions(featuresOfKey(k)));
+
+/** Audio payload types: [red], opus, telephone-event (shared and frozen). */
+export const audioPayloadTypes = (f: MediaFeatures, offerRed: boolean): readonly PayloadType[] =>
+  audioPayloadTypesMemo(flag(f.hasTcc, TCC) | flag(offerRed && f.hasOpusRed, RED));
+
+/** Video payload types: AV1, VP8, H264, VP9 and their RTX (shared and frozen). */
+export const videoPayloadTypes = (f: MediaFeatures): readonly PayloadType[] =>
+  videoPayloadTypesMemo(flag(f.hasTcc, TCC) | flag(f.hasRemb, REMB) | flag(f.hasRtx, RTX));
+
+/** Audio header extensions: ssrc-audio-level 1, sdes:mid 10, transport-cc 5 (shared and frozen). */
+export const audioHeaderExtensions = (f: MediaFeatures): readonly HeaderExtension[] => audioHeaderExtensionsMemo(flag(f.hasTcc, TCC));
+
+/** Video header extensions: dependency descriptor 11, abs-send-time 3, sdes:mid 10, transport-cc 5 (shared and frozen). */
+export const videoHeaderExtensions = (f: MediaFeatures): readonly HeaderExtension[] => videoHeaderExtensionsMemo(flag(f.hasTcc, TCC));
+
+function buildAudioPayloadTypes(f: MediaFeatures, offerRed: boolean): PayloadType[] {
   const red = offerRed && f.hasOpusRed;
   const out: PayloadType[] = [];
   // RFC 2198: RED before opus so it is the codec chosen; fmtp "111/111" names opus as primary and redundant encoding.
@@ -47,8 +92,7 @@ export function audioPayloadTypes(f: MediaFeatures, offerRed: boolean): PayloadT
   return out;
 }
 
-/** Video payload types: AV1, VP8, H264, VP9 and their RTX. */
-export function videoPayloadTypes(f: MediaFeatures): PayloadType[] {
+function buildVideoPayloadTypes(f: MediaFeatures): PayloadType[] {
   const feedback = [fb('ccm', 'fir'), fb('nack'), fb('nack', 'pli'), ...(f.hasRemb ? [fb('goog-remb')] : []), ...(f.hasTcc ? [fb('transport-cc')] : [])];
   const rtxFeedback = [fb('ccm', 'fir'), fb('nack'), fb('nack', 'pli')];
   const rtx = (id: number, apt: number, withFeedback: boolean): PayloadType =>
@@ -66,8 +110,7 @@ export function videoPayloadTypes(f: MediaFeatures): PayloadType[] {
   ];
 }
 
-/** Audio header extensions: ssrc-audio-level 1, sdes:mid 10, transport-cc 5. */
-export function audioHeaderExtensions(f: MediaFeatures): HeaderExtension[] {
+function buildAudioHeaderExtensions(f: MediaFeatures): HeaderExtension[] {
   return [
     { id: 1, uri: HDREXT.audioLevel },
     { id: 10, uri: HDREXT.mid },
@@ -75,8 +118,7 @@ export function audioHeaderExtensions(f: MediaFeatures): HeaderExtension[] {
   ];
 }
 
-/** Video header extensions: dependency descriptor 11, abs-send-time 3, sdes:mid 10, transport-cc 5. */
-export function videoHeaderExtensions(f: MediaFeatures): HeaderExtension[] {
+function buildVideoHeaderExtensions(f: MediaFeatures): HeaderExtension[] {
   return [
     { id: 11, uri: HDREXT.dependencyDescriptor },
     { id: 3, uri: HDREXT.absSendTime },

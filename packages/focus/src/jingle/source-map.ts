@@ -81,6 +81,8 @@ export function diffConferenceSources(known: ConferenceSources, target: Conferen
   const remove = new Map<string, EndpointSources>();
   for (const [owner, wanted] of target) {
     const had = known.get(owner) ?? EMPTY_SOURCES;
+    // Sources are immutable values: the same object means nothing changed for this owner.
+    if (had === wanted) continue;
     const plus = subtractSources(wanted, had);
     if (!isEmptySources(plus)) add.set(owner, plus);
     const minus = subtractSources(had, wanted);
