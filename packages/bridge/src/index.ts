@@ -11,3 +11,4 @@ export type { BridgeConfig } from './config.ts';
 export { BridgeError, BridgeErrors } from './errors.ts';
 export type { BridgeErrorCode } from './errors.ts';
 export type { AudioLevelSource, AudioLevelListener } from './speaker/speech-activity.ts';
+export type { ForwardingCounters } from './forwarding/forwarding-loop.ts';

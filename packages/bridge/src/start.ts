@@ -29,6 +29,7 @@ import { MediaSignalling } from './channel/media-signalling.ts';
 import { registryDirectory } from './channel/registry-directory.ts';
 import type { AudioLevelSource } from './speaker/speech-activity.ts';
 import { TransportManager } from './transport/transport-manager.ts';
+import { ForwardingLoop } from './forwarding/forwarding-loop.ts';
 
 /** Published as `version` in stats. */
 export const BRIDGE_VERSION = '0.1.0';
@@ -125,11 +126,16 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
     log: log.child({ part: 'transport' }), clock, certificate, host: config.udp.host, port: config.public.udpPort,
     consentTimeoutMs: config.ice.consentTimeoutMs,
   });
+  // RTP from each endpoint to the others of its conference (tables rebuilt after each COLIBRI2 change).
+  const forwarding = new ForwardingLoop({
+    log: log.child({ part: 'forwarding' }), clock, registry, transports: media, signalling, randomSequence: () => randomInt(0x10000),
+  });
   const http = await startHttpServer(config.http.host, config.http.port, {
-    stats: () => ({ ...statsJson(stats()), ...media.statsJson(), ...signalling.statsJson() }),
+    stats: () => ({ ...statsJson(stats()), ...media.statsJson(), ...signalling.statsJson(), ...forwarding.statsJson() }),
     health: () => (isHealthy() ? { isHealthy: true } : { isHealthy: false, reason: flags.shuttingDown ? 'shutting down' : 'not connected to XMPP or not in the brewery' }),
     upgrade: (req, socket, head) => signalling.handleUpgrade(req, socket, head),
   }).catch(async (error: unknown) => {
+    forwarding.close();
     await media.close();
     throw error;
   });
@@ -151,6 +157,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
           confLog.info('conference expired', { meetingId: e.meetingId, reason: e.reason });
           media.removeConference(e.meetingId, 'conference expired');
           signalling.conferenceExpired(e.meetingId);
+          forwarding.conferenceExpired(e.meetingId);
           events.emit('conferenceExpired', e.meetingId, e.reason);
           break;
         case 'endpoint-created': {
@@ -166,6 +173,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
           confLog.info('endpoint expired', { meetingId: e.meetingId, endpoint: e.endpointId, ...(e.reason !== undefined ? { reason: e.reason } : {}) });
           media.remove(e.meetingId, e.endpointId, e.reason ?? 'expired');
           signalling.endpointExpired(e.meetingId, e.endpointId);
+          forwarding.conferenceUpdated(e.meetingId);
           events.emit('endpointExpired', e.meetingId, e.endpointId);
           break;
         case 'endpoint-transport-updated':
@@ -182,7 +190,10 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   // Sources can change in any conference-modify (no event says so): last-N recomputes after each success.
   const afterControlIq = (iq: El, outcome: IqOutcome): IqOutcome => {
     const meetingId = iqPayload(iq)?.attrs['meeting-id'];
-    if (outcome.kind === 'result' && meetingId !== undefined) signalling.conferenceUpdated(meetingId);
+    if (outcome.kind === 'result' && meetingId !== undefined) {
+      signalling.conferenceUpdated(meetingId);
+      forwarding.conferenceUpdated(meetingId);
+    }
     return outcome;
   };
   const room = config.xmpp.breweryJid.toLowerCase();
@@ -242,6 +253,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
         publishNow();
         member.close();
         await link.close();
+        forwarding.close();
         await media.close();
         await signalling.close();
         await http.close();
