@@ -129,6 +129,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   // RTP from each endpoint to the others of its conference (tables rebuilt after each COLIBRI2 change).
   const forwarding = new ForwardingLoop({
     log: log.child({ part: 'forwarding' }), clock, registry, transports: media, signalling, randomSequence: () => randomInt(0x10000),
+    rtcpSsrc: randomSsrc(),
   });
   const http = await startHttpServer(config.http.host, config.http.port, {
     stats: () => ({ ...statsJson(stats()), ...media.statsJson(), ...signalling.statsJson(), ...forwarding.statsJson() }),

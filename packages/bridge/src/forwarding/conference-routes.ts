@@ -21,6 +21,7 @@ import { buildExtensionIdMap } from '../rtp/extension-id-map.ts';
 import type { OutboundStream } from '../routing/stream-rewriter.ts';
 import { newOutboundStream, setStreamTarget } from '../routing/stream-rewriter.ts';
 import type { EndpointTransport } from '../transport/endpoint-transport.ts';
+import type { PacketCache } from '../rtp/packet-cache.ts';
 
 /** One endpoint as sender and receiver. The object lives as long as the endpoint; rebuilds update its fields. */
 export type EndpointRoute = {
@@ -33,12 +34,16 @@ export type EndpointRoute = {
   twccId: number;
   /** Whether it negotiated RTX (RFC 4588) for video. */
   hasRtx: boolean;
+  /** Media payload type (0–127) → its RTX payload type (`apt`), −1 when none was negotiated. */
+  rtxPayloadTypes: Int16Array;
   /** Every negotiated extension over its media (BUNDLE: one id means one URI, RFC 8285 §6). */
   extensions: ExtensionMapping[];
   /** Its transport, looked up once it exists (the loop clears it when the transport closes). */
   transport: EndpointTransport | undefined;
   /** The next transport-wide sequence number the bridge writes into packets TO this endpoint. */
   twccSeq: number;
+  /** Recent video packets FROM this endpoint, for answering receivers' NACKs (made at its first video packet). */
+  cache: PacketCache | undefined;
 };
 
 /** One (receiver, source) leg. */
@@ -92,6 +97,19 @@ function extensionsOf(media: readonly Colibri2Media[]): ExtensionMapping[] {
   return out;
 }
 
+/** Media payload type → RTX payload type from the `rtx` types' `apt` parameter (−1: none). */
+export function rtxPayloadTypesOf(media: readonly Colibri2Media[]): Int16Array {
+  const out = new Int16Array(128).fill(-1);
+  for (const m of media) {
+    for (const pt of m.payloadTypes) {
+      if (pt.name.toLowerCase() !== 'rtx' || pt.id < 0 || pt.id > 127) continue;
+      const apt = Number(pt.parameters.find((p) => p.name === 'apt')?.value);
+      if (Number.isInteger(apt) && apt >= 0 && apt <= 127) out[apt] = pt.id;
+    }
+  }
+  return out;
+}
+
 const idOf = (extensions: readonly ExtensionMapping[], uri: string): number => extensions.find((e) => e.uri === uri)?.id ?? 0;
 
 function updateEndpoint(r: EndpointRoute, e: EndpointState): void {
@@ -99,6 +117,7 @@ function updateEndpoint(r: EndpointRoute, e: EndpointState): void {
   r.extensions = extensionsOf(e.media);
   r.audioLevelId = idOf(r.extensions, RTP_EXTENSION_URI.audioLevelIndication);
   r.twccId = idOf(r.extensions, RTP_EXTENSION_URI.transportWideCC);
+  r.rtxPayloadTypes = rtxPayloadTypesOf(e.media);
   r.hasRtx = e.media.some((m) => m.type === 'video' && m.payloadTypes.some((pt) => pt.name.toLowerCase() === 'rtx'));
 }
 
@@ -127,7 +146,10 @@ export function rebuildConferenceRoutes(routes: ConferenceRoutes, conference: Co
   for (const e of conference.endpoints.values()) {
     let r = routes.endpoints.get(e.id);
     if (r === undefined) {
-      r = { id: e.id, payloadKinds: [], audioLevelId: 0, twccId: 0, hasRtx: false, extensions: [], transport: undefined, twccSeq: 0 };
+      r = {
+        id: e.id, payloadKinds: [], audioLevelId: 0, twccId: 0, hasRtx: false, rtxPayloadTypes: new Int16Array(128).fill(-1),
+        extensions: [], transport: undefined, twccSeq: 0, cache: undefined,
+      };
       routes.endpoints.set(e.id, r);
     }
     updateEndpoint(r, e);

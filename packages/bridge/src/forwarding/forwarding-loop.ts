@@ -9,28 +9,59 @@
 //     copy into the loop's one send buffer, map extension ids S → R (RFC 8285), write R's own
 //     transport-wide sequence number, writeOutbound, R's transport encrypts and sends.
 //
+// Video packets are also copied once into the sender's PacketCache (for NACKs), and a receiver whose
+// stream waits for a key frame (Verdict.dropAwaitingKeyframe: a late joiner, last-N resuming) makes
+// the loop send a PLI to the sender, at most one per second per sender SSRC (KeyframeLimiter).
+//
+// RTCP is terminated per leg: every compound an endpoint sends (validated first, rtcp.ts) is consumed
+// here and nothing is forwarded as is. What a receiver R asks of a source's output SSRC is acted on:
+//   PLI / FIR → mapped to the input SSRC R currently gets, and a PLI / FIR of the bridge's own (its
+//     RTCP SSRC) goes to the sender, through the same limiter; a request about R's own source (or
+//     claiming the bridge's RTCP SSRC as its sender: our own coming back) is dropped: never a loop;
+//   generic NACK → each output sequence number is mapped back to (input SSRC, input sequence number)
+//     with R's stream segments, copied out of the sender's cache, rewritten exactly as first sent to R
+//     (extension ids, a fresh transport-wide number) and sent, wrapped as RTX (R's RTX SSRC, payload
+//     type and sequence numbers) when R negotiated RTX for it. Unmappable or uncached numbers are counted.
+// SR, RR, SDES, BYE, REMB, transport-cc feedback: terminated (counted), not acted on yet.
+//
 // Hot path: nothing per packet allocates but the `subarray` view handed to sendRtp (its signature
 // takes a Buffer of the packet's length) and what SRTP itself allocates. Tables are rebuilt only when
-// COLIBRI2 changes the conference (`conferenceUpdated`).
+// COLIBRI2 changes the conference (`conferenceUpdated`); a sender's packet cache is made once, at its
+// first video packet.
 //
-// Not yet here (issue 4): RTCP (PLI/FIR relay, NACK from a packet cache, receiver reports), RTX from
-// senders (dropped and counted), simulcast layer choice (every receiver gets the first SIM layer),
-// keyframe requests on a layer switch, bandwidth estimation.
+// Not yet here (issue 4): receiver reports from the bridge to senders, relayed sender reports, RTX
+// from senders (dropped and counted), simulcast layer choice (every receiver gets the first SIM layer),
+// bandwidth estimation (REMB / transport-cc feedback are terminated unread).
 
 import type { Clock, Logger, Off, TypedEmitter } from '@plenum/kit';
 import type { ConferenceRegistry } from '../conference/conference-registry.ts';
 import type { MediaSignalling } from '../channel/media-signalling.ts';
 import { copyBytes } from '../rtp/copy-bytes.ts';
 import { newInboundPacket, readInboundPacket } from '../rtp/inbound-packet.ts';
+import { nackMediaSsrc, readNackSequences, wrapRtxInPlace } from '../rtp/nack.ts';
+import { PacketCache } from '../rtp/packet-cache.ts';
+import {
+  RTCP_INVALID, RTCP_PSFB, RTCP_RTPFB, RTPFB_FMT_NACK, firEntryCount, firEntrySsrc, isFir, isPli, isRtcpRelayAllowed,
+  rtcpCount, rtcpMediaSsrc, rtcpPacketBytes, rtcpPacketType, rtcpSenderSsrc, validateRtcpCompound, writeFir, writePli,
+} from '../rtp/rtcp.ts';
 import { readRtpAudioLevel, rewriteRtpExtensionIds, writeRtpTransportSequence } from '../rtp/rtp-header.ts';
-import { NO_SSRC, isForwarded, setStreamTarget, stepOutboundStream, writeOutbound } from '../routing/stream-rewriter.ts';
+import { KeyframeLimiter } from '../routing/keyframe-limiter.ts';
+import {
+  NO_SSRC, Verdict, findSegmentByOutput, isForwarded, mapRetransmission, nextRtxSequence, segmentInputSequence, segmentInputSsrc,
+  setStreamTarget, stepOutboundStream, writeOutbound,
+} from '../routing/stream-rewriter.ts';
+import type { OutboundStream } from '../routing/stream-rewriter.ts';
 import type { EndpointTransport } from '../transport/endpoint-transport.ts';
 import type { TransportManagerEvents } from '../transport/transport-manager.ts';
-import type { ConferenceRoutes, EndpointRoute, SourceRoute } from './conference-routes.ts';
+import type { ConferenceRoutes, EndpointRoute, Route, SourceRoute } from './conference-routes.ts';
 import { newConferenceRoutes, rebuildConferenceRoutes } from './conference-routes.ts';
 
 /** Largest RTP packet the loop forwards (bigger ones are dropped and counted). */
 export const MAX_FORWARDED_PACKET_BYTES = 1500;
+/** Lost sequence numbers read from one NACK packet; more are ignored (counted as missed). */
+export const MAX_NACKED_PER_PACKET = 256;
+/** The bridge's RTCP SSRC when the deps give none. */
+export const DEFAULT_BRIDGE_RTCP_SSRC = 0x6272_6467;
 
 /** Running totals of the loop (for stats). */
 export type ForwardingCounters = {
@@ -58,7 +89,30 @@ export type ForwardingCounters = {
     'stream': number;
     /** Per receiver: the transport refused the packet. */
     'send-failed': number;
+    /** RTCP that failed validation (rtcp.ts validateRtcpCompound). */
+    'rtcp-malformed': number;
+    /** Feedback about an SSRC that is no source of the conference, or that the endpoint does not receive. */
+    'rtcp-unknown-ssrc': number;
+    /** Feedback that would go back to its own sender, or claims the bridge's RTCP SSRC (loop guard). */
+    'rtcp-loop': number;
   };
+  /** Compound RTCP packets received from endpoints (all terminated here). */
+  rtcpReceived: number;
+  /** PLI / FIR from receivers (each FIR entry counts once). */
+  keyframeRequestsReceived: number;
+  /** PLI / FIR the bridge sent to senders (its own key frame requests and relayed ones). */
+  pliSent: number;
+  firSent: number;
+  /** Key frame requests not sent because one went to that SSRC less than a second ago. */
+  keyframeRequestsLimited: number;
+  /** Generic NACK packets from receivers, and the sequence numbers they named. */
+  nacksReceived: number;
+  nackedPackets: number;
+  /** Retransmissions sent from the cache (as RTX when negotiated). */
+  nackAnswered: number;
+  nackAnsweredRtx: number;
+  /** Named sequence numbers that could not be answered: never sent to that receiver, too old, not cached. */
+  nackMissed: number;
 };
 
 type TransportSource = {
@@ -75,6 +129,8 @@ export type ForwardingLoopDeps = {
   readonly signalling: Pick<MediaSignalling, 'handleAudioLevel' | 'isForwarded'>;
   /** Random 16-bit start for each output RTX stream. */
   readonly randomSequence: () => number;
+  /** The SSRC the bridge's own RTCP (PLI, FIR) carries as its sender (DEFAULT_BRIDGE_RTCP_SSRC when unset). */
+  readonly rtcpSsrc?: number;
 };
 
 /** Relays every endpoint's RTP to the other endpoints of its conference. */
@@ -83,16 +139,33 @@ export class ForwardingLoop {
   readonly #conferences = new Map<string, ConferenceRoutes>();
   readonly #offs: Off[] = [];
   readonly #packet = newInboundPacket();
-  /** The one reusable send buffer: each receiver's copy is rewritten here and encrypted from here. */
-  readonly #send = Buffer.alloc(MAX_FORWARDED_PACKET_BYTES);
+  /** A cached packet read back for a retransmission. */
+  readonly #resent = newInboundPacket();
+  /** The one reusable send buffer: each receiver's copy is rewritten here and encrypted from here (+2: RTX). */
+  readonly #send = Buffer.alloc(MAX_FORWARDED_PACKET_BYTES + 2);
+  /** The bridge's own PLI and FIR, built in place (sendRtcp takes the whole Buffer: no view needed). */
+  readonly #pli = Buffer.alloc(12);
+  readonly #fir = Buffer.alloc(20);
+  readonly #nacked = new Uint16Array(MAX_NACKED_PER_PACKET);
+  readonly #rtcpSsrc: number;
+  readonly #localSsrcs: ReadonlySet<number>;
+  readonly #limiter: KeyframeLimiter;
   readonly #counters: ForwardingCounters = {
     packetsReceived: 0, packetsForwarded: 0, bytesForwarded: 0, audioLevels: 0,
-    dropped: { 'unknown-ssrc': 0, 'foreign-ssrc': 0, 'rtx': 0, 'malformed': 0, 'oversized': 0, 'last-n': 0, 'receiver-not-connected': 0, 'stream': 0, 'send-failed': 0 },
+    dropped: {
+      'unknown-ssrc': 0, 'foreign-ssrc': 0, 'rtx': 0, 'malformed': 0, 'oversized': 0, 'last-n': 0, 'receiver-not-connected': 0, 'stream': 0,
+      'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0,
+    },
+    rtcpReceived: 0, keyframeRequestsReceived: 0, pliSent: 0, firSent: 0, keyframeRequestsLimited: 0,
+    nacksReceived: 0, nackedPackets: 0, nackAnswered: 0, nackAnsweredRtx: 0, nackMissed: 0,
   };
   #closed = false;
 
   constructor(deps: ForwardingLoopDeps) {
     this.#deps = deps;
+    this.#rtcpSsrc = (deps.rtcpSsrc ?? DEFAULT_BRIDGE_RTCP_SSRC) >>> 0;
+    this.#localSsrcs = new Set([this.#rtcpSsrc]);
+    this.#limiter = new KeyframeLimiter({ clock: deps.clock });
     // onRtp is a single slot: the loop takes it once, when the transport is created (RTP can only
     // flow after it connects). Whoever sets another listener later (a test's echo) replaces the loop.
     this.#offs.push(deps.transports.events.on('transportCreated', (t) => this.#attach(t)));
@@ -133,6 +206,16 @@ export class ForwardingLoop {
       forwarding_rtp_packets_forwarded: c.packetsForwarded,
       forwarding_rtp_bytes_forwarded: c.bytesForwarded,
       forwarding_audio_levels: c.audioLevels,
+      forwarding_rtcp_received: c.rtcpReceived,
+      forwarding_keyframe_requests_received: c.keyframeRequestsReceived,
+      forwarding_pli_sent: c.pliSent,
+      forwarding_fir_sent: c.firSent,
+      forwarding_keyframe_requests_limited: c.keyframeRequestsLimited,
+      forwarding_nacks_received: c.nacksReceived,
+      forwarding_nacked_packets: c.nackedPackets,
+      forwarding_nack_answered: c.nackAnswered,
+      forwarding_nack_answered_rtx: c.nackAnsweredRtx,
+      forwarding_nack_missed: c.nackMissed,
     };
     for (const [reason, n] of Object.entries(c.dropped)) out[`forwarding_dropped_${reason.replaceAll('-', '_')}`] = n;
     return out;
@@ -151,6 +234,7 @@ export class ForwardingLoop {
     const endpointId = t.endpointId;
     // One closure per endpoint (not per packet): it knows who sends.
     t.onRtp((packet) => this.#onRtp(meetingId, endpointId, packet));
+    t.onRtcp((packet) => this.#onRtcp(meetingId, endpointId, packet));
   }
 
   #onRtp(meetingId: string, senderId: string, packet: Buffer): void {
@@ -184,7 +268,8 @@ export class ForwardingLoop {
       return;
     }
     const nowMs = this.#deps.clock.now();
-    if (!source.isVideo && sender.audioLevelId !== 0) {
+    if (source.isVideo) this.#cache(sender, pkt.ssrc, pkt.sequenceNumber, packet, len, nowMs);
+    else if (sender.audioLevelId !== 0) {
       const level = readRtpAudioLevel(packet, len, sender.audioLevelId);
       if (level >= 0) {
         c.audioLevels++;
@@ -220,7 +305,7 @@ export class ForwardingLoop {
       }
       const v = stepOutboundStream(stream, pkt, nowMs);
       if (!isForwarded(v)) {
-        // TODO(media plane): Verdict.dropAwaitingKeyframe → PLI to the sender through a KeyframeLimiter.
+        if (v === Verdict.dropAwaitingKeyframe) this.#requestKeyframe(meetingId, source.owner, pkt.ssrc, false);
         c.dropped.stream++;
         continue;
       }
@@ -240,6 +325,169 @@ export class ForwardingLoop {
         c.dropped['send-failed']++;
       }
     }
+  }
+
+  /** Copies a sender's video packet into its cache (made at its first video packet, bounded). */
+  #cache(sender: EndpointRoute, ssrc: number, seq: number, packet: Buffer, len: number, nowMs: number): void {
+    let cache = sender.cache;
+    if (cache === undefined) {
+      cache = new PacketCache();
+      sender.cache = cache;
+    }
+    let stream = cache.streamIndex(ssrc);
+    if (stream < 0) stream = cache.addStream(ssrc); // −1 when the sender has more SSRCs than the cache streams: not cached
+    if (stream >= 0) cache.insert(stream, seq, packet, len, nowMs);
+  }
+
+  /**
+   * Asks `sender` for a key frame of its input SSRC `ssrc`, unless one was asked for in the last second
+   * (whoever asked). A PLI, or a FIR when a receiver asked with a FIR.
+   */
+  #requestKeyframe(meetingId: string, sender: EndpointRoute, ssrc: number, fir: boolean): void {
+    const c = this.#counters;
+    const t = this.#transportOf(meetingId, sender);
+    if (t === undefined || !t.isConnected) return;
+    if (!this.#limiter.tryRequest(ssrc)) {
+      c.keyframeRequestsLimited++;
+      return;
+    }
+    if (fir) {
+      writeFir(this.#fir, 0, this.#rtcpSsrc, ssrc, this.#limiter.nextFirSequence(ssrc));
+      if (t.sendRtcp(this.#fir)) c.firSent++;
+    } else {
+      writePli(this.#pli, 0, this.#rtcpSsrc, ssrc);
+      if (t.sendRtcp(this.#pli)) c.pliSent++;
+    }
+  }
+
+  /** Compound RTCP from endpoint `fromId`: terminated here; feedback about a source is acted on. */
+  #onRtcp(meetingId: string, fromId: string, packet: Buffer): void {
+    const c = this.#counters;
+    c.rtcpReceived++;
+    const len = packet.length;
+    if (validateRtcpCompound(packet, len) === RTCP_INVALID) {
+      c.dropped['rtcp-malformed']++;
+      return;
+    }
+    const routes = this.#conferences.get(meetingId);
+    const from = routes?.endpoints.get(fromId);
+    if (routes === undefined || from === undefined) return;
+    for (let off = 0; off < len; off += rtcpPacketBytes(packet, off)) {
+      const type = rtcpPacketType(packet, off);
+      if (type === RTCP_PSFB) {
+        if (isPli(packet, off)) {
+          c.keyframeRequestsReceived++;
+          this.#relayKeyframeRequest(routes, from, rtcpSenderSsrc(packet, off), rtcpMediaSsrc(packet, off), false);
+        } else if (isFir(packet, off)) {
+          const n = firEntryCount(packet, off);
+          for (let i = 0; i < n; i++) {
+            c.keyframeRequestsReceived++;
+            this.#relayKeyframeRequest(routes, from, rtcpSenderSsrc(packet, off), firEntrySsrc(packet, off, i), true);
+          }
+        }
+      } else if (type === RTCP_RTPFB && rtcpCount(packet, off) === RTPFB_FMT_NACK) {
+        this.#answerNack(routes, from, packet, off);
+      }
+    }
+  }
+
+  /** The route by which `receiver` gets `outSsrc` (a source's output SSRC), or undefined (counted). */
+  #routeFor(routes: ConferenceRoutes, receiver: EndpointRoute, senderSsrc: number, outSsrc: number): { source: SourceRoute; route: Route } | undefined {
+    const c = this.#counters;
+    const source = routes.ssrcs.get(outSsrc);
+    if (source === undefined || source.primarySsrc !== outSsrc) {
+      c.dropped['rtcp-unknown-ssrc']++;
+      return undefined;
+    }
+    if (!isRtcpRelayAllowed(receiver.id, source.owner.id, senderSsrc, this.#localSsrcs)) {
+      c.dropped['rtcp-loop']++;
+      return undefined;
+    }
+    const rs = source.routes;
+    for (let i = 0; i < rs.length; i++) {
+      const route = rs[i]!;
+      if (route.receiver === receiver) {
+        this.#found.source = source;
+        this.#found.route = route;
+        return this.#found;
+      }
+    }
+    c.dropped['rtcp-unknown-ssrc']++;
+    return undefined;
+  }
+
+  readonly #found: { source: SourceRoute; route: Route } = { source: undefined as unknown as SourceRoute, route: undefined as unknown as Route };
+
+  #relayKeyframeRequest(routes: ConferenceRoutes, receiver: EndpointRoute, senderSsrc: number, outSsrc: number, fir: boolean): void {
+    const found = this.#routeFor(routes, receiver, senderSsrc, outSsrc);
+    if (found === undefined) return;
+    const stream = found.route.stream;
+    // The layer the receiver gets now; while it waits for its first key frame, the one it waits for.
+    const inSsrc = stream.currentSsrc !== NO_SSRC ? stream.currentSsrc : stream.targetSsrc;
+    if (inSsrc === NO_SSRC) return; // suspended (last-N): the sender's key frame would not reach it
+    this.#requestKeyframe(routes.meetingId, found.source.owner, inSsrc, fir);
+  }
+
+  /** Answers the generic NACK at `off` from `receiver` out of the sender's cache. */
+  #answerNack(routes: ConferenceRoutes, receiver: EndpointRoute, packet: Buffer, off: number): void {
+    const c = this.#counters;
+    c.nacksReceived++;
+    const lost = this.#nacked;
+    const n = readNackSequences(packet, off, rtcpPacketBytes(packet, off), lost);
+    if (n < 0) {
+      c.dropped['rtcp-malformed']++;
+      return;
+    }
+    c.nackedPackets += n;
+    const found = this.#routeFor(routes, receiver, rtcpSenderSsrc(packet, off), nackMediaSsrc(packet, off));
+    if (found === undefined) {
+      c.nackMissed += n;
+      return;
+    }
+    const sender = found.source.owner;
+    const route = found.route;
+    const t = this.#transportOf(routes.meetingId, receiver);
+    if (sender.cache === undefined || t === undefined || !t.isConnected) {
+      c.nackMissed += n;
+      return;
+    }
+    const nowMs = this.#deps.clock.now();
+    for (let k = 0; k < n; k++) {
+      if (this.#retransmit(sender, sender.cache, route, route.stream, receiver, t, lost[k]!, nowMs)) c.nackAnswered++;
+      else c.nackMissed++;
+    }
+  }
+
+  #retransmit(
+    sender: EndpointRoute, cache: PacketCache, route: Route, stream: OutboundStream, receiver: EndpointRoute, t: EndpointTransport,
+    outSeq: number, nowMs: number,
+  ): boolean {
+    const seg = findSegmentByOutput(stream, outSeq);
+    if (seg < 0) return false;
+    const send = this.#send;
+    const len = cache.copyOut(cache.streamIndex(segmentInputSsrc(stream, seg)), segmentInputSequence(stream, seg, outSeq), nowMs, send, 0);
+    if (len < 0 || len > MAX_FORWARDED_PACKET_BYTES) return false;
+    const pt = send[1]! & 0x7f;
+    const pkt = this.#resent;
+    if (!readInboundPacket(send, len, sender.payloadKinds[pt] ?? 'other', pkt) || !mapRetransmission(stream, seg, pkt)) return false;
+    if (!rewriteRtpExtensionIds(send, len, route.idMap)) return false;
+    if (receiver.twccId !== 0 && writeRtpTransportSequence(send, len, receiver.twccId, receiver.twccSeq)) {
+      receiver.twccSeq = (receiver.twccSeq + 1) & 0xffff;
+    }
+    writeOutbound(stream, pkt, send);
+    let outLen = len;
+    const rtxPt = receiver.rtxPayloadTypes[pt]!;
+    const rtx = stream.outRtxSsrc !== NO_SSRC && rtxPt >= 0;
+    if (rtx) {
+      outLen = wrapRtxInPlace(send, len, rtxPt, stream.outRtxSsrc, nextRtxSequence(stream));
+      if (outLen < 0) return false;
+    }
+    if (!t.sendRtp(send.subarray(0, outLen))) {
+      this.#counters.dropped['send-failed']++;
+      return false;
+    }
+    if (rtx) this.#counters.nackAnsweredRtx++;
+    return true;
   }
 
   #transportOf(meetingId: string, r: EndpointRoute): EndpointTransport | undefined {

@@ -4,7 +4,7 @@
 // header extensions) and sources (SSRCs, FID group) over COLIBRI2. Every RTP packet the peer
 // decrypts is tapped below werift's router, so the test sees all of them whatever their SSRC.
 import type { Colibri2Media, Colibri2MediaSource, IceUdpTransport } from '@plenum/xmpp/codec';
-import type { RtpPacket } from 'werift';
+import type { RTCDtlsTransport, RtcpPacket, RtpPacket } from 'werift';
 import { MediaStreamTrack, RTCPeerConnection, useAudioLevelIndication, useSdesMid, useTransportWideCC } from 'werift';
 import { RTP_EXTENSION_URI } from 'werift-rtp';
 import type { Logger, LogFields } from '@plenum/kit';
@@ -108,6 +108,10 @@ export type ConferencePeer = {
   readonly videoRtxSsrc: number;
   /** Every RTP packet this peer decrypted, in arrival order. */
   readonly received: RtpPacket[];
+  /** Every RTCP packet this peer decrypted (werift's parse), in arrival order. */
+  readonly rtcp: RtcpPacket[];
+  /** The peer's (bundled) DTLS transport: `sendRtcp([…])` sends RTCP through its SRTCP context. */
+  readonly dtls: RTCDtlsTransport;
 };
 
 /** Allocates, offers, answers and signals one peer (its COLIBRI2 update carries transport, media and sources). */
@@ -135,6 +139,8 @@ export async function joinPeer(stack: MediaStack, meetingId: string, id: string,
   }
   const received: RtpPacket[] = [];
   audioTransceiver.receiver.dtlsTransport.onRtp.subscribe((p) => received.push(p));
+  const rtcp: RtcpPacket[] = [];
+  audioTransceiver.receiver.dtlsTransport.onRtcp.subscribe((p) => rtcp.push(p));
   const audioSsrc = audioTransceiver.sender.ssrc;
   const videoSsrc = videoTransceiver.sender.ssrc;
   const videoRtxSsrc = videoTransceiver.sender.rtxSsrc;
@@ -159,7 +165,7 @@ export async function joinPeer(stack: MediaStack, meetingId: string, id: string,
     }],
   });
   if (reply.attrs.type !== 'result') throw new Error(`colibri2 refused ${id}`);
-  return { id, ids, pc, audio, video, audioSsrc, videoSsrc, videoRtxSsrc, received };
+  return { id, ids, pc, audio, video, audioSsrc, videoSsrc, videoRtxSsrc, received, rtcp, dtls: audioTransceiver.receiver.dtlsTransport };
 }
 
 /** Resolves when the peer's connection is up. */
