@@ -1,0 +1,315 @@
+// npm run bench:bridge: forwarding throughput, CPU cost, loss, added latency and memory of the real
+// bridge process over loopback. See bench/README.md ("npm run bench:bridge").
+//
+// The bench starts Plenum's XMPP server and one bridge (`node --import tsx …/main.ts`, PLENUM_*
+// variables, under the testkit's reaper) and forks the load generator (load-worker.ts), which is
+// also the focus. The load ramps by whole conferences: after each step the generator adds
+// conferences, runs a warm-up and a measured window, and the bench reads the bridge's CPU
+// (/proc/<pid>/stat), RSS (/proc/<pid>/status) and forwarding counters (/colibri/stats) at the
+// window's edges. The ramp stops at the first step whose loss exceeds --loss-limit.
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, killQuietly, spawnReaped } from '@plenum/testkit';
+import type { ReapedProcess } from '@plenum/testkit';
+import { processCpuSeconds } from '../xmpp/proc-stat.ts';
+import { LATENCY_BUCKET_US } from './protocol.ts';
+import type { FromGenerator, RunResult, ToGenerator } from './protocol.ts';
+
+const HOST = '127.0.0.1';
+const DOMAIN = 'plenum.localhost';
+const FOCUS_DOMAIN = `focus.${DOMAIN}`;
+const BRIDGE_ID = 'bench';
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HELP = `npm run bench:bridge -- [flags]
+  --participants P   endpoints per conference (default 5)
+  --start K          conferences in the first step (default 4)
+  --step K           conferences added per step (default 4)
+  --max K            largest step (default 40)
+  --audio-pps N      audio packets/s per endpoint (default 50)
+  --video-pps N      video packets/s per endpoint, one layer, 0 = audio only (default 150)
+  --video-bytes N    video RTP payload bytes (default 1100)
+  --warmup S         seconds of load before each window (default 3)
+  --seconds S        measured seconds per step (default 8)
+  --loss-limit PCT   stop after the first step above this loss (default 1)
+  --json             print JSON instead of the table
+  --keep             keep the scratch directory (logs)`;
+
+type Options = {
+  participants: number; start: number; step: number; max: number; audioPps: number; videoPps: number; videoBytes: number;
+  warmup: number; seconds: number; lossLimit: number; json: boolean; keep: boolean;
+};
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      participants: { type: 'string' }, start: { type: 'string' }, step: { type: 'string' }, max: { type: 'string' },
+      'audio-pps': { type: 'string' }, 'video-pps': { type: 'string' }, 'video-bytes': { type: 'string' },
+      warmup: { type: 'string' }, seconds: { type: 'string' }, 'loss-limit': { type: 'string' },
+      json: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help === true) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const num = (v: string | undefined, d: number, min: number): number => {
+    const n = v === undefined ? d : Number(v);
+    if (!Number.isFinite(n) || n < min) {
+      console.error(`bad number ${v ?? ''}\n${HELP}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  return {
+    participants: num(values.participants, 5, 2), start: num(values.start, 4, 1), step: num(values.step, 4, 1), max: num(values.max, 40, 1),
+    audioPps: num(values['audio-pps'], 50, 1), videoPps: num(values['video-pps'], 150, 0), videoBytes: num(values['video-bytes'], 1100, 20),
+    warmup: num(values.warmup, 3, 0), seconds: num(values.seconds, 8, 1), lossLimit: num(values['loss-limit'], 1, 0),
+    json: values.json === true, keep: values.keep === true,
+  };
+}
+
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? NaN : Number(m[1]) * 1024;
+}
+
+async function bridgeStats(httpPort: number): Promise<Record<string, number>> {
+  const res = await fetch(`http://${HOST}:${httpPort}/colibri/stats`, { signal: AbortSignal.timeout(5000) });
+  return (await res.json()) as Record<string, number>;
+}
+
+async function until(what: string, p: ReapedProcess, ready: () => Promise<boolean>, logFile: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (p.hasExited()) throw new Error(`${what} exited during startup (see ${logFile})`);
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready in 30 s (see ${logFile})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function launch(workDir: string, name: string, main: string, vars: Record<string, string>): Promise<ReapedProcess & { logFile: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PLENUM_')) env[key] = value;
+  Object.assign(env, { NODE_ENV: 'production' }, vars);
+  const logFile = join(workDir, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  const tsx = fileURLToPath(import.meta.resolve('tsx'));
+  const p = await spawnReaped(process.execPath, ['--import', tsx, join(REPO_ROOT, main)], { cwd: REPO_ROOT, env, output: out });
+  closeSync(out);
+  return Object.assign(p, { logFile });
+}
+
+function percentile(h: readonly number[], q: number): number {
+  const total = h.reduce((a, b) => a + b, 0);
+  if (total === 0) return NaN;
+  let seen = 0;
+  for (let i = 0; i < h.length; i++) {
+    seen += h[i]!;
+    if (seen >= q * total) return (i + 0.5) * LATENCY_BUCKET_US;
+  }
+  return NaN;
+}
+
+type Step = {
+  conferences: number; endpoints: number; offeredIngressPps: number; forwardedPps: number; egressMbps: number;
+  bridgeCpuPct: number; packetsPerCpuSecond: number; mbitPerCpuSecond: number; cpuUsPerPacket: number;
+  lossPct: number; latencyP50Ms: number; latencyP99Ms: number; latencyMaxMs: number;
+  bridgeRssMB: number; rssPerEndpointKB: number; marginalRssPerEndpointKB: number; generatorCpuPct: number; generatorBehind: number; bridgeDropped: Record<string, number>;
+};
+
+async function main(): Promise<void> {
+  const o = options();
+  const workDir = mkdtempSync(join(tmpdir(), 'plenum-bench-bridge-'));
+  const secret = randomBytes(12).toString('hex');
+  const focusSecret = randomBytes(12).toString('hex');
+  const componentPort = await freePort();
+  const bridgeHttp = await freePort();
+  const procs: ReapedProcess[] = [];
+  let generator: ChildProcess | undefined;
+  const cleanup = (): void => {
+    generator?.kill('SIGKILL');
+    for (const p of procs) if (p.pid !== undefined) killQuietly(p.pid);
+  };
+  process.on('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+  let failed = false;
+  try {
+    const xmpp = await launch(workDir, 'xmpp', 'packages/xmpp/src/server/main.ts', {
+      PLENUM_XMPP_DOMAIN: DOMAIN, PLENUM_XMPP_TCP_HOST: HOST, PLENUM_XMPP_TCP_PORT: String(await freePort()),
+      PLENUM_XMPP_HTTP_HOST: HOST, PLENUM_XMPP_HTTP_PORT: String(await freePort()),
+      PLENUM_XMPP_COMPONENTS_HOST: HOST, PLENUM_XMPP_COMPONENTS_PORT: String(componentPort),
+      PLENUM_XMPP_COMPONENTS_SECRETS: `${FOCUS_DOMAIN}=${focusSecret},*.bridge.${DOMAIN}=${secret}`,
+      PLENUM_XMPP_AUTH_USERS_FILE: join(workDir, 'users.json'), PLENUM_XMPP_LOG_LEVEL: 'warn',
+    });
+    procs.push(xmpp);
+    // The media socket's port: a free one, which the bridge advertises in its candidates.
+    const udpPort = await freePort();
+    const bridge = await launch(workDir, 'bridge', 'packages/bridge/src/main.ts', {
+      PLENUM_BRIDGE_ID: BRIDGE_ID, PLENUM_BRIDGE_XMPP_HOST: HOST, PLENUM_BRIDGE_XMPP_PORT: String(componentPort), PLENUM_BRIDGE_XMPP_SECRET: secret,
+      PLENUM_BRIDGE_HTTP_HOST: HOST, PLENUM_BRIDGE_HTTP_PORT: String(bridgeHttp),
+      PLENUM_BRIDGE_PUBLIC_ADDRESS: HOST, PLENUM_BRIDGE_PUBLIC_UDP_PORT: String(udpPort),
+      PLENUM_BRIDGE_MAX_ENDPOINTS: String(Math.max(200, o.max * o.participants + 10)), PLENUM_BRIDGE_LOG_LEVEL: 'warn',
+    });
+    procs.push(bridge);
+    const bridgePid = bridge.pid!;
+    await until('bridge', bridge, async () => (await fetch(`http://${HOST}:${bridgeHttp}/about/health`)).status === 200, bridge.logFile);
+    const tsx = fileURLToPath(import.meta.resolve('tsx'));
+    const gen = fork(fileURLToPath(new URL('./load-worker.ts', import.meta.url)), [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    generator = gen;
+    const listeners = new Set<(m: FromGenerator) => void>();
+    gen.on('message', (m: FromGenerator) => {
+      for (const l of [...listeners]) l(m);
+    });
+    let exited = false;
+    gen.on('exit', () => {
+      exited = true;
+      for (const l of [...listeners]) l({ kind: 'failed', reason: 'load generator exited' });
+    });
+    const next = <K extends FromGenerator['kind']>(kind: K): Promise<Extract<FromGenerator, { kind: K }>> => new Promise((resolve, reject) => {
+      if (exited) return reject(new Error('load generator exited'));
+      const l = (m: FromGenerator): void => {
+        if (m.kind === kind) {
+          listeners.delete(l);
+          resolve(m as Extract<FromGenerator, { kind: K }>);
+        } else if (m.kind === 'failed') {
+          listeners.delete(l);
+          reject(new Error(`load generator: ${m.reason}`));
+        }
+      };
+      listeners.add(l);
+    });
+    const tell = (m: ToGenerator): void => void gen.send(m);
+    const ready = next('ready');
+    tell({
+      kind: 'init',
+      config: {
+        componentPort, focusDomain: FOCUS_DOMAIN, focusSecret, bridgeDomain: `jvb-${BRIDGE_ID}.bridge.${DOMAIN}`, participants: o.participants,
+        audioPps: o.audioPps, videoPps: o.videoPps, videoPayloadBytes: o.videoBytes, packetsPerFrame: Math.max(1, Math.round(o.videoPps / 30)),
+      },
+    });
+    await ready;
+    const idleRss = rssBytes(bridgePid);
+    const steps: Step[] = [];
+    let prevRss = idleRss;
+    let prevEndpoints = 0;
+    for (let k = o.start; k <= o.max; k += o.step) {
+      const grown = next('grown');
+      tell({ kind: 'grow', conferences: k });
+      const { endpoints, ms } = await grown;
+      log(`step: ${k} conferences, ${endpoints} endpoints connected (${ms} ms); warm-up ${o.warmup} s, window ${o.seconds} s`);
+      const opened = next('window-open');
+      const closed = next('window-closed');
+      const result = next('result');
+      tell({ kind: 'run', warmupMs: o.warmup * 1000, windowMs: o.seconds * 1000, drainMs: 1000 });
+      await opened;
+      const s0 = await bridgeStats(bridgeHttp);
+      const c0 = processCpuSeconds(bridgePid);
+      const g0 = processCpuSeconds(gen.pid!);
+      const t0 = performance.now();
+      await closed;
+      const c1 = processCpuSeconds(bridgePid);
+      const g1 = processCpuSeconds(gen.pid!);
+      const t1 = performance.now();
+      const s1 = await bridgeStats(bridgeHttp);
+      const rss = rssBytes(bridgePid);
+      const r: RunResult = await result;
+      const seconds = (t1 - t0) / 1000;
+      const cpu = c1 - c0;
+      const forwarded = (s1.forwarding_rtp_packets_forwarded ?? 0) - (s0.forwarding_rtp_packets_forwarded ?? 0);
+      const bytes = (s1.forwarding_rtp_bytes_forwarded ?? 0) - (s0.forwarding_rtp_bytes_forwarded ?? 0);
+      // On the wire each forwarded packet also carries the 16-byte AEAD_AES_128_GCM tag.
+      const wireBits = (bytes + forwarded * 16) * 8;
+      const dropped: Record<string, number> = {};
+      for (const [key, v] of Object.entries(s1)) {
+        if (!/^(forwarding|transport)_dropped_/.test(key) || typeof v !== 'number') continue;
+        const d = v - (s0[key] ?? 0);
+        if (d > 0) dropped[key] = d;
+      }
+      const step: Step = {
+        conferences: k, endpoints, offeredIngressPps: r.sent / (r.windowMs / 1000), forwardedPps: forwarded / seconds, egressMbps: wireBits / seconds / 1e6,
+        bridgeCpuPct: 100 * cpu / seconds, packetsPerCpuSecond: forwarded / cpu, mbitPerCpuSecond: wireBits / 1e6 / cpu, cpuUsPerPacket: cpu * 1e6 / forwarded,
+        lossPct: r.expected === 0 ? NaN : 100 * (1 - r.received / r.expected),
+        latencyP50Ms: percentile(r.histogram, 0.5) / 1000, latencyP99Ms: percentile(r.histogram, 0.99) / 1000, latencyMaxMs: r.maxLatencyUs / 1000,
+        bridgeRssMB: rss / 2 ** 20, rssPerEndpointKB: (rss - idleRss) / endpoints / 1024,
+        marginalRssPerEndpointKB: (rss - prevRss) / Math.max(1, endpoints - prevEndpoints) / 1024,
+        generatorCpuPct: 100 * (g1 - g0) / seconds, generatorBehind: r.behind, bridgeDropped: dropped,
+      };
+      steps.push(step);
+      prevRss = rss;
+      prevEndpoints = endpoints;
+      log(`  ${fmtStep(step)}${Object.keys(dropped).length > 0 ? `\n  bridge drops: ${JSON.stringify(dropped)}` : ''}`);
+      if (!(step.lossPct <= o.lossLimit)) break;
+    }
+    tell({ kind: 'stop' });
+    report(o, steps, idleRss);
+  } catch (error) {
+    failed = true;
+    log(`bench:bridge failed: ${error instanceof Error ? error.message : String(error)}\nlogs kept in ${workDir}`);
+  } finally {
+    generator?.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.stop(5000)));
+    if (!failed && !o.keep) rmSync(workDir, { recursive: true, force: true });
+    else if (o.keep) log(`logs in ${workDir}`);
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '–');
+
+function fmtStep(s: Step): string {
+  return `${s.endpoints} ep: ${f(s.forwardedPps)} egress pkt/s, ${f(s.egressMbps, 1)} Mbit/s, bridge CPU ${f(s.bridgeCpuPct)} %, ` +
+    `${f(s.packetsPerCpuSecond)} pkt/CPU-s, ${f(s.cpuUsPerPacket, 2)} µs/pkt, loss ${f(s.lossPct, 2)} %, ` +
+    `latency p50 ${f(s.latencyP50Ms, 2)} / p99 ${f(s.latencyP99Ms, 2)} ms, RSS ${f(s.bridgeRssMB)} MB (${f(s.rssPerEndpointKB)} KB/ep), generator CPU ${f(s.generatorCpuPct)} %`;
+}
+
+function report(o: Options, steps: Step[], idleRss: number): void {
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version };
+  const good = steps.filter((s) => s.lossPct <= o.lossLimit);
+  const best = good.reduce<Step | undefined>((a, s) => (a === undefined || s.forwardedPps > a.forwardedPps ? s : a), undefined);
+  if (o.json) {
+    console.log(JSON.stringify({ machine, options: o, idleRssMB: idleRss / 2 ** 20, steps, best }, null, 2));
+    return;
+  }
+  const rows: [string, (s: Step) => string][] = [
+    ['conferences × endpoints', (s) => `${s.conferences} × ${o.participants}`],
+    ['offered ingress pkt/s', (s) => f(s.offeredIngressPps)],
+    ['forwarded egress pkt/s', (s) => f(s.forwardedPps)],
+    ['egress Mbit/s (SRTP)', (s) => f(s.egressMbps, 1)],
+    ['bridge CPU % of a core', (s) => f(s.bridgeCpuPct)],
+    ['egress pkt per bridge CPU-s', (s) => f(s.packetsPerCpuSecond)],
+    ['egress Mbit per bridge CPU-s', (s) => f(s.mbitPerCpuSecond, 1)],
+    ['bridge CPU µs per egress pkt', (s) => f(s.cpuUsPerPacket, 2)],
+    ['loss %', (s) => f(s.lossPct, 2)],
+    ['added latency p50 ms', (s) => f(s.latencyP50Ms, 2)],
+    ['added latency p99 ms', (s) => f(s.latencyP99Ms, 2)],
+    ['bridge RSS MB', (s) => f(s.bridgeRssMB)],
+    ['RSS over idle per endpoint KB', (s) => f(s.rssPerEndpointKB)],
+    ['RSS added per added endpoint KB', (s) => f(s.marginalRssPerEndpointKB)],
+    ['generator CPU % of a core', (s) => f(s.generatorCpuPct)],
+  ];
+  const width = Math.max(...rows.map(([n]) => n.length));
+  console.log(`bench:bridge — ${machine.cpus} × ${machine.model}, Node ${machine.node}; ${o.participants} endpoints per conference, audio ${o.audioPps} pkt/s + video ${o.videoPps} pkt/s × ${o.videoBytes} B per endpoint`);
+  for (const [name, get] of rows) console.log(`${name.padEnd(width)}  ${steps.map((s) => get(s).padStart(10)).join(' ')}`);
+  if (best === undefined) {
+    console.log('no step stayed under the loss limit');
+    return;
+  }
+  const perCore = best.packetsPerCpuSecond;
+  console.log(`\nbest step under ${o.lossLimit} % loss: ${best.conferences} conferences, ${f(best.forwardedPps)} egress pkt/s at ${f(best.bridgeCpuPct)} % of a core`);
+  console.log(`targets per bridge core: ≥ 80,000 egress pkt/s: ${perCore >= 80_000 ? 'met' : 'missed'} (${f(perCore)} pkt per CPU-s${best.bridgeCpuPct < 90 ? ', extrapolated: the core was not saturated' : ''}); ` +
+    `p99 added latency < 5 ms: ${best.latencyP99Ms < 5 ? 'met' : 'missed'} (${f(best.latencyP99Ms, 2)} ms); ` +
+    `< 1 MB RSS per endpoint: ${best.rssPerEndpointKB < 1024 ? 'met' : 'missed'} (${f(best.rssPerEndpointKB)} KB)`);
+  const last = steps[steps.length - 1]!;
+  if (last.generatorCpuPct > 90 || last.generatorBehind > 0) console.log(`warning: the load generator was near saturation (${f(last.generatorCpuPct)} % CPU, ${last.generatorBehind} packets behind) in the last step`);
+}
+
+await main();
