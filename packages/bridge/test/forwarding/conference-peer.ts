@@ -169,7 +169,8 @@ export async function joinPeer(stack: MediaStack, meetingId: string, id: string,
 }
 
 /** Resolves when the peer's connection is up. */
-export function connected(pc: RTCPeerConnection, timeoutMs = 5000): Promise<void> {
+// A deadline, not a delay: generous because CI runs two heavy test files at once on two cores.
+export function connected(pc: RTCPeerConnection, timeoutMs = 20_000): Promise<void> {
   if (pc.connectionState === 'connected') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`peer never connected (is ${pc.connectionState})`)), timeoutMs);
