@@ -4,7 +4,7 @@
 import { MemoryUserStore, startXmppServer } from '@plenum/xmpp/server';
 import type { RunningXmppServer } from '@plenum/xmpp/server';
 import type {
-  BridgeStats, Colibri2ErrorReason, Colibri2MediaSource, ConferenceModify, El, EndpointSources, IceUdpTransport, Jingle, MediaSource,
+  BridgeStats, Colibri2ErrorReason, Colibri2MediaSource, ConferenceModify, El, EndpointSources, IceUdpTransport, Jingle,
 } from '@plenum/xmpp/codec';
 import {
   NS_COLIBRI2, NS_DISCO_INFO, NS_FOCUS, NS_JINGLE, NS_MUC, child, decodeConferenceModify, decodeJingle, el, encodeBridgeStats,
@@ -169,36 +169,9 @@ export class FakeBridge {
 
 // ---- participants -----------------------------------------------------------------------
 
-/** Features a Jitsi client advertises (protocols.md §12), optionally without JSON sources. */
-export function clientFeatures(json: boolean): string[] {
-  return [
-    'http://jabber.org/protocol/caps', 'urn:xmpp:jingle:1', 'urn:xmpp:jingle:apps:rtp:1', 'urn:xmpp:jingle:apps:rtp:audio',
-    'urn:xmpp:jingle:apps:rtp:video', 'urn:xmpp:jingle:apps:dtls:0', 'urn:xmpp:jingle:transports:ice-udp:1',
-    'urn:xmpp:jingle:transports:dtls-sctp:1', 'urn:ietf:rfc:4588', 'http://jitsi.org/tcc', 'http://jitsi.org/remb',
-    'http://jitsi.org/source-name', 'http://jitsi.org/receive-multiple-video-streams',
-    ...(json ? ['http://jitsi.org/json-encoded-sources'] : []),
-  ];
-}
-
-/** A camera: audio, 3 simulcast layers with RTX (the shape lib-jitsi-meet sends). */
-export function cameraSources(nick: string, base: number): EndpointSources {
-  const v = (ssrc: number): MediaSource => ({ ssrc, name: `${nick}-v0`, msid: `${nick}-video-1 v0`, videoType: 'camera', parameters: [] });
-  return {
-    audio: [{ ssrc: base + 1, name: `${nick}-a0`, msid: `${nick}-audio-1 a0`, parameters: [] }],
-    audioGroups: [],
-    video: [v(base + 10), v(base + 11), v(base + 12), v(base + 20), v(base + 21), v(base + 22)],
-    videoGroups: [
-      { semantics: 'SIM', ssrcs: [base + 10, base + 11, base + 12] },
-      { semantics: 'FID', ssrcs: [base + 10, base + 20] }, { semantics: 'FID', ssrcs: [base + 11, base + 21] }, { semantics: 'FID', ssrcs: [base + 12, base + 22] },
-    ],
-  };
-}
-
-/** A screen share: one desktop source with RTX. */
-export function screenSources(nick: string, base: number): EndpointSources {
-  const v = (ssrc: number): MediaSource => ({ ssrc, name: `${nick}-v1`, msid: `${nick}-desktop-1 v1`, videoType: 'desktop', parameters: [] });
-  return { audio: [], audioGroups: [], video: [v(base + 30), v(base + 31)], videoGroups: [{ semantics: 'FID', ssrcs: [base + 30, base + 31] }] };
-}
+// The client shapes shared with the other stacks' tests.
+export { clientFeatures, cameraSources, screenSources } from '@plenum/testkit';
+import { clientFeatures } from '@plenum/testkit';
 
 /** Sources as session-accept / source-add contents (XEP-0339, as lib-jitsi-meet sends them). */
 function sourceContents(s: EndpointSources, withTransport: boolean): Jingle['contents'] {
