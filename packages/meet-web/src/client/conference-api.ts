@@ -1,0 +1,185 @@
+// The contract between the browser app's conference core (client/) and its views (ui/). The core
+// owns the XMPP connection, the focus, the MUC, the Jingle sessions and the bridge channel; the
+// views only read `ConferenceSnapshot`s and call the methods below. Nothing here is Jitsi-specific
+// on purpose: the views never see a stanza.
+//
+// Types only; the core implements `Conference` (client/conference/…), the views' tests use a fake.
+
+/** Where the meeting connection is. */
+export type ConnectionState =
+  /** Not joined yet (pre-join), or left. */
+  | 'idle'
+  | 'connecting'
+  /** Joined the room; media may still be connecting (see `MediaState`). */
+  | 'joined'
+  /** The WebSocket dropped or ICE failed; the core is resuming / restarting by itself. */
+  | 'reconnecting'
+  /** Left on purpose, kicked, or the room was destroyed (see the `ended` event for why). */
+  | 'ended'
+  /** Could not join or could not recover (see `error`). */
+  | 'failed';
+
+/** Why joining or staying failed, as the user must be told it. */
+export type ConferenceErrorCode =
+  | 'server-unreachable'
+  | 'auth-required'
+  | 'auth-failed'
+  | 'password-required'
+  | 'password-wrong'
+  | 'room-full'
+  | 'lobby-denied'
+  | 'not-allowed'
+  | 'conference-failed'
+  | 'media-failed'
+  | 'unsupported-browser';
+
+export type ConferenceError = { readonly code: ConferenceErrorCode; readonly message: string };
+
+/** Why the meeting ended for this participant. */
+export type EndReason = 'left' | 'kicked' | 'room-destroyed' | 'connection-lost';
+
+export type ConnectionQuality = 'good' | 'fair' | 'poor' | 'unknown';
+
+export type Role = 'moderator' | 'participant';
+
+/** One person in the meeting, local or remote, as the views show them. Immutable: a change makes a new object. */
+export type ParticipantView = {
+  /** Endpoint id (the MUC nickname); stable for the participant's stay. */
+  readonly id: string;
+  readonly isLocal: boolean;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly audioMuted: boolean;
+  readonly videoMuted: boolean;
+  /** When the hand went up (ms since epoch), undefined when lowered. */
+  readonly handRaisedAt: number | undefined;
+  readonly screenSharing: boolean;
+  /** A phone caller (SIP gateway) or another non-browser participant without video. */
+  readonly isPhone: boolean;
+  readonly connectionQuality: ConnectionQuality;
+  /** Remote: the participant's audio; local: undefined (never played back). */
+  readonly audioStream: MediaStream | undefined;
+  /** Camera video (local: the preview). */
+  readonly cameraStream: MediaStream | undefined;
+  /** Screen share video, when sharing. */
+  readonly screenStream: MediaStream | undefined;
+  /** Source names, for `setReceiverConstraints` (`<id>-v0`, `<id>-v1`…). */
+  readonly cameraSourceName: string | undefined;
+  readonly screenSourceName: string | undefined;
+};
+
+export type ChatMessage = {
+  readonly id: string;
+  /** Sender's endpoint id; undefined for messages from the room itself. */
+  readonly from: string | undefined;
+  readonly fromName: string;
+  readonly text: string;
+  /** ms since epoch. */
+  readonly at: number;
+  readonly isLocal: boolean;
+  /** For private messages: the other participant (recipient when local, sender otherwise). */
+  readonly privateWith: string | undefined;
+};
+
+/** Room-level state the views show. */
+export type RoomView = {
+  /** The room's name as typed in the URL (without domain). */
+  readonly name: string;
+  readonly locked: boolean;
+  readonly lobbyEnabled: boolean;
+  /** Set once the focus created or joined the room and our presence is in. */
+  readonly meetingId: string | undefined;
+  /** Knockers waiting in the lobby (moderators only see them). */
+  readonly lobbyWaiting: readonly { readonly id: string; readonly displayName: string }[];
+  /** True while this participant itself waits in the lobby or for the host. */
+  readonly waiting: 'lobby' | 'host' | undefined;
+  /** True when this participant is the first moderator of a room it just created (offer a password). */
+  readonly justCreated: boolean;
+  readonly recording: boolean;
+};
+
+/** What the views read at any time; every event carries a fresh one. */
+export type ConferenceSnapshot = {
+  readonly state: ConnectionState;
+  readonly error: ConferenceError | undefined;
+  readonly room: RoomView;
+  /** Local first, then remote in join order. */
+  readonly participants: readonly ParticipantView[];
+  readonly dominantSpeaker: string | undefined;
+  /** Whether media goes peer-to-peer (exactly two participants) or through the bridge. */
+  readonly mediaPath: 'p2p' | 'bridge' | 'none';
+};
+
+export type SpeakerStat = { readonly id: string; readonly displayName: string; readonly speakingMs: number };
+
+/** Something to tell the user briefly (a toast). */
+export type Notice = {
+  readonly kind: 'info' | 'warning' | 'error';
+  readonly text: string;
+};
+
+export type ConferenceEvents = {
+  /** Anything in the snapshot changed. */
+  changed: ConferenceSnapshot;
+  chat: ChatMessage;
+  notice: Notice;
+  ended: EndReason;
+};
+
+/** The size a remote video is shown at, so the bridge sends the right simulcast layer. */
+export type VideoConstraint = { readonly sourceName: string; readonly maxHeight: number };
+
+export type JoinOptions = {
+  readonly displayName: string;
+  readonly password?: string;
+  readonly startAudioMuted?: boolean;
+  readonly startVideoMuted?: boolean;
+};
+
+/** One meeting in one room. Made per room; `join` once. */
+export interface Conference {
+  readonly snapshot: ConferenceSnapshot;
+  on<K extends keyof ConferenceEvents>(event: K, listener: (value: ConferenceEvents[K]) => void): () => void;
+
+  /** Connects, asks the focus, joins the room and starts media. Rejects with a `ConferenceError`. */
+  join(options: JoinOptions): Promise<void>;
+  /** Retries a join that failed with `password-required`/`password-wrong`. */
+  submitPassword(password: string): Promise<void>;
+  leave(): Promise<void>;
+
+  setAudioMuted(muted: boolean): Promise<void>;
+  setVideoMuted(muted: boolean): Promise<void>;
+  /** Asks the browser for a screen and sends it as a second video source; rejects when the user cancels. */
+  startScreenShare(): Promise<void>;
+  stopScreenShare(): Promise<void>;
+  /** Switches the camera or microphone in use (device ids from `LocalMedia.devices`). */
+  switchDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void>;
+  setDisplayName(name: string): void;
+  setHandRaised(raised: boolean): void;
+  /** Group chat, or a private message when `to` is an endpoint id. */
+  sendChat(text: string, to?: string): void;
+  /** Tells the bridge which sources are visible and how big (the views call it when the layout changes). */
+  setReceiverConstraints(visible: readonly VideoConstraint[], onStage: readonly string[]): void;
+  speakerStats(): readonly SpeakerStat[];
+
+  // Moderators only (the core refuses otherwise with a `not-allowed` notice).
+  muteParticipant(id: string, media: 'audio' | 'video'): Promise<void>;
+  muteEveryone(media: 'audio' | 'video'): Promise<void>;
+  kick(id: string): Promise<void>;
+  grantModerator(id: string): Promise<void>;
+  /** Locks the room with a password, or unlocks it with undefined. */
+  setRoomPassword(password: string | undefined): Promise<void>;
+  setLobbyEnabled(enabled: boolean): Promise<void>;
+  admitFromLobby(id: string): Promise<void>;
+  denyFromLobby(id: string): Promise<void>;
+}
+
+/** Camera and microphone before and during the meeting (pre-join preview, device choice). */
+export interface LocalMedia {
+  /** Current devices (labels are empty until the user granted access once). */
+  devices(): Promise<readonly MediaDeviceInfo[]>;
+  /** Opens camera and/or microphone; rejects with a `ConferenceError` (`media-failed`) the views can show. */
+  open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream>;
+  readonly stream: MediaStream | undefined;
+  close(): void;
+}

@@ -1,0 +1,59 @@
+// What `/config.js` gives the browser app: `var config = {…}` in Jitsi's own spelling
+// (protocols.md §9), so that Jitsi's URL overrides (`#config.startWithAudioMuted=true`) and
+// operators' habits carry over. The server writes it (server/config-js.ts); the app reads
+// `globalThis.config` and applies the URL hash overrides on top (client/config/…).
+//
+// Only the keys Plenum implements are listed; unknown keys in an override are ignored.
+
+export type IceServerConfig = { readonly urls: string | readonly string[]; readonly username?: string; readonly credential?: string };
+
+export type WebConfig = {
+  readonly hosts: {
+    /** XMPP domain clients log in to (anonymous, or the authenticated domain for a secure setup). */
+    readonly domain: string;
+    /** MUC domain of the meeting rooms. */
+    readonly muc: string;
+    /** The focus component's JID. */
+    readonly focus: string;
+    /** Guest domain of a secure setup (anonymous login); absent when everyone is anonymous. */
+    readonly anonymousdomain?: string;
+  };
+  /** XMPP over WebSocket, absolute (`wss://host/xmpp-websocket`) or path-only (`/xmpp-websocket`, same origin). */
+  readonly websocket: string;
+  readonly p2p: {
+    readonly enabled: boolean;
+    /** The operator's own STUN/TURN servers; empty by default (never Google's). */
+    readonly stunServers: readonly IceServerConfig[];
+  };
+  /** Video streams forwarded to each participant; −1 = unlimited. */
+  readonly channelLastN: number;
+  /** Camera capture height (720). */
+  readonly resolution: number;
+  readonly disableSimulcast: boolean;
+  readonly prejoinConfig: { readonly enabled: boolean };
+  readonly startWithAudioMuted: boolean;
+  readonly startWithVideoMuted: boolean;
+  readonly requireDisplayName: boolean;
+  readonly enableWelcomePage: boolean;
+  /** Browsers the operator refuses, by name (`firefox`, `chromium`, `safari`…), as Jitsi's UNSUPPORTED_BROWSERS. */
+  readonly unsupportedBrowsers: readonly string[];
+  /** Shown in the title bar and the welcome page. */
+  readonly appName: string;
+};
+
+/** The defaults `/config.js` starts from (the server overlays the operator's settings). */
+export const DEFAULT_WEB_CONFIG: WebConfig = {
+  hosts: { domain: 'plenum.localhost', muc: 'conference.plenum.localhost', focus: 'focus.plenum.localhost' },
+  websocket: '/xmpp-websocket',
+  p2p: { enabled: true, stunServers: [] },
+  channelLastN: -1,
+  resolution: 720,
+  disableSimulcast: false,
+  prejoinConfig: { enabled: true },
+  startWithAudioMuted: false,
+  startWithVideoMuted: false,
+  requireDisplayName: false,
+  enableWelcomePage: true,
+  unsupportedBrowsers: [],
+  appName: 'Plenum',
+};
