@@ -4,12 +4,14 @@
 # to the check below.
 set -euo pipefail
 
-PACKAGES=(python3-slixmpp prosody openssl)
+PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr)
 
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
 command -v prosody >/dev/null 2>&1 || missing+=(prosody)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test prerequisites present: ${PACKAGES[*]}"
