@@ -183,3 +183,10 @@ export interface LocalMedia {
   readonly stream: MediaStream | undefined;
   close(): void;
 }
+
+/**
+ * What `client/index.ts` exports for the app entry (`src/app.ts`): one `LocalMedia` per page, one
+ * `Conference` per room joined. `config` is `globalThis.config` with the URL overrides applied.
+ */
+export type CreateLocalMedia = (config: import('../shared/web-config.ts').WebConfig) => LocalMedia;
+export type CreateConference = (config: import('../shared/web-config.ts').WebConfig, roomName: string, media: LocalMedia) => Conference;
