@@ -1,5 +1,5 @@
 // What the bridge needs from the outside (style C8). The real implementation is
-// xmpp/component-link.ts (XEP-0114 through @xmpp/component); tests may inject a fake.
+// xmpp/component-link.ts (XEP-0114 on @plenum/xmpp/component); tests may inject a fake.
 import type { TypedEmitter } from '@plenum/kit';
 import type { El } from '@plenum/xmpp/codec';
 

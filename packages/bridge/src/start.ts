@@ -200,7 +200,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   const room = config.xmpp.breweryJid.toLowerCase();
   const roster = new BreweryRoster(room, nickname);
   const link = new ComponentLink({
-    log: log.child({ part: 'xmpp' }), host: config.xmpp.host, port: config.xmpp.port, domain,
+    log: log.child({ part: 'xmpp' }), clock, host: config.xmpp.host, port: config.xmpp.port, domain,
     secret: config.xmpp.secret ?? '', reconnectDelayMs: config.xmpp.reconnectDelayMs,
     handleIq: (iq) => afterControlIq(iq, handleControlIq(iq, {
       log: log.child({ part: 'control' }), roster, registry,

@@ -1,14 +1,15 @@
-// What the focus needs from the outside (style C8). Real implementations: xmpp/ (the XEP-0114
-// connection), bridge-client/ (COLIBRI2 over that connection), auth/ (JWT); tests inject fakes.
+// What the focus needs from the outside (style C8). Real implementations: @plenum/xmpp/component (the
+// XEP-0114 connection), bridge-client/ (COLIBRI2 over that connection), auth/ (JWT); tests inject fakes.
 import type { Result } from '@plenum/kit';
 import type { El, ConferenceModify, ConferenceModified, Colibri2ErrorReason } from '@plenum/xmpp/codec';
+import type { RequestOptions } from '@plenum/xmpp/component';
 
 /** How long a request may take, and an optional way to give up earlier. */
-export type RequestOptions = { readonly timeoutMs: number; readonly signal?: AbortSignal };
+export type { RequestOptions };
 
 /**
  * The focus's link to the XMPP server. `request` sends an IQ get/set and resolves with the `result`
- * stanza; it rejects with a FocusError: `remote-error` (the peer answered with an error, the reply is
+ * stanza; it rejects with a typed error (FocusError codes): `remote-error` (the peer answered with an error, the reply is
  * the cause), `timeout`, or `disconnected`.
  */
 export interface StanzaChannel {

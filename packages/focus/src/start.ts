@@ -9,7 +9,7 @@ import type { FocusConfig } from './config.ts';
 import { loadFocusConfig } from './config.ts';
 import type { Ids, TokenVerifier } from './ports.ts';
 import { ColibriBridgeControl } from './bridge-client/colibri-bridge-control.ts';
-import { ComponentConnection } from './xmpp/component-connection.ts';
+import { ComponentConnection } from '@plenum/xmpp/component';
 import type { FocusSettings, FocusStats } from './focus.ts';
 import { Focus } from './focus.ts';
 

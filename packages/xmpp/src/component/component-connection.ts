@@ -1,15 +1,35 @@
-// The focus's XEP-0114 connection to the XMPP server: stream header, SHA-1 handshake (§3), stanzas
-// both ways, IQ requests matched by id, reconnection with backoff. Written on our own stream parser
-// so stanzas stay in the codec's El model end to end (@xmpp/component would hand us ltx elements and
-// answers unhandled IQs itself, which would race our IQ dispatcher).
+// An XEP-0114 component's connection to its XMPP server, shared by the focus, the bridge, the
+// recorder and the SIP gateway: stream header, SHA-1 handshake (§3), stanzas both ways, IQ requests
+// matched by id, reconnection with backoff. Written on the codec's own stream parser so stanzas stay
+// in the El model end to end (@xmpp/component hands out ltx elements, answers unhandled IQs itself,
+// which races a component's own IQ dispatcher, and its parse/serialize cost dominated the bridge's
+// COLIBRI2 handling in bench:signaling profiles).
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import type { Cancel, Clock, Logger } from '@plenum/kit';
-import { TypedEmitter } from '@plenum/kit';
-import type { El } from '@plenum/xmpp/codec';
-import { XmlStreamParser, decodeStanzaError, serialize, text } from '@plenum/xmpp/codec';
-import type { Ids, RequestOptions, StanzaChannel } from '../ports.ts';
-import { FocusError } from '../errors.ts';
+import { PlenumError, TypedEmitter } from '@plenum/kit';
+import type { El } from '../codec/index.ts';
+import { XmlStreamParser, decodeStanzaError, serialize, text } from '../codec/index.ts';
+
+/** Why a request or the connection failed. */
+export type ComponentErrorCode = 'timeout' | 'remote-error' | 'disconnected' | 'closed';
+
+/** The connection's failures (typed, style C7); the codes match the focus's own error codes. */
+export const ComponentError = {
+  timeout: (what: string) => new PlenumError<ComponentErrorCode>('timeout', `${what} timed out`, { stanza: { type: 'wait', condition: 'remote-server-timeout' } }),
+  /** The peer answered an IQ with an error; `condition` is its defined condition, the reply the cause. */
+  remoteError: (condition: string, text: string | undefined, reply: unknown) =>
+    new PlenumError<ComponentErrorCode>('remote-error', `remote error ${condition}${text !== undefined ? `: ${text}` : ''}`, { cause: reply }),
+  disconnected: () => new PlenumError<ComponentErrorCode>('disconnected', 'the XMPP connection is down'),
+  closed: () => new PlenumError<ComponentErrorCode>('closed', 'the component is closing', { stanza: { type: 'cancel', condition: 'service-unavailable', text: 'the component is closing' } }),
+};
+
+/** True when `e` is a component connection error (with this code). */
+export const isComponentError = (e: unknown, code?: ComponentErrorCode): e is PlenumError<ComponentErrorCode> =>
+  e instanceof PlenumError && (code === undefined || e.code === code);
+
+/** How long to wait for an IQ reply, and an optional abort. */
+export type RequestOptions = { readonly timeoutMs: number; readonly signal?: AbortSignal };
 
 /** Where and as whom to connect. */
 export type ComponentOptions = {
@@ -18,6 +38,13 @@ export type ComponentOptions = {
   readonly domain: string;
   readonly secret: string;
   readonly reconnectMaxDelayMs: number;
+  /**
+   * Keep retrying when the server refuses the handshake before the first success (a wrong secret,
+   * a server not yet configured). Off: `start()` rejects and the connection stops (the focus: a
+   * configuration error ends the process). On: the refusal is reported by `attemptFailed` and the
+   * connection retries with backoff (the bridge: heals when the server's configuration is fixed).
+   */
+  readonly retryAfterRefusal?: boolean;
 };
 
 /** Events of the connection. */
@@ -28,23 +55,35 @@ export type ComponentConnectionEvents = {
   offline: [reason: string];
   /** An inbound stanza that is not the reply to one of our requests. */
   stanza: [stanza: El];
+  /** A connection attempt ended before the handshake succeeded (refused, unreachable, closed). */
+  attemptFailed: [reason: string];
 };
 
 type Pending = { readonly resolve: (e: El) => void; readonly reject: (e: Error) => void; readonly cancel: Cancel; readonly off?: () => void };
 
+/** Largest stanza accepted from the server (the server's own limit is far lower; this only bounds memory). */
 const MAX_STANZA_BYTES = 10 * 1024 * 1024;
 const FIRST_RETRY_MS = 100;
 /** Buffered output past which the outbox is written at once instead of at the end of the event-loop turn. */
 const OUTBOX_FLUSH_CHARS = 64 * 1024;
 
-/** An XEP-0114 component connection that implements the StanzaChannel port. */
-export class ComponentConnection implements StanzaChannel {
+/** What the connection needs: a logger, a clock for timeouts and retries, and stanza ids. */
+export type ComponentConnectionDeps = {
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly ids: { next(): string };
+  readonly options: ComponentOptions;
+};
+
+/** An XEP-0114 component connection. */
+export class ComponentConnection {
   readonly events: TypedEmitter<ComponentConnectionEvents>;
   readonly #pending = new Map<string, Pending>();
   #socket: Socket | undefined;
   #isOnline = false;
   #isClosed = false;
   #retryMs = FIRST_RETRY_MS;
+  #attemptFailedReason: string | undefined;
   #cancelRetry: Cancel | undefined;
   #firstOnline: { resolve: () => void; reject: (e: Error) => void } | undefined;
   /**
@@ -56,7 +95,7 @@ export class ComponentConnection implements StanzaChannel {
   #outboxSocket: Socket | undefined;
   #isFlushScheduled = false;
 
-  constructor(private readonly deps: { readonly log: Logger; readonly clock: Clock; readonly ids: Ids; readonly options: ComponentOptions }) {
+  constructor(private readonly deps: ComponentConnectionDeps) {
     this.events = new TypedEmitter<ComponentConnectionEvents>(deps.log);
   }
 
@@ -102,8 +141,12 @@ export class ComponentConnection implements StanzaChannel {
     if (socket === this.#socket && !socket.destroyed) socket.write(data);
   }
 
+  /**
+   * Sends an IQ get/set and resolves with its `result`; rejects with a ComponentError: `remote-error`
+   * (the reply is the cause), `timeout`, `disconnected` or `closed`.
+   */
   request(iq: El, opts: RequestOptions): Promise<El> {
-    if (!this.#isOnline) return Promise.reject(FocusError.disconnected());
+    if (!this.#isOnline) return Promise.reject(ComponentError.disconnected());
     const id = iq.attrs.id ?? this.deps.ids.next();
     const stanza: El = { ...iq, attrs: { ...iq.attrs, id } };
     return new Promise<El>((resolve, reject) => {
@@ -116,7 +159,7 @@ export class ComponentConnection implements StanzaChannel {
       };
       const cancel = this.deps.clock.setTimeout(() => {
         finish();
-        reject(FocusError.timeout(`<${firstChildName(stanza)}/> to ${stanza.attrs.to ?? '?'}`));
+        reject(ComponentError.timeout(`<${firstChildName(stanza)}/> to ${stanza.attrs.to ?? '?'}`));
       }, opts.timeoutMs);
       let off: (() => void) | undefined;
       if (opts.signal !== undefined) {
@@ -177,7 +220,10 @@ export class ComponentConnection implements StanzaChannel {
       socket.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='${domain}'>`);
     });
     socket.on('data', (chunk: string) => parser.write(chunk));
-    socket.on('error', (error) => this.deps.log.debug('xmpp socket error', { err: error.message }));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (!this.#isOnline) this.#attemptFailedReason ??= error.code ?? 'socket error';
+      this.deps.log.debug('xmpp socket error', { code: error.code });
+    });
     socket.on('close', () => this.#onSocketClosed(socket));
   }
 
@@ -201,11 +247,12 @@ export class ComponentConnection implements StanzaChannel {
     if (e.name === 'stream:error' || e.name === 'error') {
       const condition = e.children.find((c): c is El => typeof c !== 'string' && c.name !== 'text')?.name ?? 'undefined-condition';
       this.deps.log.error('xmpp stream error', { condition, text: text(e.children.find((c): c is El => typeof c !== 'string' && c.name === 'text')) });
-      if (!this.#isOnline && this.#firstOnline !== undefined) {
-        this.#firstOnline.reject(new Error(`the XMPP server refused the focus component: ${condition}`));
+      if (!this.#isOnline && this.#firstOnline !== undefined && this.deps.options.retryAfterRefusal !== true) {
+        this.#firstOnline.reject(new Error(`the XMPP server refused the component: ${condition}`));
         this.#firstOnline = undefined;
         this.#isClosed = true;
       }
+      if (!this.#isOnline) this.#attemptFailedReason = `refused: ${condition}`;
       socket.destroy();
       return;
     }
@@ -215,7 +262,7 @@ export class ComponentConnection implements StanzaChannel {
         if (e.attrs.type === 'result') pending.resolve(e);
         else {
           const body = decodeStanzaError(e);
-          pending.reject(FocusError.remoteError(body?.condition ?? 'undefined-condition', body?.text, e));
+          pending.reject(ComponentError.remoteError(body?.condition ?? 'undefined-condition', body?.text, e));
         }
         return;
       }
@@ -230,6 +277,8 @@ export class ComponentConnection implements StanzaChannel {
     this.#outboxSocket = undefined;
     const wasOnline = this.#isOnline;
     this.#isOnline = false;
+    if (!wasOnline && !this.#isClosed) this.events.emit('attemptFailed', this.#attemptFailedReason ?? 'connection closed before the handshake');
+    this.#attemptFailedReason = undefined;
     this.#failPending('disconnected');
     if (wasOnline) {
       // Our own close() is not an anomaly.
@@ -244,7 +293,7 @@ export class ComponentConnection implements StanzaChannel {
   }
 
   #failPending(why: 'closed' | 'disconnected'): void {
-    for (const p of [...this.#pending.values()]) p.reject(why === 'closed' ? FocusError.closed() : FocusError.disconnected());
+    for (const p of [...this.#pending.values()]) p.reject(why === 'closed' ? ComponentError.closed() : ComponentError.disconnected());
   }
 }
 
