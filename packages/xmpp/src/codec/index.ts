@@ -13,3 +13,4 @@ export * from './jitsi-focus/index.ts';
 export * from './colibri2/index.ts';
 export * from './jingle-sdp/index.ts';
 export * from './bridge-channel/index.ts';
+export * from './jitsi-lobby/index.ts';

@@ -2,6 +2,7 @@ import type { ConfigOf, ConfigSources } from '@plenum/kit/node';
 import { f, loadConfig } from '@plenum/kit/node';
 
 const DOMAIN = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+const LOBBY_DOMAIN = /^$|^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
 
 /**
  * Every setting of the XMPP server. File keys are nested as shown; the environment spells them
@@ -59,6 +60,13 @@ export const xmppConfigSpec = {
     maxOccupantsPerRoom: f.int('default and upper bound of occupants per room', 500, { min: 1 }),
     maxHistoryMessages: f.int('groupchat messages replayed to new occupants', 0, { min: 0, max: 100 }),
   },
+  lobby: {
+    enabled: f.bool('run the lobby MUC (Jitsi mod_muc_lobby_rooms): when a moderator makes a room members-only, non-members knock and wait to be admitted', true),
+    mucDomain: f.string('lobby MUC domain; empty means lobby.<domain>', '', { pattern: LOBBY_DOMAIN }),
+    whitelist: f.stringList('domains or bare JIDs that skip the lobby, e.g. the recorder or SIP gateway (Jitsi muc_lobby_whitelist)', []),
+    maxKnockersPerRoom: f.int('people waiting in one lobby at once; more get 503 from the lobby room', 100, { min: 1 }),
+    requireDisplayName: f.bool('knockers must send a display name (<nick>) before they are sent to the lobby (Jitsi muc_lobby_check_display_name_required)', true),
+  },
   limits: {
     maxStanzaBytes: f.int('largest client stanza in bytes', 256 * 1024, { min: 1024 }),
     componentMaxStanzaBytes: f.int('largest component stanza in bytes', 10 * 1024 * 1024, { min: 1024 }),
@@ -86,3 +94,6 @@ export type XmppConfig = ConfigOf<typeof xmppConfigSpec>;
 
 /** Loads the configuration from defaults, an optional JSON file, explicit values and PLENUM_XMPP_* variables. */
 export const loadXmppConfig = (sources: ConfigSources = {}): XmppConfig => loadConfig('PLENUM_XMPP_', xmppConfigSpec, sources);
+
+/** The lobby MUC's domain: `lobby.mucDomain`, or `lobby.<domain>` when that is empty. */
+export const lobbyDomainOf = (config: XmppConfig): string => (config.lobby.mucDomain !== '' ? config.lobby.mucDomain : `lobby.${config.domain}`);

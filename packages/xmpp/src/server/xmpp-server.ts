@@ -10,8 +10,9 @@ import { WebSocketServer } from 'ws';
 import type { Clock, Logger, StanzaErrorBody } from '@plenum/kit';
 import { systemClock } from '@plenum/kit';
 import type { El, Jid, DiscoItem } from '../codec/index.ts';
-import { bareJid, parseJid } from '../codec/index.ts';
+import { LOBBY_IDENTITY_TYPE, bareJid, parseJid } from '../codec/index.ts';
 import type { XmppConfig } from './config.ts';
+import { lobbyDomainOf } from './config.ts';
 import type { Authenticator } from './auth/types.ts';
 import type { UserStore } from './auth/user-store.ts';
 import { SessionRegistry } from './router/session-registry.ts';
@@ -19,6 +20,7 @@ import type { LocalService } from './router/stanza-router.ts';
 import { StanzaRouter } from './router/stanza-router.ts';
 import { ServerIqHandler } from './modules/server-handler.ts';
 import { MucService } from './muc/muc-service.ts';
+import { LobbyRooms } from './muc/lobby-rooms.ts';
 import { TcpTransport, WsTransport } from './net/transport.ts';
 import type { Transport } from './net/transport.ts';
 import { ConnectionCounter } from './net/connection-counter.ts';
@@ -55,6 +57,7 @@ export class XmppServer {
   readonly #registry = new SessionRegistry();
   readonly #router: StanzaRouter;
   readonly #mucs = new Map<string, MucService>();
+  readonly #lobby: LobbyRooms | undefined;
   readonly #authenticator: Authenticator;
   readonly #tlsContext: SecureContext | undefined;
   readonly #connections: ConnectionCounter;
@@ -86,16 +89,31 @@ export class XmppServer {
 
     const services = new Map<string, LocalService>();
     const domains = config.auth.guestDomain !== undefined ? [config.domain, config.auth.guestDomain] : [config.domain];
+    const lobbyDomain = config.lobby.enabled ? lobbyDomainOf(config) : undefined;
     const server = new ServerIqHandler({
       log: this.#log.child({ part: 'server-iq' }),
       send: (stanza) => this.#routeFromServer(stanza),
       items: () => this.#discoItems(),
-      identities: () => [],
+      // Jitsi's client finds the lobby by this identity on the main domain (mod_muc_lobby_rooms).
+      identities: () => (lobbyDomain !== undefined ? [{ category: 'component', type: LOBBY_IDENTITY_TYPE, name: lobbyDomain }] : []),
     });
     this.#router = new StanzaRouter({
       domains, registry: this.#registry, services, server,
       isKnownComponent: (domain) => this.#secrets.isComponentDomain(domain), log: this.#log.child({ part: 'router' }),
     });
+    if (lobbyDomain !== undefined) {
+      this.#lobby = new LobbyRooms({
+        config: { ...config.lobby, domain: lobbyDomain },
+        log: this.#log.child({ part: 'muc', muc: 'lobby' }),
+        clock: this.#clock,
+        newId: () => randomUUID(),
+        deliver: (stanza) => this.#routeFromServer(stanza),
+        maxRooms: config.muc.maxRooms,
+        mainRoom: (bare) => this.#mucs.get(config.mucDomain)?.room(bare),
+      });
+      this.#mucs.set(lobbyDomain, this.#lobby.service);
+      services.set(lobbyDomain, this.#lobby.service);
+    }
     for (const [domain, kind] of [[config.mucDomain, 'conference'], [config.internalMucDomain, 'internal']] as const) {
       const muc = new MucService({
         domain,
@@ -110,6 +128,7 @@ export class XmppServer {
         // Breweries are created by the first bridge/recorder that joins (admission is the guard there)
         // and show real JIDs, so a bridge can tell the focus from anyone else.
         config: kind === 'internal' ? { ...config.muc, restrictRoomCreation: false, defaultWhois: 'anyone' } : config.muc,
+        ...(kind === 'conference' && this.#lobby !== undefined ? { hooks: this.#lobby.hooks } : {}),
       });
       this.#mucs.set(domain, muc);
       services.set(domain, muc);
@@ -132,32 +151,39 @@ export class XmppServer {
 
   /** Serves RFC 7395 WebSocket streams at `http.websocketPath` on an existing HTTP server. */
   attachHttp(http: HttpServer, isTls = false): void {
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => void this.handleUpgrade(req, socket, head, isTls);
+    http.on('upgrade', onUpgrade);
+    this.#detachHttp.push(() => http.off('upgrade', onUpgrade));
+  }
+
+  /**
+   * Takes an HTTP upgrade if it is for `http.websocketPath` (true; refused with 400 without the
+   * "xmpp" subprotocol), else leaves it alone (false): for a web server that dispatches upgrades itself.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, isTls = false): boolean {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== this.config.http.websocketPath) return false;
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (this.#closed || !offered.includes('xmpp')) {
+      // RFC 7395 §3.2: the "xmpp" subprotocol is mandatory.
+      socket.end(this.#closed
+        ? 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n'
+        : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nWebSocket subprotocol "xmpp" required (RFC 7395)\n');
+      return true;
+    }
     const maxStanza = this.config.limits.maxStanzaBytes;
-    const wss = this.#wss ?? new WebSocketServer({
+    const wss = this.#wss ??= new WebSocketServer({
       noServer: true,
       // Frames a little over the stanza limit still reach the parser and get a stream error;
       // far bigger ones are cut off by ws itself before they are buffered.
       maxPayload: maxStanza * 16,
       handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
     });
-    this.#wss = wss;
-    const path = this.config.http.websocketPath;
-    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== path) return;
-      const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-      if (!offered.includes('xmpp')) {
-        // RFC 7395 §3.2: the "xmpp" subprotocol is mandatory.
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nWebSocket subprotocol "xmpp" required (RFC 7395)\n');
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const address = req.socket.remoteAddress ?? 'unknown';
-        this.#acceptClient(new WsTransport(ws, address, isTls), url.searchParams.get('token') ?? undefined, undefined);
-      });
-    };
-    http.on('upgrade', onUpgrade);
-    this.#detachHttp.push(() => http.off('upgrade', onUpgrade));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const address = req.socket.remoteAddress ?? 'unknown';
+      this.#acceptClient(new WsTransport(ws, address, isTls), url.searchParams.get('token') ?? undefined, undefined);
+    });
+    return true;
   }
 
   get tcpPort(): number | undefined {

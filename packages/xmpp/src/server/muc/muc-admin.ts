@@ -50,7 +50,7 @@ export function handleAdminIq(room: Room, iq: El, query: El, from: Jid): void {
   }
   const actorRef: MucActor = actor.occupant !== undefined ? { nick: actor.occupant.nick } : { jid: bareJid(from) };
   for (const change of changes) {
-    if (change.kind === 'role') applyRole(room, change.target, change.role, actorRef, change.reason);
+    if (change.kind === 'role') applyRole(room, change.target, change.role, actorRef, change.reason, from);
     else applyAffiliation(room, change.bare, change.affiliation, actorRef, change.reason);
   }
   deps.deliver(iqResult(iq));
@@ -129,7 +129,7 @@ function ownerCount(room: Room): number {
   return n;
 }
 
-function applyRole(room: Room, target: Occupant, role: MucRole, actor: MucActor, reason: string | undefined): void {
+function applyRole(room: Room, target: Occupant, role: MucRole, actor: MucActor, reason: string | undefined, actorJid: Jid): void {
   // An earlier item of the same request may have removed the target already.
   if (room.byNick.get(target.nick) !== target) return;
   const item = { actor, ...(reason !== undefined ? { reason } : {}) };
@@ -137,6 +137,7 @@ function applyRole(room: Room, target: Occupant, role: MucRole, actor: MucActor,
     // §8.2: the kicked occupant first, then everyone else, with 307.
     room.removeOccupant(target, { item, statuses: [MucStatus.kicked] });
     room.host.deps.log.debug('muc occupant kicked', { room: room.jid, nick: target.nick });
+    room.host.deps.hooks?.kicked?.(room, target, actorJid);
     return;
   }
   if (target.role === role) return;
@@ -157,7 +158,7 @@ function setRole(room: Room, occ: Occupant, role: MucRole, item: { readonly acto
 }
 
 /** Stores an affiliation and applies it to present occupants (§9.1, §9.4, §10.3–§10.7). */
-function applyAffiliation(room: Room, bare: string, affiliation: MucAffiliation, actor: MucActor, reason: string | undefined): void {
+export function applyAffiliation(room: Room, bare: string, affiliation: MucAffiliation, actor: MucActor, reason: string | undefined): void {
   if (affiliation === 'none') room.affiliations.delete(bare);
   else room.affiliations.set(bare, affiliation);
   const item = { actor, ...(reason !== undefined ? { reason } : {}) };

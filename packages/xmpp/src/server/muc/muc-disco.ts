@@ -17,9 +17,13 @@ export const MAX_LISTED_ROOMS = 500;
 
 /** XEP-0045 §6.1/§6.3: the service's identity and features, and its public rooms. */
 export function handleServiceDisco(deps: MucServiceDeps, rooms: Iterable<Room>, iq: El, query: El): void {
-  if (query.attrs.node !== undefined) return deps.deliver(mucErrorReply(iq, MucErrors.roomNotFound()));
+  const node = query.attrs.node;
+  if (node !== undefined && (query.attrs.xmlns !== NS_DISCO_INFO || deps.hooks?.answersDiscoNode?.(node) !== true)) {
+    return deps.deliver(mucErrorReply(iq, MucErrors.roomNotFound()));
+  }
   if (query.attrs.xmlns === NS_DISCO_INFO) {
     deps.deliver(iqResult(iq, encodeDiscoInfo({
+      ...(node !== undefined ? { node } : {}),
       identities: [{ category: 'conference', type: 'text', name: 'Plenum conference rooms' }],
       features: [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC],
     })));
@@ -63,6 +67,7 @@ export function handleRoomDisco(room: Room, iq: El, query: El, from: Jid): void 
       { var: 'muc#roominfo_subject', type: 'text-single', label: 'Subject', values: [room.subject?.text ?? ''] },
       { var: 'muc#roomconfig_changesubject', type: 'boolean', label: 'Occupants may change the subject', values: [c.canOccupantsChangeSubject ? '1' : '0'] },
       { var: 'muc#roominfo_subjectmod', type: 'boolean', label: 'Occupants may change the subject', values: [c.canOccupantsChangeSubject ? '1' : '0'] },
+      ...(deps.hooks?.roomInfo?.(room) ?? []),
     ],
   });
   deps.deliver(iqResult(iq, encodeDiscoInfo({

@@ -79,15 +79,27 @@ const LEGACY_CODES: Partial<Record<StanzaCondition, number>> = {
 };
 
 /**
+ * A refusal that carries application elements besides the condition (Jitsi's lobby puts
+ * `<lobbyroom>` into the error of a refused join).
+ */
+export type MucRefusal = StanzaErrorBody & {
+  /** Extra children of `<error>` (RFC 6120 §8.3.2 application-specific conditions). */
+  readonly errorChildren?: readonly El[];
+  /** Extra children of the error stanza itself, before the echoed payload. */
+  readonly stanzaChildren?: readonly El[];
+};
+
+/**
  * The error reply to a MUC request (RFC 6120 §8.3): addresses swapped, the IQ payload echoed, and for
  * refused joins an empty `<x xmlns='…muc'/>` as in XEP-0045 §7.2.5–§7.2.10.
  */
-export function mucErrorReply(stanza: El, error: StanzaErrorBody, opts: { by?: string; isJoin?: boolean } = {}): El {
-  const e = encodeStanzaError(error, [], opts.by);
+export function mucErrorReply(stanza: El, error: MucRefusal, opts: { by?: string; isJoin?: boolean } = {}): El {
+  const { errorChildren, stanzaChildren, ...body } = error;
+  const e = encodeStanzaError(body, errorChildren ?? [], opts.by);
   const code = LEGACY_CODES[error.condition];
   if (code !== undefined) e.attrs.code = String(code);
   const payload = stanza.name === 'iq'
     ? stanza.children.filter((c): c is El => typeof c !== 'string').slice(0, 1)
     : opts.isJoin === true ? [el('x', { xmlns: NS_MUC })] : [];
-  return el(stanza.name, { from: stanza.attrs.to, to: stanza.attrs.from, id: stanza.attrs.id, type: 'error' }, payload, e);
+  return el(stanza.name, { from: stanza.attrs.to, to: stanza.attrs.from, id: stanza.attrs.id, type: 'error' }, payload, e, stanzaChildren ?? []);
 }

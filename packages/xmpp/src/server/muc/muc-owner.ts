@@ -56,6 +56,7 @@ export function handleOwnerIq(room: Room, iq: El, query: El, from: Jid): void {
   // §10.1.2/§10.1.3: the first accepted configuration (an empty one makes an instant room) unlocks.
   room.isLocked = false;
   deps.deliver(iqResult(iq));
+  deps.hooks?.configured?.(room, from, applied.value);
   afterConfigChange(room, applied.value);
   room.closeIfEmpty();
 }
@@ -90,6 +91,7 @@ function afterConfigChange(room: Room, change: ConfigChange): void {
  * service shutdown (§11.2, status 332) with `statuses`.
  */
 export function destroyRoom(room: Room, destroy: MucDestroy | undefined, statuses: readonly number[] = []): void {
+  room.isPersistent = false;
   for (const occ of room.byNick.values()) {
     const parts = {
       type: 'unavailable' as const, payload: [], role: 'none' as const, affiliation: 'none' as const, statuses,

@@ -46,6 +46,8 @@ export class Room implements MucRoom {
   readonly affiliations = new Map<string, MucAffiliation>();
   subject: { readonly nick: string; readonly text: string } | undefined;
   isClosed = false;
+  /** Kept when empty (a lobby room lives as long as its lobby is on); destruction clears it. */
+  isPersistent = false;
   readonly #history: HistoryEntry[] = [];
   #nextTag = 1;
 
@@ -80,7 +82,9 @@ export class Room implements MucRoom {
 
   /** Service admins (policy) are owners of every room; everyone else has the stored affiliation. */
   effectiveAffiliation(real: Jid): MucAffiliation {
-    return this.host.deps.policy.isAdmin(real) ? 'owner' : this.affiliationOf(bareJid(real));
+    const deps = this.host.deps;
+    if (deps.policy.isAdmin(real)) return 'owner';
+    return deps.hooks?.linkedAffiliation?.(this.jid, real) ?? this.affiliationOf(bareJid(real));
   }
 
   /** XEP-0045 §5.1.2 default roles: owners and admins moderate; moderated rooms mute newcomers. */
@@ -203,9 +207,9 @@ export class Room implements MucRoom {
     this.host.occupantsChanged(-1);
   }
 
-  /** Rooms are temporary (§10.1.1): the last occupant out ends them. */
+  /** Rooms are temporary (§10.1.1): the last occupant out ends them, unless they are persistent. */
   closeIfEmpty(): void {
-    if (this.byNick.size === 0 && !this.isClosed) {
+    if (this.byNick.size === 0 && !this.isClosed && !this.isPersistent) {
       this.isClosed = true;
       this.host.roomEmptied(this);
     }

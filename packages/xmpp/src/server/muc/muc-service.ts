@@ -3,6 +3,7 @@ import type { Jid } from '../../codec/jid/index.ts';
 import { bareJid, parseJid, toBare } from '../../codec/jid/index.ts';
 import type { El } from '../../codec/xml/index.ts';
 import { iqPayload } from '../../codec/stanza/index.ts';
+import type { MucDestroy } from '../../codec/xep-0045-muc/index.ts';
 import { NS_MUC_ADMIN, NS_MUC_OWNER, MucStatus } from '../../codec/xep-0045-muc/index.ts';
 import type { MucRoom, MucServiceDeps } from './muc-types.ts';
 export type { MucPolicy, MucServiceDeps, MucServiceConfig, MucRoom, MucOccupantView } from './muc-types.ts';
@@ -39,8 +40,10 @@ export class MucService {
         this.#occupants += delta;
       },
       roomEmptied: (room) => {
-        if (this.#rooms.get(room.jid) === room) this.#rooms.delete(room.jid);
+        if (this.#rooms.get(room.jid) !== room) return;
+        this.#rooms.delete(room.jid);
         deps.log.info('muc room closed', { room: room.jid });
+        deps.hooks?.closed?.(room);
       },
     };
     this.#directory = {
@@ -79,6 +82,29 @@ export class MucService {
   /** Room lookup for other server parts (e.g. metrics, later lobby); `bare` is canonical (lower-case node). */
   room(bare: string): MucRoom | undefined {
     return this.#rooms.get(bare);
+  }
+
+  /**
+   * Creates an empty room that survives being empty (a lobby room), with no affiliations of its own;
+   * or says why not (room limit, name taken).
+   */
+  openPersistentRoom(bare: string): MucRoom | StanzaErrorBody {
+    if (this.#isClosed) return MucErrors.shutDown();
+    if (this.#rooms.has(bare)) return MucErrors.selfConflict('the room exists already');
+    if (this.#rooms.size >= this.#deps.config.maxRooms) return MucErrors.tooManyRooms();
+    const room = new Room(this.#host, bare, defaultRoomConfig(this.#deps.config.maxOccupantsPerRoom, this.#deps.config.defaultWhois), false);
+    room.isPersistent = true;
+    this.#rooms.set(bare, room);
+    this.#deps.log.info('muc room opened', { room: bare });
+    return room;
+  }
+
+  /** XEP-0045 §10.9 on behalf of the server: occupants get `<destroy>` (with `destroy.jid` as the new venue). False when there is no such room. */
+  destroyRoom(bare: string, destroy: MucDestroy): boolean {
+    const room = this.#rooms.get(bare);
+    if (room === undefined) return false;
+    destroyRoom(room, destroy);
+    return true;
   }
 
   /** Ends every room, telling occupants the service shuts down (XEP-0045 §11.2, status 332). Idempotent. */

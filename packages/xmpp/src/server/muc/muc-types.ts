@@ -3,6 +3,7 @@ import type { Jid } from '../../codec/jid/index.ts';
 import type { El, XmlNode } from '../../codec/xml/index.ts';
 import type { MucAffiliation, MucRole } from '../../codec/xep-0045-muc/index.ts';
 import type { RoomConfig } from './room-config.ts';
+import type { MucHooks } from './muc-hooks.ts';
 
 /** Decisions the MUC service leaves to the server (who is staff, who may enter). */
 export type MucPolicy = {
@@ -35,6 +36,8 @@ export type MucServiceDeps = {
   deliver(stanza: El): void;
   policy: MucPolicy;
   config: MucServiceConfig;
+  /** Extension points (the lobby); none by default. */
+  hooks?: MucHooks;
 };
 
 /** A read-only view of one occupant, for other server parts. */

@@ -95,6 +95,7 @@ function invite(room: Room, sender: Occupant | undefined, stanza: El, from: Jid,
     // The room's password is not forwarded: inviters share it themselves (Jitsi strips it too).
     const x = encodeMucUserX({ invites: [{ from: inviter, ...(i.reason !== undefined ? { reason: i.reason } : {}) }] });
     room.host.deps.deliver(el('message', { from: room.jid, to: formatJid(to), id: stanza.attrs.id }, x));
+    room.host.deps.hooks?.invited?.(room, from, to);
   });
 }
 

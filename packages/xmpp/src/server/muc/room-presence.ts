@@ -10,6 +10,7 @@ import { Room } from './muc-room.ts';
 import type { Occupant, OccupantSession } from './occupant.ts';
 import { buildOccupantPresence, invalidatePresence, presencePayload } from './occupant.ts';
 import { isPasswordProtected } from './room-config.ts';
+import type { MucRefusal } from './muc-errors.ts';
 import { MucErrors, mucErrorReply } from './muc-errors.ts';
 
 /** How presence handling finds and creates rooms. */
@@ -38,7 +39,7 @@ export function handleRoomPresence(deps: MucServiceDeps, rooms: RoomDirectory, s
     }
     return;
   }
-  const refuse = (error: StanzaErrorBody): void => deps.deliver(mucErrorReply(stanza, error, { by: bareJid(toBare(to)), isJoin: true }));
+  const refuse = (error: MucRefusal): void => deps.deliver(mucErrorReply(stanza, error, { by: bareJid(toBare(to)), isJoin: true }));
   if (type !== undefined) {
     if (!IGNORED_TYPES.has(type)) refuse(MucErrors.badRequest(`unknown presence type "${type}"`));
     return;
@@ -64,7 +65,7 @@ export function handleRoomPresence(deps: MucServiceDeps, rooms: RoomDirectory, s
 }
 
 /** §7.2: admission checks in XEP order of severity, then the presence exchange. */
-function enter(deps: MucServiceDeps, rooms: RoomDirectory, existing: Room | undefined, stanza: El, from: Jid, to: Jid, join: MucJoin | undefined): StanzaErrorBody | undefined {
+function enter(deps: MucServiceDeps, rooms: RoomDirectory, existing: Room | undefined, stanza: El, from: Jid, to: Jid, join: MucJoin | undefined): MucRefusal | undefined {
   const roomJid = toBare(to);
   const refusal = deps.policy.mayEnter(from, roomJid);
   if (refusal !== undefined) return refusal;
@@ -80,14 +81,28 @@ function enter(deps: MucServiceDeps, rooms: RoomDirectory, existing: Room | unde
     room = created;
     isCreated = true;
   }
-  const affiliation = room.effectiveAffiliation(from);
+  let affiliation = room.effectiveAffiliation(from);
   const sameNick = room.byNick.get(nick);
   if (!isCreated) {
     if (room.isLocked && affiliation !== 'owner') return MucErrors.roomLocked(); // §7.2.10
     if (!isServiceAdmin) {
       if (affiliation === 'outcast') return MucErrors.banned(); // §7.2.7
-      if (room.config.isMembersOnly && affiliationRank(affiliation) < affiliationRank('member')) return MucErrors.membersOnly(); // §7.2.6
-      if (isPasswordProtected(room.config) && join?.password !== room.config.password) return MucErrors.passwordRequired(); // §7.2.5
+      let isAdmitted = false;
+      const isBelowMember = affiliationRank(affiliation) < affiliationRank('member');
+      if (room.config.isMembersOnly && affiliationRank(affiliation) < affiliationRank('admin') && deps.hooks?.admission !== undefined) {
+        // The lobby decides first: members (approved knockers) need no password; a password or
+        // the whitelist lets a non-member in; everyone else is sent to knock.
+        const admission = deps.hooks.admission(room, from, stanza, join);
+        if (admission?.kind === 'refuse') return admission.refusal;
+        if (admission?.kind === 'admit') {
+          isAdmitted = true;
+          affiliation = room.effectiveAffiliation(from);
+        }
+      }
+      if (!isAdmitted) {
+        if (room.config.isMembersOnly && isBelowMember) return MucErrors.membersOnly(); // §7.2.6
+        if (isPasswordProtected(room.config) && join?.password !== room.config.password) return MucErrors.passwordRequired(); // §7.2.5
+      }
     }
     if (sameNick !== undefined && sameNick.bare !== bare) return MucErrors.nickConflict(); // §7.2.8
     const isPrivileged = isServiceAdmin || affiliationRank(affiliation) >= affiliationRank('admin');
