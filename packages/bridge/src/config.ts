@@ -36,10 +36,22 @@ export const bridgeConfigSpec = {
   public: {
     address: f.string('address advertised as the ICE host candidate (the public or NAT-mapped address; no STUN discovery)', '127.0.0.1'),
     udpPort: f.port('UDP port the media socket binds and advertises for ICE, one port for every endpoint (Jitsi: 10000); 0 picks a free one', 10000),
+    tcpPort: f.port('TCP port the ICE-TCP listener binds and advertises (a passive host candidate) when tcp.enabled (Jitsi\'s docker setup: 4443); 0 picks a free one', 4443),
     webSocketBaseUrl: f.optionalString('public base URL of the bridge channel, e.g. wss://meet.example.com (no path); default ws://<http.host>:<http port>'),
   },
   udp: {
     host: f.string('address the media UDP socket binds (0.0.0.0 or :: for every interface)', '127.0.0.1'),
+  },
+  tcp: {
+    enabled: f.bool('accept ICE-TCP (RFC 6544) on public.tcpPort: the fallback for clients whose UDP is blocked (see README: TCP fallback)', false),
+    host: f.string('address the ICE-TCP listener binds (0.0.0.0 or :: for every interface)', '127.0.0.1'),
+    authTimeoutMs: f.int('an ICE-TCP connection without a valid connectivity check this long after it opened is closed', 5000, { min: 100 }),
+    maxPendingConnections: f.int('ICE-TCP connections awaiting their first valid check; beyond this the oldest is closed', 64, { min: 1 }),
+  },
+  bwe: {
+    initialBps: f.int('where each receiver\'s bandwidth estimate starts once its first transport-cc feedback (or REMB) arrives, bit/s; before that, layer choice is not limited by bandwidth', 2_500_000, { min: 30_000 }),
+    minBps: f.int('the lowest bandwidth estimate, bit/s', 30_000, { min: 1000 }),
+    maxBps: f.int('the highest bandwidth estimate, bit/s', 20_000_000, { min: 30_000 }),
   },
   ice: {
     consentTimeoutMs: f.int('an endpoint without a valid ICE connectivity check for this long is expired (RFC 7675 consent freshness); also the deadline for DTLS after its first check', 30_000, { min: 100 }),

@@ -3,12 +3,14 @@
 // endpoint events, plus stats and the HTTP endpoints. Used by main.ts, the all-in-one process and
 // the integration tests.
 import { randomBytes, randomInt } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Clock, Logger } from '@plenum/kit';
 import { silentLogger, systemClock, TypedEmitter } from '@plenum/kit';
 import type { ConfigSources } from '@plenum/kit/node';
 import { createPinoLogger } from '@plenum/kit/node';
 import type { BridgeStats, El } from '@plenum/xmpp/codec';
-import { iqPayload } from '@plenum/xmpp/codec';
+import { iqPayload, parseJid } from '@plenum/xmpp/codec';
 import type { BridgeConfig } from './config.ts';
 import { loadBridgeConfig } from './config.ts';
 import { ConferenceRegistry } from './conference/conference-registry.ts';
@@ -21,6 +23,10 @@ import { BreweryRoster } from './brewery/brewery-roster.ts';
 import { ComponentLink } from './xmpp/component-link.ts';
 import { computeBridgeStats, statsJson } from './stats/bridge-load.ts';
 import { startHttpServer } from './http/http-server.ts';
+import { bridgeMetricFamilies } from './stats/bridge-metrics.ts';
+import { renderPrometheus } from './stats/prometheus.ts';
+import { RateMeter } from './stats/rate-meter.ts';
+import { endpointLostIq } from './control/endpoint-lost-notice.ts';
 import type { DtlsCertificate } from './transport/dtls-certificate.ts';
 import { createDtlsCertificate } from './transport/dtls-certificate.ts';
 import type { LocalTransportConfig } from './transport/local-transport.ts';
@@ -30,6 +36,7 @@ import { registryDirectory } from './channel/registry-directory.ts';
 import type { AudioLevelSource } from './speaker/speech-activity.ts';
 import { TransportManager } from './transport/transport-manager.ts';
 import { ForwardingLoop } from './forwarding/forwarding-loop.ts';
+import { DEFAULT_REPORT_INTERVAL_MS } from './forwarding/rtcp-reports.ts';
 
 /** Published as `version` in stats. */
 export const BRIDGE_VERSION = '0.1.0';
@@ -59,7 +66,7 @@ export type BridgeEvents = {
 };
 
 /** What the media plane's other layers (and tests) see of the transports: the per-endpoint objects and their events. */
-export type MediaTransports = Pick<TransportManager, 'events' | 'get' | 'stats' | 'port'>;
+export type MediaTransports = Pick<TransportManager, 'events' | 'get' | 'stats' | 'port' | 'tcpPort'>;
 
 /** A running bridge. */
 export type RunningBridge = {
@@ -85,6 +92,12 @@ export type RunningBridge = {
   setDrain(isOn: boolean): void;
   /** Graceful shutdown: new conferences are refused with GRACEFUL_SHUTDOWN; gracefulShutdownComplete fires when none is left. */
   setGracefulShutdown(isOn: boolean): void;
+  /**
+   * Takes an HTTP upgrade for `/colibri-ws/…` (accepted, or refused with 403/404 as on the bridge's
+   * own port) and returns true; false for any other path. For a web server in front of the bridge
+   * on the same origin (the all-in-one process).
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Publishes shutting_down, leaves the brewery, disconnects, stops HTTP. Idempotent. */
   close(): Promise<void>;
 };
@@ -125,28 +138,65 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   const media = await TransportManager.start({
     log: log.child({ part: 'transport' }), clock, certificate, host: config.udp.host, port: config.public.udpPort,
     consentTimeoutMs: config.ice.consentTimeoutMs,
+    tcp: config.tcp.enabled
+      ? { host: config.tcp.host, port: config.public.tcpPort, authTimeoutMs: config.tcp.authTimeoutMs, maxPendingConnections: config.tcp.maxPendingConnections }
+      : undefined,
   });
   // RTP from each endpoint to the others of its conference (tables rebuilt after each COLIBRI2 change).
   const forwarding = new ForwardingLoop({
     log: log.child({ part: 'forwarding' }), clock, registry, transports: media, signalling, randomSequence: () => randomInt(0x10000),
-    rtcpSsrc: randomSsrc(),
+    rtcpSsrc: randomSsrc(), cname: `plenum-${id}`, reportIntervalMs: DEFAULT_REPORT_INTERVAL_MS,
+    bwe: { startBps: config.bwe.initialBps, minBps: config.bwe.minBps, maxBps: config.bwe.maxBps },
   });
+  // Packet and bit rates for /metrics, over the last second (RTP in, RTP out, bytes in, bytes out).
+  const rates = new RateMeter(4);
+  const sampleRates = (): void => {
+    const c = media.stats().counters;
+    rates.sample(clock.now(), [c.rtpPacketsReceived, c.rtpPacketsSent, c.bytesReceived, c.bytesSent]);
+  };
+  sampleRates();
+  const stopRates = clock.setInterval(sampleRates, 1000);
+  const metrics = (): string => {
+    const load = stats();
+    const transport = media.stats();
+    const reports = forwarding.reports;
+    const summary = reports.summary();
+    return renderPrometheus(bridgeMetricFamilies({
+      load, conferencesCreated: registry.totals.conferencesCreated, endpointsCreated: registry.totals.endpointsCreated,
+      transport: { endpoints: transport.endpoints, connectedEndpoints: transport.connectedEndpoints, counters: transport.counters },
+      forwarding: forwarding.counters(),
+      reports: {
+        counters: reports.counters(), incomingLoss: summary.incomingLoss, outgoingLoss: summary.outgoingLoss,
+        rttSeconds: (summary.rttMs ?? 0) / 1000,
+      },
+      rates: { packetsIn: rates.rate(0), packetsOut: rates.rate(1), bitsIn: rates.rate(2) * 8, bitsOut: rates.rate(3) * 8 },
+      channel: signalling.statsJson(),
+    }));
+  };
   const http = await startHttpServer(config.http.host, config.http.port, {
     stats: () => ({ ...statsJson(stats()), ...media.statsJson(), ...signalling.statsJson(), ...forwarding.statsJson() }),
+    metrics,
     health: () => (isHealthy() ? { isHealthy: true } : { isHealthy: false, reason: flags.shuttingDown ? 'shutting down' : 'not connected to XMPP or not in the brewery' }),
     upgrade: (req, socket, head) => signalling.handleUpgrade(req, socket, head),
   }).catch(async (error: unknown) => {
+    stopRates();
     forwarding.close();
     await media.close();
     throw error;
   });
   const transportConfig: LocalTransportConfig = {
-    bridgeId: id, publicAddress: config.public.address, udpPort: media.port,
+    bridgeId: id, publicAddress: config.public.address, udpPort: media.port, tcpPort: media.tcpPort,
     webSocketBaseUrl: config.public.webSocketBaseUrl ?? `ws://${config.http.host}:${http.port}`,
     fingerprint: { hash: certificate.hash, value: certificate.fingerprint },
   };
 
   const confLog = log.child({ part: 'conference' });
+  // Who allocated each conference (the `from` of its first successful conference-modify): where the
+  // endpoint-lost notice goes. Late-bound: the link and roster are made below.
+  const focusOf = new Map<string, string>();
+  let tellFocus = (_meetingId: string, _endpointId: string, _reason: string): void => undefined;
+  // Endpoints reported inactive to the others: when the re-invited endpoint connects, they hear it is back.
+  const lostEndpoints = new Set<string>();
   const onConferenceEvents = (list: readonly ConferenceEvent[]): void => {
     for (const e of list) {
       switch (e.kind) {
@@ -156,6 +206,8 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
           break;
         case 'conference-expired':
           confLog.info('conference expired', { meetingId: e.meetingId, reason: e.reason });
+          focusOf.delete(e.meetingId);
+          for (const key of lostEndpoints) if (key.startsWith(`${e.meetingId}\n`)) lostEndpoints.delete(key);
           media.removeConference(e.meetingId, 'conference expired');
           signalling.conferenceExpired(e.meetingId);
           forwarding.conferenceExpired(e.meetingId);
@@ -169,10 +221,15 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
           break;
         }
         case 'endpoint-expired':
-          // TODO(media plane): tell the focus about endpoints the media plane lost (reason set) — a
-          // later issue; until then it learns from UNKNOWN_ENDPOINT replies or the participant leaving.
           confLog.info('endpoint expired', { meetingId: e.meetingId, endpoint: e.endpointId, ...(e.reason !== undefined ? { reason: e.reason } : {}) });
           media.remove(e.meetingId, e.endpointId, e.reason ?? 'expired');
+          // The media plane lost it (the focus did not expire it): the others see it inactive, and the
+          // focus is told so that it can re-invite the participant (control/endpoint-lost-notice.ts).
+          if (e.reason !== undefined) {
+            lostEndpoints.add(`${e.meetingId}\n${e.endpointId}`);
+            signalling.endpointConnectivityChanged(e.meetingId, e.endpointId, false);
+            tellFocus(e.meetingId, e.endpointId, e.reason);
+          }
           signalling.endpointExpired(e.meetingId, e.endpointId);
           forwarding.conferenceUpdated(e.meetingId);
           events.emit('endpointExpired', e.meetingId, e.endpointId);
@@ -185,6 +242,9 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
     if (list.length > 0 && flags.gracefulShutdown && registry.conferenceCount === 0) events.emit('gracefulShutdownComplete');
   };
 
+  media.events.on('transportConnected', (t) => {
+    if (lostEndpoints.delete(`${t.meetingId}\n${t.endpointId}`)) signalling.endpointConnectivityChanged(t.meetingId, t.endpointId, true);
+  });
   media.events.on('transportExpired', (t) => onConferenceEvents(expireLostEndpoint(registry, t.meetingId, t.endpointId, 'consent-expired')));
   media.events.on('transportFailed', (t) => onConferenceEvents(expireLostEndpoint(registry, t.meetingId, t.endpointId, 'transport-failed')));
 
@@ -192,6 +252,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   const afterControlIq = (iq: El, outcome: IqOutcome): IqOutcome => {
     const meetingId = iqPayload(iq)?.attrs['meeting-id'];
     if (outcome.kind === 'result' && meetingId !== undefined) {
+      if (!focusOf.has(meetingId) && iq.attrs.from !== undefined && registry.get(meetingId) !== undefined) focusOf.set(meetingId, iq.attrs.from);
       signalling.conferenceUpdated(meetingId);
       forwarding.conferenceUpdated(meetingId);
     }
@@ -217,6 +278,15 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
     statsIntervalMs: config.statsIntervalMs, rejoinDelayMs: config.xmpp.reconnectDelayMs, stats,
   });
   isHealthy = () => link.isOnline && member.isJoined && !flags.shuttingDown;
+  tellFocus = (meetingId, endpointId, reason) => {
+    const focus = focusOf.get(meetingId);
+    if (focus === undefined) return;
+    const parsed = parseJid(focus);
+    // Through the brewery (from our occupant's real JID) when the focus spoke from there.
+    const from = parsed.ok && roster.nickOf(parsed.value) !== undefined ? jid : domain;
+    link.send(endpointLostIq(from, focus, `lost-${randomText(8)}`, { meetingId, endpointId, reason }));
+    confLog.info('focus told endpoint lost', { meetingId, endpoint: endpointId, reason });
+  };
   publishNow = () => member.publishNow();
   link.events.on('online', () => events.emit('xmppOnline'));
   link.events.on('offline', () => events.emit('xmppOffline'));
@@ -233,6 +303,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
     id, domain, jid, nickname, occupantJid: member.occupantJid, httpPort: http.port, udpPort: media.port, transports: media, certificate, events,
     stats,
     isHealthy: () => isHealthy(),
+    handleUpgrade: (req, socket, head) => signalling.handleUpgrade(req, socket, head),
     setDrain(isOn) {
       if (flags.drain === isOn) return;
       flags.drain = isOn;
@@ -251,6 +322,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
         flags.shuttingDown = true;
         log.info('bridge stopping', { conferences: registry.conferenceCount, endpoints: registry.endpointCount });
         stopSweep();
+        stopRates();
         publishNow();
         member.close();
         await link.close();

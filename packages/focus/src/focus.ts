@@ -21,6 +21,7 @@ import { handleJingleIq, handleMuteIq } from './conference/conference-iqs.ts';
 import { TokenBindings } from './conference/identity.ts';
 import { FeatureCache } from './jingle/feature-cache.ts';
 import { answerIq } from './xmpp/iq-answer.ts';
+import { NS_PLENUM_BRIDGE, handleEndpointLost } from './bridge-client/endpoint-lost.ts';
 
 /** Everything the focus is configured with, as plain values. */
 export type FocusSettings = {
@@ -135,6 +136,8 @@ export class Focus {
     const ns = payload.attrs.xmlns ?? '';
     const isSet = iq.attrs.type === 'set';
     if (isSet && payload.name === 'conference' && ns === NS_FOCUS) return this.conferences.handleConferenceRequest(iq, payload);
+    // A bridge lost an endpoint's media (bridge-client/endpoint-lost.ts): re-invite the participant.
+    if (isSet && payload.name === 'endpoint-lost' && ns === NS_PLENUM_BRIDGE) return handleEndpointLost(this.conferences.all(), iq.attrs.from, payload);
     if (isSet && payload.name === 'jingle' && ns === NS_JINGLE) {
       const occ = this.conferences.occupant(iq.attrs.from);
       if (occ === undefined) throw FocusError.unknownSession('no conference for this address');

@@ -6,7 +6,11 @@
 // - per signalled SSRC: the source it belongs to (owner, source name, media; every simulcast layer of
 //   a source maps to the same record), or that it is an RTX (FID) SSRC;
 // - per (receiver, source): a route with the receiver's OutboundStream (kept across rebuilds, so
-//   sequence numbers stay continuous) and the sender→receiver extension id map.
+//   sequence numbers stay continuous), the sender→receiver extension id map, and the input SSRC the
+//   layer allocation chose for it (layer-allocation.ts; the first SIM layer until it runs);
+// - per video source: what its simulcast encodings deliver (routing/simulcast-layers.ts), kept
+//   across rebuilds while its SSRCs stay the same;
+// - per receiver that negotiated transport-cc: its bandwidth estimator (bwe/), made once.
 //
 // Jitsi's classic mode (no `ssrc-rewriting`, which this bridge refuses): a receiver learns the
 // sender's sources from the focus, so a source leaves the bridge under its primary SSRC (the first
@@ -22,6 +26,10 @@ import type { OutboundStream } from '../routing/stream-rewriter.ts';
 import { newOutboundStream, setStreamTarget } from '../routing/stream-rewriter.ts';
 import type { EndpointTransport } from '../transport/endpoint-transport.ts';
 import type { PacketCache } from '../rtp/packet-cache.ts';
+import type { SimulcastLayers } from '../routing/simulcast-layers.ts';
+import { newSimulcastLayers } from '../routing/simulcast-layers.ts';
+import { BandwidthEstimator } from '../bwe/bandwidth-estimator.ts';
+import type { BandwidthEstimatorOptions } from '../bwe/bandwidth-estimator.ts';
 
 /** One endpoint as sender and receiver. The object lives as long as the endpoint; rebuilds update its fields. */
 export type EndpointRoute = {
@@ -44,6 +52,8 @@ export type EndpointRoute = {
   twccSeq: number;
   /** Recent video packets FROM this endpoint, for answering receivers' NACKs (made at its first video packet). */
   cache: PacketCache | undefined;
+  /** The bridge → endpoint bandwidth estimate, when it negotiated transport-cc (made at the first rebuild that sees it). */
+  bwe: BandwidthEstimator | undefined;
 };
 
 /** One (receiver, source) leg. */
@@ -52,6 +62,8 @@ export type Route = {
   readonly stream: OutboundStream;
   /** Sender's extension id → receiver's (0: dropped); rebuilt with the tables. */
   idMap: Uint8Array;
+  /** Video: the input SSRC (simulcast encoding) the layer allocation chose for this receiver; NO_SSRC: nothing. */
+  layerSsrc: number;
 };
 
 /** One signalled source (all its simulcast layers). */
@@ -63,6 +75,8 @@ export type SourceRoute = {
   readonly primarySsrc: number;
   /** Every other endpoint of the conference, one route each (rebuilt with the tables). */
   routes: Route[];
+  /** Video: what each of its encodings delivers (SIM order). */
+  readonly layers: SimulcastLayers | undefined;
 };
 
 /** Everything the loop needs for one conference. */
@@ -75,6 +89,10 @@ export type ConferenceRoutes = {
   readonly rtxSsrcs: Map<number, number>;
   /** `${receiver}\n${source}` → route, kept across rebuilds so stream state survives. */
   readonly routeByKey: Map<string, Route>;
+  /** Source name → source, in signalling order (endpoints in join order). */
+  readonly sources: Map<string, SourceRoute>;
+  /** Source name → its simulcast layer state, kept across rebuilds while its SSRCs stay the same. */
+  readonly layersByName: Map<string, SimulcastLayers>;
 };
 
 const CODEC_KINDS: Readonly<Record<string, PayloadKind>> = { vp8: 'vp8', vp9: 'vp9', h264: 'h264', av1: 'av1' };
@@ -123,7 +141,7 @@ function updateEndpoint(r: EndpointRoute, e: EndpointState): void {
 
 /** A new, empty table set for a conference. */
 export function newConferenceRoutes(meetingId: string): ConferenceRoutes {
-  return { meetingId, endpoints: new Map(), ssrcs: new Map(), rtxSsrcs: new Map(), routeByKey: new Map() };
+  return { meetingId, endpoints: new Map(), ssrcs: new Map(), rtxSsrcs: new Map(), routeByKey: new Map(), sources: new Map(), layersByName: new Map() };
 }
 
 /** The SSRCs of a source: its media SSRCs (SIM order first) and its RTX pairs. */
@@ -141,21 +159,26 @@ export function sourceSsrcs(s: Colibri2MediaSource): { media: number[]; rtx: Map
  * streams are kept where the (receiver, source) pair and its output SSRC still exist; everything
  * else is dropped. Returns the SSRCs claimed by two endpoints (the later claim is ignored).
  */
-export function rebuildConferenceRoutes(routes: ConferenceRoutes, conference: ConferenceState, randomRtxSeq: () => number): number[] {
+export function rebuildConferenceRoutes(
+  routes: ConferenceRoutes, conference: ConferenceState, randomRtxSeq: () => number, bwe: BandwidthEstimatorOptions = {},
+): number[] {
   for (const id of [...routes.endpoints.keys()]) if (!conference.endpoints.has(id)) routes.endpoints.delete(id);
   for (const e of conference.endpoints.values()) {
     let r = routes.endpoints.get(e.id);
     if (r === undefined) {
       r = {
         id: e.id, payloadKinds: [], audioLevelId: 0, twccId: 0, hasRtx: false, rtxPayloadTypes: new Int16Array(128).fill(-1),
-        extensions: [], transport: undefined, twccSeq: 0, cache: undefined,
+        extensions: [], transport: undefined, twccSeq: 0, cache: undefined, bwe: undefined,
       };
       routes.endpoints.set(e.id, r);
     }
     updateEndpoint(r, e);
+    if (r.twccId !== 0 && r.bwe === undefined) r.bwe = new BandwidthEstimator(bwe);
   }
   routes.ssrcs.clear();
   routes.rtxSsrcs.clear();
+  routes.sources.clear();
+  const keptLayers = new Set<string>();
   const conflicts: number[] = [];
   const keptKeys = new Set<string>();
   for (const e of conference.endpoints.values()) {
@@ -164,7 +187,15 @@ export function rebuildConferenceRoutes(routes: ConferenceRoutes, conference: Co
       const { media, rtx } = sourceSsrcs(s);
       const primarySsrc = media[0];
       if (primarySsrc === undefined) continue;
-      const source: SourceRoute = { owner, name: s.id, isVideo: s.type === 'video', primarySsrc, routes: [] };
+      const isVideo = s.type === 'video';
+      let layers = isVideo ? routes.layersByName.get(s.id) : undefined;
+      if (isVideo && (layers === undefined || !sameSsrcs(layers.ssrcs, media))) {
+        layers = newSimulcastLayers(media);
+        routes.layersByName.set(s.id, layers);
+      }
+      if (layers !== undefined) keptLayers.add(s.id);
+      const source: SourceRoute = { owner, name: s.id, isVideo, primarySsrc, routes: [], layers };
+      if (!routes.sources.has(s.id)) routes.sources.set(s.id, source);
       for (const ssrc of media) {
         if (routes.ssrcs.has(ssrc) || routes.rtxSsrcs.has(ssrc)) conflicts.push(ssrc);
         else routes.ssrcs.set(ssrc, source);
@@ -184,10 +215,9 @@ export function rebuildConferenceRoutes(routes: ConferenceRoutes, conference: Co
             outSsrc: primarySsrc, clockRateHz: s.type === 'video' ? 90000 : 48000, initialRtxSeq: randomRtxSeq(),
             ...(outRtxSsrc !== undefined ? { outRtxSsrc } : {}),
           });
-          // TODO(media plane): simulcast layer choice per receiver (routing/layer-selector.ts); until
-          // then every receiver gets the first layer of the SIM group.
+          // The first SIM layer until the layer allocation (layer-allocation.ts) chooses per receiver.
           setStreamTarget(stream, primarySsrc);
-          route = { receiver, stream, idMap: new Uint8Array(256) };
+          route = { receiver, stream, idMap: new Uint8Array(256), layerSsrc: primarySsrc };
           routes.routeByKey.set(key, route);
         }
         route.idMap = buildExtensionIdMap(owner.extensions, receiver.extensions);
@@ -197,5 +227,8 @@ export function rebuildConferenceRoutes(routes: ConferenceRoutes, conference: Co
     }
   }
   for (const key of [...routes.routeByKey.keys()]) if (!keptKeys.has(key)) routes.routeByKey.delete(key);
+  for (const name of [...routes.layersByName.keys()]) if (!keptLayers.has(name)) routes.layersByName.delete(name);
   return conflicts;
 }
+
+const sameSsrcs = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -4,7 +4,8 @@
 //   SSRC → source (conference-routes.ts; unknown or another endpoint's SSRC: dropped, counted)
 //   audio: RFC 6464 level → signalling.handleAudioLevel (dominant speaker)
 //   parse once (readInboundPacket), then for every other endpoint R of C:
-//     video only if last-N forwards it to R (signalling.isForwarded)
+//     video only if last-N forwards it to R (signalling.isForwarded) and the layer allocation chose
+//       an encoding of it for R (Route.layerSsrc, layer-control.ts): the stream is pointed at that SSRC
 //     stepOutboundStream (SSRC, sequence numbers, timestamps, VP8 picture ids per receiver)
 //     copy into the loop's one send buffer, map extension ids S → R (RFC 8285), write R's own
 //     transport-wide sequence number, writeOutbound, R's transport encrypts and sends.
@@ -22,16 +23,23 @@
 //     with R's stream segments, copied out of the sender's cache, rewritten exactly as first sent to R
 //     (extension ids, a fresh transport-wide number) and sent, wrapped as RTX (R's RTX SSRC, payload
 //     type and sequence numbers) when R negotiated RTX for it. Unmappable or uncached numbers are counted.
-// SR, RR, SDES, BYE, REMB, transport-cc feedback: terminated (counted), not acted on yet.
+// SR / RR → rtcp-reports.ts: a sender's SR is relayed, translated, to each receiver of that SSRC (lip
+//   sync); report blocks give RTT and loss per endpoint; and the bridge sends every sender its own
+//   receiver reports once a second from the RTP counted on the way in (rtp/receive-statistics.ts).
+// transport-cc feedback → R's bandwidth estimator (bwe/), which also learns every packet sent to R
+//   with the transport-wide number written into it; REMB → an upper bound on R's estimate.
+// SDES, BYE: terminated (counted), not acted on.
 //
 // Hot path: nothing per packet allocates but the `subarray` view handed to sendRtp (its signature
 // takes a Buffer of the packet's length) and what SRTP itself allocates. Tables are rebuilt only when
 // COLIBRI2 changes the conference (`conferenceUpdated`); a sender's packet cache is made once, at its
 // first video packet.
 //
-// Not yet here (issue 4): receiver reports from the bridge to senders, relayed sender reports, RTX
-// from senders (dropped and counted), simulcast layer choice (every receiver gets the first SIM layer),
-// bandwidth estimation (REMB / transport-cc feedback are terminated unread).
+// Video packets also feed their source's SimulcastLayers (bytes, last arrival, VP8 key frame height),
+// from which layer-control.ts learns which encodings are active.
+//
+// Not yet here (issue 4): RTX from senders (dropped and counted), temporal layer choice (a receiver
+// gets every temporal layer of its encoding), bandwidth probing.
 
 import type { Clock, Logger, Off, TypedEmitter } from '@plenum/kit';
 import type { ConferenceRegistry } from '../conference/conference-registry.ts';
@@ -41,11 +49,18 @@ import { newInboundPacket, readInboundPacket } from '../rtp/inbound-packet.ts';
 import { nackMediaSsrc, readNackSequences, wrapRtxInPlace } from '../rtp/nack.ts';
 import { PacketCache } from '../rtp/packet-cache.ts';
 import {
-  RTCP_INVALID, RTCP_PSFB, RTCP_RTPFB, RTPFB_FMT_NACK, firEntryCount, firEntrySsrc, isFir, isPli, isRtcpRelayAllowed,
+  RTCP_INVALID, RTCP_PSFB, RTCP_RR, RTCP_RTPFB, RTCP_SR, RTPFB_FMT_NACK, RTPFB_FMT_TWCC, firEntryCount, readRembBitrate, firEntrySsrc, isFir, isPli, isRtcpRelayAllowed,
   rtcpCount, rtcpMediaSsrc, rtcpPacketBytes, rtcpPacketType, rtcpSenderSsrc, validateRtcpCompound, writeFir, writePli,
 } from '../rtp/rtcp.ts';
 import { readRtpAudioLevel, rewriteRtpExtensionIds, writeRtpTransportSequence } from '../rtp/rtp-header.ts';
 import { KeyframeLimiter } from '../routing/keyframe-limiter.ts';
+import { layerIndexOf, noteLayerPacket } from '../routing/simulcast-layers.ts';
+import { readVp8KeyframeHeight } from '../routing/vp8-frame-size.ts';
+import { newTwccFeedback, readTwccFeedback } from '../rtp/twcc.ts';
+import { BandwidthEstimator } from '../bwe/bandwidth-estimator.ts';
+import type { BandwidthEstimatorOptions } from '../bwe/bandwidth-estimator.ts';
+import type { LayerSignalling } from './layer-control.ts';
+import { LayerControl } from './layer-control.ts';
 import {
   NO_SSRC, Verdict, findSegmentByOutput, isForwarded, mapRetransmission, nextRtxSequence, segmentInputSequence, segmentInputSsrc,
   setStreamTarget, stepOutboundStream, writeOutbound,
@@ -55,6 +70,7 @@ import type { EndpointTransport } from '../transport/endpoint-transport.ts';
 import type { TransportManagerEvents } from '../transport/transport-manager.ts';
 import type { ConferenceRoutes, EndpointRoute, Route, SourceRoute } from './conference-routes.ts';
 import { newConferenceRoutes, rebuildConferenceRoutes } from './conference-routes.ts';
+import { RtcpReports } from './rtcp-reports.ts';
 
 /** Largest RTP packet the loop forwards (bigger ones are dropped and counted). */
 export const MAX_FORWARDED_PACKET_BYTES = 1500;
@@ -83,6 +99,8 @@ export type ForwardingCounters = {
     'oversized': number;
     /** Per receiver: last-N does not forward this video source to it. */
     'last-n': number;
+    /** Per receiver: last-N would, but the layer allocation gave the source no layer (bandwidth). */
+    'not-allocated': number;
     /** Per receiver: its transport is not connected (yet). */
     'receiver-not-connected': number;
     /** Per receiver: the stream rewriter's drops (other layer, waiting for a key frame, too old…). */
@@ -113,6 +131,9 @@ export type ForwardingCounters = {
   nackAnsweredRtx: number;
   /** Named sequence numbers that could not be answered: never sent to that receiver, too old, not cached. */
   nackMissed: number;
+  /** Transport-cc feedback packets and REMBs from receivers, fed to their bandwidth estimators. */
+  twccFeedbackReceived: number;
+  rembReceived: number;
 };
 
 type TransportSource = {
@@ -126,11 +147,21 @@ export type ForwardingLoopDeps = {
   readonly clock: Clock;
   readonly registry: ConferenceRegistry;
   readonly transports: TransportSource;
-  readonly signalling: Pick<MediaSignalling, 'handleAudioLevel' | 'isForwarded'>;
+  /** With the bridge channel's parts too (LayerSignalling, as startBridge passes), layers are chosen per
+   *  receiver (layer-control.ts); without them (unit tests with a fake) every receiver gets the first SIM layer. */
+  readonly signalling: Pick<MediaSignalling, 'handleAudioLevel' | 'isForwarded'> & Partial<LayerSignalling>;
+  /** Each receiver's bandwidth estimator (start, min, max); defaults in bwe/bandwidth-estimator.ts. */
+  readonly bwe?: BandwidthEstimatorOptions;
+  /** The layer allocation's tick (default 500 ms). */
+  readonly allocationIntervalMs?: number;
   /** Random 16-bit start for each output RTX stream. */
   readonly randomSequence: () => number;
   /** The SSRC the bridge's own RTCP (PLI, FIR) carries as its sender (DEFAULT_BRIDGE_RTCP_SSRC when unset). */
   readonly rtcpSsrc?: number;
+  /** The CNAME of the bridge's own RTCP (receiver reports); default "plenum-bridge". */
+  readonly cname?: string;
+  /** How often senders get the bridge's receiver reports (startBridge: 1000 ms); unset: never (unit tests). */
+  readonly reportIntervalMs?: number;
 };
 
 /** Relays every endpoint's RTP to the other endpoints of its conference. */
@@ -150,14 +181,17 @@ export class ForwardingLoop {
   readonly #rtcpSsrc: number;
   readonly #localSsrcs: ReadonlySet<number>;
   readonly #limiter: KeyframeLimiter;
+  readonly #reports: RtcpReports;
+  readonly #layers: LayerControl | undefined;
+  readonly #twcc = newTwccFeedback();
   readonly #counters: ForwardingCounters = {
     packetsReceived: 0, packetsForwarded: 0, bytesForwarded: 0, audioLevels: 0,
     dropped: {
       'unknown-ssrc': 0, 'foreign-ssrc': 0, 'rtx': 0, 'malformed': 0, 'oversized': 0, 'last-n': 0, 'receiver-not-connected': 0, 'stream': 0,
-      'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0,
+      'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0, 'not-allocated': 0,
     },
     rtcpReceived: 0, keyframeRequestsReceived: 0, pliSent: 0, firSent: 0, keyframeRequestsLimited: 0,
-    nacksReceived: 0, nackedPackets: 0, nackAnswered: 0, nackAnsweredRtx: 0, nackMissed: 0,
+    nacksReceived: 0, nackedPackets: 0, nackAnswered: 0, nackAnsweredRtx: 0, nackMissed: 0, twccFeedbackReceived: 0, rembReceived: 0,
   };
   #closed = false;
 
@@ -166,6 +200,19 @@ export class ForwardingLoop {
     this.#rtcpSsrc = (deps.rtcpSsrc ?? DEFAULT_BRIDGE_RTCP_SSRC) >>> 0;
     this.#localSsrcs = new Set([this.#rtcpSsrc]);
     this.#limiter = new KeyframeLimiter({ clock: deps.clock });
+    this.#reports = new RtcpReports({
+      log: deps.log, clock: deps.clock, rtcpSsrc: this.#rtcpSsrc, cname: deps.cname ?? 'plenum-bridge',
+      transportOf: (meetingId, route) => this.#transportOf(meetingId, route),
+      ...(deps.reportIntervalMs !== undefined ? { intervalMs: deps.reportIntervalMs } : {}),
+    });
+    const { events, channel, forwardedSources } = deps.signalling;
+    this.#layers = events === undefined || channel === undefined || forwardedSources === undefined ? undefined : new LayerControl({
+      log: deps.log, clock: deps.clock, signalling: { events, channel, forwardedSources: forwardedSources.bind(deps.signalling) },
+      conference: (meetingId) => this.#conferences.get(meetingId),
+      conferences: () => this.#conferences.values(),
+      requestKeyframe: (meetingId, owner, ssrc) => this.#requestKeyframe(meetingId, owner, ssrc, false),
+      ...(deps.allocationIntervalMs !== undefined ? { intervalMs: deps.allocationIntervalMs } : {}),
+    });
     // onRtp is a single slot: the loop takes it once, when the transport is created (RTP can only
     // flow after it connects). Whoever sets another listener later (a test's echo) replaces the loop.
     this.#offs.push(deps.transports.events.on('transportCreated', (t) => this.#attach(t)));
@@ -177,6 +224,7 @@ export class ForwardingLoop {
     const conference = this.#deps.registry.get(meetingId);
     if (conference === undefined) {
       this.#conferences.delete(meetingId);
+      this.#reports.conferenceExpired(meetingId);
       return;
     }
     let routes = this.#conferences.get(meetingId);
@@ -184,13 +232,27 @@ export class ForwardingLoop {
       routes = newConferenceRoutes(meetingId);
       this.#conferences.set(meetingId, routes);
     }
-    const conflicts = rebuildConferenceRoutes(routes, conference, this.#deps.randomSequence);
+    const conflicts = rebuildConferenceRoutes(routes, conference, this.#deps.randomSequence, this.#deps.bwe);
     if (conflicts.length > 0) this.#deps.log.warn('ssrc signalled twice', { meetingId, ssrcs: conflicts });
+    this.#layers?.conferenceUpdated(meetingId);
+    this.#reports.conferenceUpdated(routes, conference);
   }
 
   /** The conference ended: its tables go. */
   conferenceExpired(meetingId: string): void {
     this.#conferences.delete(meetingId);
+    this.#layers?.conferenceExpired(meetingId);
+    this.#reports.conferenceExpired(meetingId);
+  }
+
+  /** RTCP reports: RTT and loss per endpoint (rtcp-reports.ts). */
+  get reports(): RtcpReports {
+    return this.#reports;
+  }
+
+  /** The bridge → endpoint bandwidth estimate (bps), or undefined when it has none (no transport-cc). */
+  bandwidthEstimate(meetingId: string, endpointId: string): number | undefined {
+    return this.#conferences.get(meetingId)?.endpoints.get(endpointId)?.bwe?.estimateBps;
   }
 
   /** Running totals (a snapshot). */
@@ -216,16 +278,28 @@ export class ForwardingLoop {
       forwarding_nack_answered: c.nackAnswered,
       forwarding_nack_answered_rtx: c.nackAnsweredRtx,
       forwarding_nack_missed: c.nackMissed,
+      forwarding_twcc_feedback_received: c.twccFeedbackReceived,
+      forwarding_remb_received: c.rembReceived,
     };
+    const l = this.#layers?.counters();
+    if (l !== undefined) {
+      out.forwarding_layer_allocations = l.allocations;
+      out.forwarding_layer_changes = l.layerChanges;
+      out.forwarding_forwarded_sources_sent = l.forwardedSourcesSent;
+      out.forwarding_connection_stats_sent = l.connectionStatsSent;
+    }
     for (const [reason, n] of Object.entries(c.dropped)) out[`forwarding_dropped_${reason.replaceAll('-', '_')}`] = n;
+    for (const [name, n] of Object.entries(this.#reports.statsJson())) out[`forwarding_${name}`] = n;
     return out;
   }
 
   /** Stops listening; packets already queued are dropped. Idempotent. */
   close(): void {
     this.#closed = true;
+    this.#layers?.close();
     for (const off of this.#offs.splice(0)) off();
     this.#conferences.clear();
+    this.#reports.close();
   }
 
   #attach(t: EndpointTransport): void {
@@ -263,13 +337,23 @@ export class ForwardingLoop {
       return;
     }
     const pkt = this.#packet;
-    if (!readInboundPacket(packet, len, sender.payloadKinds[packet[1]! & 0x7f] ?? 'other', pkt)) {
+    const kind = sender.payloadKinds[packet[1]! & 0x7f] ?? 'other';
+    if (!readInboundPacket(packet, len, kind, pkt)) {
       c.dropped.malformed++;
       return;
     }
     const nowMs = this.#deps.clock.now();
-    if (source.isVideo) this.#cache(sender, pkt.ssrc, pkt.sequenceNumber, packet, len, nowMs);
-    else if (sender.audioLevelId !== 0) {
+    this.#reports.onRtp(sender, pkt, nowMs);
+    if (source.isVideo) {
+      this.#cache(sender, pkt.ssrc, pkt.sequenceNumber, packet, len, nowMs);
+      const layers = source.layers;
+      const layer = layers === undefined ? -1 : layerIndexOf(layers, pkt.ssrc);
+      if (layer >= 0) {
+        const payload = pkt.payloadOffset + pkt.vp8.descriptorBytes;
+        const height = pkt.isKeyframe && kind === 'vp8' ? readVp8KeyframeHeight(packet, payload, pkt.payloadOffset + pkt.payloadLength) : -1;
+        noteLayerPacket(layers!, layer, len, nowMs, height);
+      }
+    } else if (sender.audioLevelId !== 0) {
       const level = readRtpAudioLevel(packet, len, sender.audioLevelId);
       if (level >= 0) {
         c.audioLevels++;
@@ -296,7 +380,14 @@ export class ForwardingLoop {
           c.dropped['last-n']++;
           continue;
         }
-        if (stream.targetSsrc === NO_SSRC) setStreamTarget(stream, source.primarySsrc);
+        const layer = route.layerSsrc;
+        if (layer === NO_SSRC) {
+          if (stream.targetSsrc !== NO_SSRC) setStreamTarget(stream, NO_SSRC);
+          c.dropped['not-allocated']++;
+          continue;
+        }
+        // a new target takes effect at its next key frame; until then the current layer goes on
+        if (stream.targetSsrc !== layer) setStreamTarget(stream, layer);
       }
       const t = this.#transportOf(meetingId, receiver);
       if (t === undefined || !t.isConnected) {
@@ -315,6 +406,7 @@ export class ForwardingLoop {
         continue;
       }
       if (receiver.twccId !== 0 && writeRtpTransportSequence(send, len, receiver.twccId, receiver.twccSeq)) {
+        receiver.bwe?.onPacketSent(receiver.twccSeq, nowMs, len);
         receiver.twccSeq = (receiver.twccSeq + 1) & 0xffff;
       }
       writeOutbound(stream, pkt, send);
@@ -384,9 +476,23 @@ export class ForwardingLoop {
             c.keyframeRequestsReceived++;
             this.#relayKeyframeRequest(routes, from, rtcpSenderSsrc(packet, off), firEntrySsrc(packet, off, i), true);
           }
+        } else {
+          const remb = readRembBitrate(packet, off);
+          if (remb >= 0) {
+            c.rembReceived++;
+            from.bwe?.onRemb(remb);
+          }
         }
       } else if (type === RTCP_RTPFB && rtcpCount(packet, off) === RTPFB_FMT_NACK) {
         this.#answerNack(routes, from, packet, off);
+      } else if (type === RTCP_RTPFB && rtcpCount(packet, off) === RTPFB_FMT_TWCC) {
+        // about the bridge → `from` path (every number in it is one the bridge wrote)
+        if (from.bwe !== undefined && readTwccFeedback(packet, off, this.#twcc)) {
+          c.twccFeedbackReceived++;
+          from.bwe.onFeedback(this.#twcc, this.#deps.clock.now());
+        }
+      } else if (type === RTCP_SR || type === RTCP_RR) {
+        this.#reports.onReport(routes, from, packet, off, this.#deps.clock.now());
       }
     }
   }
@@ -472,6 +578,7 @@ export class ForwardingLoop {
     if (!readInboundPacket(send, len, sender.payloadKinds[pt] ?? 'other', pkt) || !mapRetransmission(stream, seg, pkt)) return false;
     if (!rewriteRtpExtensionIds(send, len, route.idMap)) return false;
     if (receiver.twccId !== 0 && writeRtpTransportSequence(send, len, receiver.twccId, receiver.twccSeq)) {
+      receiver.bwe?.onPacketSent(receiver.twccSeq, nowMs, len);
       receiver.twccSeq = (receiver.twccSeq + 1) & 0xffff;
     }
     writeOutbound(stream, pkt, send);
@@ -495,7 +602,11 @@ export class ForwardingLoop {
     if (t !== undefined && t.state !== 'closed' && t.state !== 'expired' && t.state !== 'failed') return t;
     const now = this.#deps.transports.get(meetingId, r.id);
     r.transport = now;
-    if (now !== t) r.twccSeq = 0;
+    if (now !== t) {
+      r.twccSeq = 0;
+      // a new transport is a new path, and its transport-wide numbers start again: so does the estimate
+      if (t !== undefined && r.bwe !== undefined) r.bwe = new BandwidthEstimator(this.#deps.bwe);
+    }
     return now;
   }
 }

@@ -1,16 +1,19 @@
-// The bridge's HTTP endpoints (JVB's REST API subset): GET /colibri/stats (JSON) and
-// GET /about/health (200 healthy, 500 not); WebSocket upgrades go to `deps.upgrade` (the bridge
+// The bridge's HTTP endpoints (JVB's REST API subset): GET /colibri/stats (JSON),
+// GET /about/health (200 healthy, 500 not) and GET /metrics (Prometheus text); WebSocket upgrades go to `deps.upgrade` (the bridge
 // channel, /colibri-ws/…). Anything else is 404. Binds loopback by default: a proxy in front
 // publishes /colibri-ws/ only.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { PROMETHEUS_CONTENT_TYPE } from '../stats/prometheus.ts';
 
 /** What the endpoints report. */
 export type HttpDeps = {
   stats(): Record<string, number | boolean | string>;
   health(): { readonly isHealthy: boolean; readonly reason?: string };
+  /** The Prometheus exposition text for GET /metrics (404 when absent). */
+  metrics?(): string;
   /** Handles a WebSocket upgrade; false = not its path (answered 404 here). */
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
 };
@@ -27,6 +30,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): void {
   const path = new URL(req.url ?? '/', 'http://bridge').pathname;
   if (req.method === 'GET' && path === '/colibri/stats') return send(res, 200, deps.stats());
+  if (req.method === 'GET' && path === '/metrics' && deps.metrics !== undefined) {
+    const body = deps.metrics();
+    res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
   if (req.method === 'GET' && path === '/about/health') {
     const h = deps.health();
     return send(res, h.isHealthy ? 200 : 500, h.isHealthy ? { healthy: true } : { healthy: false, reason: h.reason });

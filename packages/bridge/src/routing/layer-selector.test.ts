@@ -210,6 +210,12 @@ test('a higher layer measured cheaper than the current one is jumped to', () => 
   assert.equal(selectLayers([s], rvc, 160_000).sources[0]!.layer?.heightPx, 360);
 });
 
+test('unlimited bandwidth (Infinity: no estimate yet) gives every source the best layer its constraints allow', () => {
+  const a = selectLayers(ABCD, settings({ constraints: { 'A-v0': 720, 'B-v0': 360 } }), Number.POSITIVE_INFINITY);
+  assert.equal(a.sources.map((x) => x.layer?.heightPx), [720, 360, 180, 180]);
+  assert.equal(a.sources.map((x) => x.layerIndex), a.sources.map((x) => x.idealLayerIndex));
+});
+
 test('hostile input: empty and degenerate sources never throw', () => {
   const odd: VideoSource[] = [
     { sourceName: 'empty', videoType: 'camera', layers: [] },

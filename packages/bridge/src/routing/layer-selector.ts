@@ -113,14 +113,18 @@ export function selectLayers(
   let remaining = rvc.assumedBandwidthBps !== undefined && rvc.assumedBandwidthBps >= 0 ? rvc.assumedBandwidthBps : bandwidthBps;
   if (!(remaining >= 0)) remaining = 0;
   // Each round that changes anything moves some source up a layer, so rounds are bounded by the
-  // number of layers; the cap also guards against a NaN creeping in.
+  // number of layers; the cap also guards against a NaN creeping in. Rounds go on while they spend
+  // bandwidth: Jitsi's "while the remaining bandwidth changes", which with unlimited bandwidth
+  // (Infinity minus anything is Infinity) would stop after the first step up.
   let rounds = work.reduce((n, w) => n + w.layers.length, 1);
-  let previous = Number.NaN;
-  while (previous !== remaining && rounds-- > 0) {
-    previous = remaining;
+  let spent = Number.NaN;
+  while (spent !== 0 && rounds-- > 0) {
+    spent = 0;
     for (const w of work) {
       if (isDisabled(w.constraints)) continue;
-      remaining -= improve(w, remaining);
+      const cost = improve(w, remaining);
+      remaining -= cost;
+      spent += cost;
       if (w.isOnStage && w.target < w.preferred) break;
     }
   }

@@ -1,15 +1,16 @@
 // DtlsEndpoint against werift-dtls's DtlsClient over an in-memory pipe: handshake with the
 // bridge's certificate, SRTP profile preference, fingerprint and CertificateVerify checks, keys
-// that match the client's, and unauthenticated control records refused after the handshake.
+// that match the client's, unauthenticated control records refused after the handshake, and a
+// retransmitted ClientHello that gets no second HelloVerifyRequest within the backoff.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { silentLogger } from '@plenum/kit';
+import { FakeClock, silentLogger, systemClock } from '@plenum/kit';
 import type { SrtpProfile } from 'werift-rtp';
 import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80 } from 'werift-rtp';
 import { createDtlsCertificate } from './dtls-certificate.ts';
 import type { DtlsCertificate } from './dtls-certificate.ts';
 import type { DtlsFailure } from './dtls-endpoint.ts';
-import { DtlsEndpoint, screenDtlsRecords } from './dtls-endpoint.ts';
+import { CLIENT_HELLO_RESEND_MIN_MS, DtlsEndpoint, clientHelloKind, screenDtlsRecords } from './dtls-endpoint.ts';
 import type { SrtpMasterKeys } from './srtp-protection.ts';
 import { newTransportCounters } from './transport-counters.ts';
 import { DtlsClient, HashAlgorithm, SignatureAlgorithm } from './werift-dtls.ts';
@@ -19,23 +20,35 @@ const peerCert = createDtlsCertificate(Date.now());
 
 type Outcome = { kind: 'connected'; profile: SrtpProfile; keys: SrtpMasterKeys } | { kind: 'failed'; reason: DtlsFailure };
 
-function handshake(opts: { clientProfiles?: SrtpProfile[]; clientCert?: DtlsCertificate; fingerprints?: { hash: string; value: string }[] | 'later' } = {}) {
+type HandshakeOptions = {
+  clientProfiles?: SrtpProfile[];
+  clientCert?: DtlsCertificate;
+  fingerprints?: { hash: string; value: string }[] | 'later';
+  /** Delivers the client's first datagram (its ClientHello) this many times, as a starved client retransmits it. */
+  firstDatagramCopies?: number;
+};
+
+function handshake(opts: HandshakeOptions = {}) {
   const counters = newTransportCounters();
   let resolveOutcome: (o: Outcome) => void = () => undefined;
   const outcome = new Promise<Outcome>((r) => (resolveOutcome = r));
   const toServer: Buffer[] = [];
+  let sentByClient = 0;
   const clientTransport: ConstructorParameters<typeof DtlsClient>[0]['transport'] = {
     type: 'udp', address: { address: '127.0.0.1', family: 'IPv4', port: 1 }, closed: false,
     onData: (_d: Buffer, _a: unknown): void => undefined,
     send: (b: Buffer) => {
-      toServer.push(b);
-      setImmediate(() => endpoint.handle(toServer.shift() ?? Buffer.alloc(0)));
+      const copies = sentByClient++ === 0 ? (opts.firstDatagramCopies ?? 1) : 1;
+      for (let i = 0; i < copies; i++) {
+        toServer.push(b);
+        setImmediate(() => endpoint.handle(toServer.shift() ?? Buffer.alloc(0)));
+      }
       return Promise.resolve();
     },
     close: () => Promise.resolve(),
   };
   const endpoint: DtlsEndpoint = new DtlsEndpoint({
-    certificate: bridgeCert, counters, log: silentLogger,
+    certificate: bridgeCert, counters, log: silentLogger, clock: systemClock,
     send: (b) => setImmediate(() => clientTransport.onData(b, ['127.0.0.1', 0])),
     onConnected: (profile, keys) => resolveOutcome({ kind: 'connected', profile, keys }),
     onFailed: (reason) => resolveOutcome({ kind: 'failed', reason }),
@@ -49,8 +62,10 @@ function handshake(opts: { clientProfiles?: SrtpProfile[]; clientCert?: DtlsCert
     srtpProfiles: opts.clientProfiles ?? [ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80], extendedMasterSecret: true,
   });
   const clientConnected = new Promise<void>((r) => client.onConnect.once(() => r()));
+  const clientErrors: unknown[] = [];
+  client.onError.subscribe((e: unknown) => clientErrors.push(e));
   void client.connect();
-  return { endpoint, client, clientConnected, outcome, counters };
+  return { endpoint, client, clientConnected, clientErrors, outcome, counters };
 }
 
 const test = suite('dtls endpoint');
@@ -120,6 +135,76 @@ test('after the handshake, plaintext alerts and ClientHellos are dropped; garbag
   assert.ok(h.endpoint.isConnected, 'still connected');
   h.endpoint.close();
   h.endpoint.close();
+});
+
+test('a retransmitted ClientHello gets no second HelloVerifyRequest (werift\'s client fails on one): the handshake completes', async () => {
+  const h = handshake({ firstDatagramCopies: 3 });
+  const [o] = await Promise.all([h.outcome, h.clientConnected]);
+  assert.is(o.kind, 'connected');
+  assert.equal(h.clientErrors, [], 'the client saw one HelloVerifyRequest and no error');
+  assert.is(h.counters.dropped['dtls-client-hello-retransmission'], 2);
+  h.endpoint.close();
+});
+
+/** A ClientHello as werift's client sends it first (no cookie), captured from its transport. */
+async function firstClientHello(): Promise<Buffer> {
+  let resolve: (b: Buffer) => void = () => undefined;
+  const first = new Promise<Buffer>((r) => (resolve = r));
+  const transport: ConstructorParameters<typeof DtlsClient>[0]['transport'] = {
+    type: 'udp', address: { address: '127.0.0.1', family: 'IPv4', port: 1 }, closed: true,
+    onData: (): void => undefined,
+    send: (b: Buffer) => {
+      resolve(b);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const client = new DtlsClient({
+    transport, cert: peerCert.certificatePem, key: peerCert.privateKeyPem,
+    signatureHash: { hash: HashAlgorithm.sha256_4, signature: SignatureAlgorithm.ecdsa_3 },
+    srtpProfiles: [ProtectionProfileAeadAes128Gcm], extendedMasterSecret: true,
+  });
+  void client.connect().catch(() => undefined);
+  return first;
+}
+
+test('ClientHello retransmissions are answered again only after a doubling backoff, and never once the cookie came back', async () => {
+  const hello = await firstClientHello();
+  assert.is(clientHelloKind(hello), 'without-cookie');
+  // The same hello with a one-byte cookie: lengths are not checked by the classifier, only the cookie length byte.
+  const cookieAt = 13 + 12 + 34 + 1 + (hello[13 + 12 + 34] ?? 0);
+  const withCookie = Buffer.from(hello);
+  withCookie[cookieAt] = 1;
+  assert.is(clientHelloKind(withCookie), 'with-cookie');
+  assert.is(clientHelloKind(hello.subarray(0, 40)), 'none', 'truncated');
+  assert.is(clientHelloKind(Buffer.from([20, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1])), 'none');
+
+  const clock = new FakeClock();
+  const counters = newTransportCounters();
+  const sent: Buffer[] = [];
+  const endpoint = new DtlsEndpoint({
+    certificate: bridgeCert, counters, log: silentLogger, clock,
+    send: (b) => sent.push(b), onConnected: () => undefined, onFailed: () => undefined, onApplicationData: () => undefined,
+  });
+  const HELLO_VERIFY_REQUEST = 3;
+  const answers = (): number => sent.filter((b) => b[0] === 22 && b[13] === HELLO_VERIFY_REQUEST).length;
+  const deliver = async (at: number): Promise<number> => {
+    clock.advance(at - (clock.now() - start));
+    endpoint.handle(hello);
+    await new Promise((r) => setImmediate(r));
+    return answers();
+  };
+  const start = clock.now();
+  const B = CLIENT_HELLO_RESEND_MIN_MS;
+  assert.is(await deliver(0), 1, 'the first is answered');
+  assert.is(await deliver(B / 2), 1, 'a retransmission within the backoff is not');
+  assert.is(await deliver(B + 10), 2, 'after it, it is (a lost HelloVerifyRequest is recovered)');
+  assert.is(await deliver(2 * B), 2, 'the backoff doubled');
+  assert.is(await deliver(3 * B + 20), 3);
+  assert.is(counters.dropped['dtls-client-hello-retransmission'], 2);
+  endpoint.handle(withCookie);
+  assert.is(await deliver(20 * B), 3, 'never once the client sent the cookie');
+  endpoint.close();
 });
 
 test.run();

@@ -4,7 +4,16 @@
 // The bridge is always the DTLS server: it offers setup=actpass and WebRTC answerers pick active.
 // After the handshake: the client certificate must match the fingerprint the focus relayed and
 // its CertificateVerify must hold (dtls-verify.ts); then SRTP keys come from the exporter.
-import type { Logger } from '@plenum/kit';
+//
+// Retransmitted ClientHellos: werift-dtls answers every ClientHello without a cookie with a new
+// HelloVerifyRequest, and werift's DTLS client fails its handshake on a second HelloVerifyRequest
+// (its flight 3 throws when it is already in flight 3). A client starved of CPU retransmits its
+// ClientHello 500 ms later while our first answer still waits in its socket buffer, so it gets
+// two. The RFC 6347 §4.2.4 way for a server is to answer a retransmitted flight with its last
+// flight; here the retransmissions of the cookie-less ClientHello are answered only after a
+// backoff (1 s, then doubling), which still recovers a lost HelloVerifyRequest, and never once the
+// client sent the cookie (it has our answer then). See screenClientHello.
+import type { Clock, Logger } from '@plenum/kit';
 import type { SrtpProfile } from 'werift-rtp';
 import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, keyLength, saltLength } from 'werift-rtp';
 import type { DtlsCertificate } from './dtls-certificate.ts';
@@ -25,6 +34,8 @@ export type DtlsEndpointDeps = {
   readonly certificate: DtlsCertificate;
   readonly counters: TransportCounters;
   readonly log: Logger;
+  /** For the ClientHello retransmission backoff. */
+  readonly clock: Clock;
   /** Sends a datagram to the endpoint's current address (dropped if there is none). */
   send(datagram: Buffer): void;
   onConnected(profile: SrtpProfile, keys: SrtpMasterKeys): void;
@@ -40,6 +51,25 @@ const CONTENT_ALERT = 21;
 const CONTENT_HANDSHAKE = 22;
 const HANDSHAKE_CLIENT_HELLO = 1;
 const HANDSHAKE_CERTIFICATE_VERIFY = 15;
+
+/** Backoff before a retransmitted cookie-less ClientHello is answered again; doubles each time. */
+export const CLIENT_HELLO_RESEND_MIN_MS = 1000;
+
+/** What a datagram's first record is, as far as the ClientHello backoff cares. */
+export type ClientHelloKind = 'none' | 'without-cookie' | 'with-cookie';
+
+/**
+ * Whether a datagram starts with an epoch-0 ClientHello (RFC 6347 §4.2.1, §4.3.2) and whether it
+ * carries a cookie. Only a first fragment can be read; anything else is 'none'.
+ */
+export function clientHelloKind(datagram: Uint8Array): ClientHelloKind {
+  // record header 13, handshake header 12, client_version 2, random 32, session_id length 1
+  if (datagram.length < 13 + 12 + 35 || datagram[0] !== CONTENT_HANDSHAKE || datagram[3] !== 0 || datagram[4] !== 0) return 'none';
+  if (datagram[13] !== HANDSHAKE_CLIENT_HELLO || datagram[19] !== 0 || datagram[20] !== 0 || datagram[21] !== 0) return 'none';
+  const cookieAt = 13 + 12 + 34 + 1 + (datagram[13 + 12 + 34] ?? 0);
+  if (cookieAt >= datagram.length) return 'none';
+  return datagram[cookieAt] === 0 ? 'without-cookie' : 'with-cookie';
+}
 
 /** What screenDtlsRecords says about a datagram. */
 export type DtlsScreen = 'accept' | 'malformed' | 'unauthenticated-control';
@@ -75,6 +105,10 @@ export class DtlsEndpoint {
   readonly #transport: Transport;
   #state: 'handshaking' | 'awaiting-fingerprint' | 'connected' | 'failed' | 'closed' = 'handshaking';
   #remoteFingerprints: readonly RemoteFingerprint[] | undefined;
+  /** When a cookie-less ClientHello was last handed to werift (-1: never), and the current backoff. */
+  #helloAnsweredMs = -1;
+  #helloBackoffMs = CLIENT_HELLO_RESEND_MIN_MS;
+  #cookieSeen = false;
 
   constructor(deps: DtlsEndpointDeps) {
     this.#deps = deps;
@@ -124,6 +158,10 @@ export class DtlsEndpoint {
       this.#deps.counters.dropped[screen === 'malformed' ? 'dtls-malformed' : 'dtls-unauthenticated-control']++;
       return;
     }
+    if (this.#state === 'handshaking' && !this.#screenClientHello(datagram)) {
+      this.#deps.counters.dropped['dtls-client-hello-retransmission']++;
+      return;
+    }
     try {
       this.#transport.onData(datagram, NO_ADDRESS);
     } catch {
@@ -152,6 +190,21 @@ export class DtlsEndpoint {
     this.#server.onClose.allUnsubscribe();
     this.#server.onData.allUnsubscribe();
     void this.#transport.close();
+  }
+
+  /** False for a retransmitted cookie-less ClientHello that must not get a second HelloVerifyRequest yet. */
+  #screenClientHello(datagram: Buffer): boolean {
+    const kind = clientHelloKind(datagram);
+    if (kind === 'with-cookie') this.#cookieSeen = true;
+    if (kind !== 'without-cookie') return true;
+    if (this.#cookieSeen) return false;
+    const now = this.#deps.clock.now();
+    if (this.#helloAnsweredMs >= 0) {
+      if (now - this.#helloAnsweredMs < this.#helloBackoffMs) return false;
+      this.#helloBackoffMs *= 2;
+    }
+    this.#helloAnsweredMs = now;
+    return true;
   }
 
   #onHandshakeDone(): void {

@@ -1,9 +1,11 @@
 // One endpoint's transport: the ICE-lite responder for its credentials (RFC 8445 §2.5, §7.3),
 // its DTLS server, its SRTP/SRTCP contexts, and the API the forwarding layer uses
 // (onRtp/onRtcp in, sendRtp/sendRtcp out). The bridge never sends checks: it answers them,
-// selects the address of the first valid check or of a nomination (USE-CANDIDATE), follows a
-// nominated new address (network change), and records when it last saw a valid check; the
+// selects the path of the first valid check or of a nomination (USE-CANDIDATE), follows a
+// nominated new path (network change), and records when it last saw a valid check; the
 // TransportManager expires endpoints whose consent (RFC 7675) has not been refreshed.
+// A path is a remote UDP address (ip, port) on the shared socket or, for endpoints whose UDP is
+// blocked, an ICE-TCP connection (RFC 6544); at most one is selected, and sending uses it.
 import type { Clock, Logger, Off } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { SrtpProfile } from 'werift-rtp';
@@ -12,6 +14,7 @@ import type { DtlsCertificate } from './dtls-certificate.ts';
 import type { DtlsFailure } from './dtls-endpoint.ts';
 import { DtlsEndpoint } from './dtls-endpoint.ts';
 import type { RemoteFingerprint } from './dtls-verify.ts';
+import type { FrameTarget, IceTcpConnection } from './ice-tcp-connection.ts';
 import { SrtpProtection } from './srtp-protection.ts';
 import type { SrtpMasterKeys } from './srtp-protection.ts';
 import type { BindingRequest } from './stun-binding.ts';
@@ -30,6 +33,9 @@ export type TransportState = 'new' | 'checking' | 'connected' | 'failed' | 'expi
 
 /** Why a transport failed. */
 export type TransportFailure = DtlsFailure | 'dtls-timeout';
+
+/** The kind of the selected path. */
+export type TransportPathKind = 'udp' | 'tcp';
 
 /** SRTP profile names as in RFC 5764 / RFC 7714. */
 export type SrtpProfileName = 'AEAD_AES_128_GCM' | 'AES_CM_128_HMAC_SHA1_80';
@@ -85,7 +91,7 @@ export type EndpointTransportDeps = {
 };
 
 /** The transport of one endpoint. */
-export class EndpointTransport implements AddressTarget {
+export class EndpointTransport implements AddressTarget, FrameTarget {
   readonly meetingId: string;
   readonly endpointId: string;
   readonly localUfrag: string;
@@ -95,8 +101,11 @@ export class EndpointTransport implements AddressTarget {
   readonly #counters: TransportCounters;
   #state: TransportState = 'new';
   #remote: RemoteTransportParameters | undefined;
+  /** The selected UDP path; exclusive with #tcp. */
   #address: string | undefined;
   #port = 0;
+  /** The selected ICE-TCP path; exclusive with #address. */
+  #tcp: IceTcpConnection | undefined;
   #lastValidCheckMs: number;
   #checkingSinceMs = 0;
   #dtls: DtlsEndpoint | undefined;
@@ -138,6 +147,12 @@ export class EndpointTransport implements AddressTarget {
     return this.#lastValidCheckMs;
   }
 
+  /** The selected path's kind; undefined while none is. */
+  get pathKind(): TransportPathKind | undefined {
+    if (this.#address !== undefined) return 'udp';
+    return this.#tcp === undefined ? undefined : 'tcp';
+  }
+
   /** The negotiated SRTP profile, once connected. */
   get srtpProfile(): SrtpProfileName | undefined {
     if (this.#srtp === undefined) return undefined;
@@ -172,13 +187,15 @@ export class EndpointTransport implements AddressTarget {
   sendRtp(packet: Buffer): boolean {
     const srtp = this.#srtp;
     const address = this.#address;
-    if (srtp === undefined || address === undefined) {
+    const tcp = this.#tcp;
+    if (srtp === undefined || (address === undefined && tcp === undefined)) {
       this.#counters.dropped['send-not-connected']++;
       return false;
     }
     const protectedPacket = srtp.protectRtp(packet);
     if (protectedPacket === undefined) return false;
-    this.#deps.mux.send(protectedPacket, this.#port, address);
+    if (address !== undefined) this.#deps.mux.send(protectedPacket, this.#port, address);
+    else if (tcp?.send(protectedPacket, true) !== true) return false;
     this.#counters.rtpPacketsSent++;
     this.#rtpPacketsSent++;
     this.#rtpBytesSent += packet.length;
@@ -189,13 +206,15 @@ export class EndpointTransport implements AddressTarget {
   sendRtcp(packet: Buffer): boolean {
     const srtp = this.#srtp;
     const address = this.#address;
-    if (srtp === undefined || address === undefined) {
+    const tcp = this.#tcp;
+    if (srtp === undefined || (address === undefined && tcp === undefined)) {
       this.#counters.dropped['send-not-connected']++;
       return false;
     }
     const protectedPacket = srtp.protectRtcp(packet);
     if (protectedPacket === undefined) return false;
-    this.#deps.mux.send(protectedPacket, this.#port, address);
+    if (address !== undefined) this.#deps.mux.send(protectedPacket, this.#port, address);
+    else if (tcp?.send(protectedPacket, true) !== true) return false;
     this.#counters.rtcpPacketsSent++;
     this.#rtcpPacketsSent++;
     return true;
@@ -216,37 +235,45 @@ export class EndpointTransport implements AddressTarget {
   }
 
   /**
-   * A connectivity check whose USERNAME names this endpoint's ufrag (RFC 8445 §7.3): verified with
-   * the local password, answered, and used to select or follow the endpoint's address.
+   * A connectivity check over UDP whose USERNAME names this endpoint's ufrag (RFC 8445 §7.3):
+   * verified with the local password, answered, and used to select or follow the endpoint's path.
+   * True when it was valid (and answered).
    */
-  handleBindingRequest(request: BindingRequest, datagram: Buffer, address: string, port: number): void {
-    if (this.#isFinal()) return;
-    if (!verifyMessageIntegrity(datagram, request.integrityOffset, this.#localKey)) {
-      this.#counters.dropped['stun-bad-integrity']++;
-      return;
-    }
-    const remoteUfrag = this.#remote?.ufrag;
-    if (remoteUfrag !== undefined && remoteUfrag !== request.remoteUfrag) {
-      this.#counters.dropped['stun-remote-ufrag-mismatch']++;
-      return;
-    }
+  handleBindingRequest(request: BindingRequest, datagram: Buffer, address: string, port: number): boolean {
+    if (!this.#isValidCheck(request, datagram)) return false;
     const response = writeBindingSuccess(request.transactionId, address, port, this.#localKey);
-    if (response === undefined) return;
+    if (response === undefined) return false;
     this.#deps.mux.send(response, port, address);
-    this.#counters.stunAnswered++;
-    this.#lastValidCheckMs = this.#deps.clock.now();
-    if (request.useCandidate) this.#counters.nominations++;
-    if (this.#address === undefined) {
+    this.#checkAnswered(request);
+    if (this.#address === undefined && this.#tcp === undefined) {
       // First valid check: peers in aggressive mode, or that never nominate a lite agent (werift),
-      // get an address at once; a later nomination may move it.
-      this.#selectAddress(address, port);
+      // get a path at once; a later nomination may move it.
+      this.#selectUdp(address, port);
     } else if (request.useCandidate && (address !== this.#address || port !== this.#port)) {
       // RFC 8445 §7.3.1.5 (nomination) on another pair: the endpoint moved (network change).
-      this.#addressChanges++;
-      this.#counters.addressChanges++;
-      this.#deps.log.debug('endpoint address changed');
-      this.#selectAddress(address, port);
+      this.#pathChanged();
+      this.#selectUdp(address, port);
     }
+    return true;
+  }
+
+  /**
+   * The same over an ICE-TCP connection: answered on that connection (XOR-MAPPED-ADDRESS is the
+   * connection's remote end). True when it was valid: the caller then ties the connection to this endpoint.
+   */
+  handleTcpBindingRequest(request: BindingRequest, frame: Buffer, connection: IceTcpConnection): boolean {
+    if (!this.#isValidCheck(request, frame)) return false;
+    const response = writeBindingSuccess(request.transactionId, connection.remoteAddress, connection.remotePort, this.#localKey);
+    if (response === undefined) return false;
+    connection.send(response, false);
+    this.#checkAnswered(request);
+    if (this.#address === undefined && this.#tcp === undefined) {
+      this.#selectTcp(connection);
+    } else if (request.useCandidate && connection !== this.#tcp) {
+      this.#pathChanged();
+      this.#selectTcp(connection);
+    }
+    return true;
   }
 
   handleDtls(datagram: Buffer): void {
@@ -285,6 +312,13 @@ export class EndpointTransport implements AddressTarget {
   addressTaken(): void {
     // Another endpoint's valid check came from this address: it is theirs now.
     this.#address = undefined;
+  }
+
+  tcpPathClosed(connection: IceTcpConnection): void {
+    if (this.#tcp !== connection) return;
+    // Nothing to send on until a valid check arrives on another path; consent runs out otherwise.
+    this.#tcp = undefined;
+    this.#deps.log.debug('endpoint tcp path closed');
   }
 
   /**
@@ -336,11 +370,55 @@ export class EndpointTransport implements AddressTarget {
     return this.#state === 'failed' || this.#state === 'expired' || this.#state === 'closed';
   }
 
-  #selectAddress(address: string, port: number): void {
-    if (this.#address !== undefined) this.#deps.mux.unbindAddress(this.#address, this.#port, this);
+  #isValidCheck(request: BindingRequest, datagram: Buffer): boolean {
+    if (this.#isFinal()) return false;
+    if (!verifyMessageIntegrity(datagram, request.integrityOffset, this.#localKey)) {
+      this.#counters.dropped['stun-bad-integrity']++;
+      return false;
+    }
+    const remoteUfrag = this.#remote?.ufrag;
+    if (remoteUfrag !== undefined && remoteUfrag !== request.remoteUfrag) {
+      this.#counters.dropped['stun-remote-ufrag-mismatch']++;
+      return false;
+    }
+    return true;
+  }
+
+  #checkAnswered(request: BindingRequest): void {
+    this.#counters.stunAnswered++;
+    this.#lastValidCheckMs = this.#deps.clock.now();
+    if (request.useCandidate) this.#counters.nominations++;
+  }
+
+  #pathChanged(): void {
+    this.#addressChanges++;
+    this.#counters.addressChanges++;
+    this.#deps.log.debug('endpoint address changed');
+  }
+
+  #selectUdp(address: string, port: number): void {
+    this.#dropPath();
     this.#address = address;
     this.#port = port;
     this.#deps.mux.bindAddress(address, port, this);
+    this.#pathSelected();
+  }
+
+  #selectTcp(connection: IceTcpConnection): void {
+    this.#dropPath();
+    this.#tcp = connection;
+    connection.select(this);
+    this.#pathSelected();
+  }
+
+  #dropPath(): void {
+    if (this.#address !== undefined) this.#deps.mux.unbindAddress(this.#address, this.#port, this);
+    this.#address = undefined;
+    this.#tcp?.deselect(this);
+    this.#tcp = undefined;
+  }
+
+  #pathSelected(): void {
     if (this.#state === 'new') {
       this.#state = 'checking';
       this.#checkingSinceMs = this.#deps.clock.now();
@@ -349,9 +427,10 @@ export class EndpointTransport implements AddressTarget {
 
   #newDtls(): DtlsEndpoint {
     const dtls = new DtlsEndpoint({
-      certificate: this.#deps.certificate, counters: this.#counters, log: this.#deps.log,
+      certificate: this.#deps.certificate, counters: this.#counters, log: this.#deps.log, clock: this.#deps.clock,
       send: (datagram) => {
         if (this.#address !== undefined) this.#deps.mux.send(datagram, this.#port, this.#address);
+        else this.#tcp?.send(datagram, false);
       },
       onConnected: (profile, keys) => this.#onDtlsConnected(profile, keys),
       onFailed: (reason) => this.fail(reason),
@@ -372,8 +451,7 @@ export class EndpointTransport implements AddressTarget {
   }
 
   #shutDown(reason: string): void {
-    if (this.#address !== undefined) this.#deps.mux.unbindAddress(this.#address, this.#port, this);
-    this.#address = undefined;
+    this.#dropPath();
     this.#dtls?.close();
     this.#srtp = undefined;
     this.#rtpListener = undefined;

@@ -8,10 +8,16 @@ export const DROP_REASONS = [
   'stun-truncated', 'stun-oversized', 'stun-malformed', 'stun-bad-fingerprint', 'stun-not-binding-request',
   'stun-unauthenticated', 'stun-unknown-ufrag', 'stun-bad-integrity', 'stun-remote-ufrag-mismatch',
   'dtls-unknown-address', 'dtls-malformed', 'dtls-unauthenticated-control', 'dtls-application-data',
+  // A retransmitted cookie-less ClientHello inside its backoff (dtls-endpoint.ts).
+  'dtls-client-hello-retransmission',
   'media-unknown-address', 'media-before-srtp',
   'srtp-malformed', 'srtp-auth-failed', 'srtp-replayed', 'srtp-too-old', 'srtp-too-many-ssrcs',
   'srtcp-malformed', 'srtcp-auth-failed', 'srtcp-replayed', 'srtcp-too-old', 'srtcp-too-many-ssrcs',
   'send-invalid', 'send-not-connected', 'send-too-many-ssrcs',
+  // ICE-TCP: a zero or oversized length prefix, anything but STUN before a valid check (both close
+  // the connection), a check for another endpoint than the one the connection belongs to, and
+  // media not written because the connection's write buffer was over its bound.
+  'tcp-frame-invalid', 'tcp-before-check', 'tcp-check-other-endpoint', 'send-tcp-backpressure',
 ] as const;
 /** One of DROP_REASONS. */
 export type DropReason = (typeof DROP_REASONS)[number];
@@ -21,6 +27,10 @@ export const EVENT_COUNTERS = [
   'stunAnswered', 'nominations', 'addressChanges', 'dtlsConnected', 'dtlsFailed', 'fingerprintMismatches',
   'certificateVerifyFailures', 'consentExpiries',
   'rtpPacketsReceived', 'rtcpPacketsReceived', 'rtpPacketsSent', 'rtcpPacketsSent', 'bytesReceived', 'bytesSent', 'sendErrors',
+  // ICE-TCP connections: accepted; authenticated by a valid check; closed (for any reason); closed
+  // before authentication for bad input; silent past the deadline; closed to admit a newer one.
+  'tcpConnectionsAccepted', 'tcpConnectionsAuthenticated', 'tcpConnectionsClosed', 'tcpConnectionsRefused',
+  'tcpAuthTimeouts', 'tcpPendingEvicted',
 ] as const;
 /** One of EVENT_COUNTERS. */
 export type EventCounter = (typeof EVENT_COUNTERS)[number];

@@ -1,5 +1,5 @@
-// The bridge's media transport: the one UDP socket, an EndpointTransport per allocated endpoint,
-// STUN routing by local ufrag, and the consent sweep. The control plane drives it (create on
+// The bridge's media transport: the one UDP socket (and, when enabled, the ICE-TCP listener), an
+// EndpointTransport per allocated endpoint, STUN routing by local ufrag, and the consent sweep. The control plane drives it (create on
 // allocation, remote parameters when the focus relays the endpoint's answer, remove on expiry);
 // it reports back transports that expired or failed so the control plane expires those endpoints.
 import type { Clock, Logger } from '@plenum/kit';
@@ -7,6 +7,8 @@ import { TypedEmitter } from '@plenum/kit';
 import type { DtlsCertificate } from './dtls-certificate.ts';
 import type { RemoteTransportParameters, TransportFailure } from './endpoint-transport.ts';
 import { EndpointTransport } from './endpoint-transport.ts';
+import type { IceTcpConnection } from './ice-tcp-connection.ts';
+import { IceTcpMux } from './ice-tcp-mux.ts';
 import { readBindingRequest } from './stun-binding.ts';
 import type { TransportCounters } from './transport-counters.ts';
 import { newTransportCounters, transportStatsJson } from './transport-counters.ts';
@@ -35,6 +37,21 @@ export type TransportManagerOptions = {
   readonly port: number;
   /** RFC 7675: an endpoint without a valid check for this long is expired (also the DTLS deadline). */
   readonly consentTimeoutMs: number;
+  /** ICE-TCP (RFC 6544 passive), the fallback for endpoints whose UDP is blocked; off when absent. */
+  readonly tcp?: IceTcpOptions | undefined;
+};
+
+/** Where and how the ICE-TCP listener runs. */
+export type IceTcpOptions = {
+  readonly host: string;
+  /** 0 picks a free one. */
+  readonly port: number;
+  /** A connection without a valid connectivity check this long after it was accepted is closed. */
+  readonly authTimeoutMs: number;
+  /** Connections awaiting their first valid check; beyond this the oldest is closed. */
+  readonly maxPendingConnections: number;
+  /** Per-connection write-buffer bound over which media is dropped (default 128 KiB). */
+  readonly mediaWriteLimitBytes?: number;
 };
 
 /** Snapshot of the transport layer for stats. */
@@ -52,19 +69,21 @@ export class TransportManager {
   readonly #byUfrag = new Map<string, EndpointTransport>();
   readonly #byMeeting = new Map<string, Map<string, EndpointTransport>>();
   readonly #mux: UdpMux;
+  readonly #tcp: IceTcpMux | undefined;
   readonly #stopSweep: () => void;
   #closing: Promise<void> | undefined;
 
-  private constructor(options: TransportManagerOptions, counters: TransportCounters, mux: UdpMux) {
+  private constructor(options: TransportManagerOptions, counters: TransportCounters, mux: UdpMux, tcp: IceTcpMux | undefined) {
     this.#options = options;
     this.#counters = counters;
     this.#mux = mux;
+    this.#tcp = tcp;
     this.events = new TypedEmitter<TransportManagerEvents>(options.log);
     const sweepMs = Math.max(50, Math.min(1000, Math.floor(options.consentTimeoutMs / 4)));
     this.#stopSweep = options.clock.setInterval(() => this.#sweep(), sweepMs);
   }
 
-  /** Binds the UDP socket and starts the consent sweep. */
+  /** Binds the UDP socket (and the ICE-TCP listener when configured) and starts the consent sweep. */
   static async start(options: TransportManagerOptions): Promise<TransportManager> {
     const counters = newTransportCounters();
     let manager: TransportManager | undefined;
@@ -72,14 +91,32 @@ export class TransportManager {
       host: options.host, port: options.port, counters, log: options.log,
       onStun: (datagram, address, port) => manager?.handleStun(datagram, address, port),
     });
-    manager = new TransportManager(options, counters, mux);
-    options.log.info('media transport listening', { udpPort: mux.port, consentTimeoutMs: options.consentTimeoutMs });
+    let tcp: IceTcpMux | undefined;
+    if (options.tcp !== undefined) {
+      const t = options.tcp;
+      tcp = await IceTcpMux.listen({
+        host: t.host, port: t.port, counters, log: options.log, clock: options.clock,
+        authTimeoutMs: t.authTimeoutMs, maxPendingConnections: t.maxPendingConnections,
+        ...(t.mediaWriteLimitBytes !== undefined ? { mediaWriteLimitBytes: t.mediaWriteLimitBytes } : {}),
+        onStun: (frame, connection) => manager?.handleTcpStun(frame, connection),
+      }).catch(async (error: unknown) => {
+        await mux.close();
+        throw error;
+      });
+    }
+    manager = new TransportManager(options, counters, mux, tcp);
+    options.log.info('media transport listening', { udpPort: mux.port, tcpPort: tcp?.port, consentTimeoutMs: options.consentTimeoutMs });
     return manager;
   }
 
   /** The bound UDP port. */
   get port(): number {
     return this.#mux.port;
+  }
+
+  /** The bound ICE-TCP port; undefined when ICE-TCP is off. */
+  get tcpPort(): number | undefined {
+    return this.#tcp?.port;
   }
 
   /** Creates the transport of a newly allocated endpoint (replacing one of the same ids). */
@@ -101,7 +138,7 @@ export class TransportManager {
     }
     endpoints.set(endpointId, t);
     t.events.on('connected', () => {
-      log.info('transport connected', { srtpProfile: t.srtpProfile });
+      log.info('transport connected', { srtpProfile: t.srtpProfile, path: t.pathKind });
       this.events.emit('transportConnected', t);
     });
     t.events.on('expired', () => {
@@ -152,6 +189,31 @@ export class TransportManager {
     t.handleBindingRequest(request.value, datagram, address, port);
   }
 
+  /**
+   * A STUN frame from an ICE-TCP connection: routed like UDP. A valid check ties the connection to
+   * its endpoint; on a connection that no valid check has tied yet, anything else closes it.
+   */
+  handleTcpStun(frame: Buffer, connection: IceTcpConnection): void {
+    const request = readBindingRequest(frame);
+    if (!request.ok) {
+      this.#counters.dropped[request.error]++;
+      connection.refuse(request.error);
+      return;
+    }
+    const t = this.#byUfrag.get(request.value.localUfrag);
+    if (t === undefined) {
+      this.#counters.dropped['stun-unknown-ufrag']++;
+      connection.refuse('unknown ufrag');
+      return;
+    }
+    if (connection.owner !== undefined && connection.owner !== t) {
+      this.#counters.dropped['tcp-check-other-endpoint']++;
+      return;
+    }
+    if (t.handleTcpBindingRequest(request.value, frame, connection)) this.#tcp?.authenticate(connection, t);
+    else connection.refuse('invalid check');
+  }
+
   stats(): TransportStats {
     let connected = 0;
     for (const t of this.#byUfrag.values()) if (t.isConnected) connected++;
@@ -161,7 +223,11 @@ export class TransportManager {
   /** Flat stats for GET /colibri/stats. */
   statsJson(): Record<string, number> {
     const s = this.stats();
-    return { transport_endpoints: s.endpoints, transport_connected_endpoints: s.connectedEndpoints, ...transportStatsJson(s.counters) };
+    return {
+      transport_endpoints: s.endpoints, transport_connected_endpoints: s.connectedEndpoints,
+      transport_tcp_open_connections: this.#tcp?.openConnections ?? 0, transport_tcp_pending_connections: this.#tcp?.pendingConnections ?? 0,
+      ...transportStatsJson(s.counters),
+    };
   }
 
   /** Closes every transport and the socket (idempotent). */
@@ -169,7 +235,7 @@ export class TransportManager {
     this.#closing ??= (async () => {
       this.#stopSweep();
       for (const t of [...this.#byUfrag.values()]) t.close('bridge closing');
-      await this.#mux.close();
+      await Promise.all([this.#mux.close(), this.#tcp?.close()]);
     })();
     return this.#closing;
   }
@@ -188,6 +254,7 @@ export class TransportManager {
   }
 
   #forget(t: EndpointTransport): void {
+    this.#tcp?.closeConnectionsOf(t);
     if (this.#byUfrag.get(t.localUfrag) === t) this.#byUfrag.delete(t.localUfrag);
     const endpoints = this.#byMeeting.get(t.meetingId);
     if (endpoints?.get(t.endpointId) === t) {

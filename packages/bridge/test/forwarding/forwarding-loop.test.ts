@@ -126,7 +126,7 @@ test('forwards to the others only; unknown, foreign, RTX and malformed packets, 
   const counters = loop.counters();
   assert.equal(counters.dropped, {
     'unknown-ssrc': 1, 'foreign-ssrc': 1, 'rtx': 1, 'malformed': 2, 'oversized': 0,
-    'last-n': 3, 'receiver-not-connected': 1, 'stream': 0, 'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0,
+    'last-n': 3, 'receiver-not-connected': 1, 'stream': 0, 'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0, 'not-allocated': 0,
   });
   assert.is(counters.packetsReceived, 8);
   assert.is(counters.packetsForwarded, 2);
