@@ -7,6 +7,7 @@ import type { SpecTree } from '@plenum/kit/node';
 import { xmppConfigSpec } from '@plenum/xmpp/server';
 import { focusConfigSpec } from '@plenum/focus';
 import { bridgeConfigSpec } from '@plenum/bridge';
+import { webServerConfigSpec } from '@plenum/meet-web';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -29,9 +30,10 @@ export function renderConfigDocs(): string {
     'Files are nested as the keys show (`{"limits": {"maxStanzaBytes": 262144}}`); lists in the',
     'environment are comma-separated.',
     '',
-    '`npm start` runs every component in one process: it reads all three prefixes below, and fills',
+    '`npm start` runs every component in one process: it reads all four prefixes below, and fills',
     'in what the components need to find each other (domains, the component port, fresh component',
-    'secrets), so only the XMPP settings usually matter there.',
+    'secrets, the bridge channel URL on the web server\'s origin), so only the XMPP and web settings',
+    'usually matter there.',
     '',
     '## XMPP server (`packages/xmpp`)',
     '',
@@ -50,6 +52,18 @@ export function renderConfigDocs(): string {
     'File: `PLENUM_BRIDGE_CONFIG=<file.json>` when run on its own (`node --import tsx packages/bridge/src/main.ts`).',
     '',
     ...table('PLENUM_BRIDGE_', bridgeConfigSpec),
+    '',
+    '## Web server (`packages/meet-web`)',
+    '',
+    'Serves the app, `/config.js` (the meeting settings below, in Jitsi\'s names), `/about/health`, and in',
+    '`npm start` also `/xmpp-websocket` and the bridge\'s `/colibri-ws/…` on the same origin. It listens on',
+    '127.0.0.1:8080 by default, so http://localhost:8080 works on this machine (a secure context for camera',
+    'and microphone) and nothing is exposed to the network. For other machines set `PLENUM_WEB_HOST=0.0.0.0`',
+    'with HTTPS: `tls.certFile`/`tls.keyFile`, or `tls.selfSigned` for a trial (browsers ask to accept it), and',
+    '`publicUrl` to the name people open. In `npm start` the XMPP server\'s own HTTP listener moves to a',
+    'free loopback port: the web server is the one public HTTP port.',
+    '',
+    ...table('PLENUM_WEB_', webServerConfigSpec),
     '',
   ].join('\n');
 }

@@ -7,17 +7,21 @@ import type { RunningFocus } from '@plenum/focus';
 import { loadFocusConfig, startFocus, tokenVerifierForConfig } from '@plenum/focus';
 import type { RunningBridge } from '@plenum/bridge';
 import { startBridge } from '@plenum/bridge';
+import type { RunningWebServer } from '@plenum/meet-web';
+import { isWebServerTls, loadWebServerConfig, startWebServer } from '@plenum/meet-web';
 
 /** Everything the one-command server runs. */
 export type RunningPlenum = {
   readonly xmpp: RunningXmppServer;
   readonly focus: RunningFocus;
   readonly bridge: RunningBridge;
+  /** The web app, /xmpp-websocket and /colibri-ws/… on one origin: `web.url` is what people open. */
+  readonly web: RunningWebServer;
   close(): Promise<void>;
 };
 
 export type AllInOneOptions = {
-  /** Environment read by every component (PLENUM_XMPP_*, PLENUM_FOCUS_*, PLENUM_BRIDGE_*). */
+  /** Environment read by every component (PLENUM_XMPP_*, PLENUM_FOCUS_*, PLENUM_BRIDGE_*, PLENUM_WEB_*). */
   readonly env?: NodeJS.ProcessEnv;
   /** Optional JSON file for the XMPP server's settings. */
   readonly xmppFile?: string;
@@ -25,14 +29,17 @@ export type AllInOneOptions = {
   readonly xmpp?: ConfigSources['values'];
   readonly focus?: Record<string, unknown>;
   readonly bridge?: Record<string, unknown>;
+  readonly web?: Record<string, unknown>;
   /** One logger for all components; each gets a child with its component name. */
   readonly log?: Logger;
 };
 
 /**
- * Starts the XMPP server, the focus and one bridge in this process. The components still talk
- * over loopback XMPP exactly as in a split deployment; only their shared secrets are made up
- * here, fresh at every start, so nothing needs configuring for a first meeting.
+ * Starts the XMPP server, the web server, the focus and one bridge in this process. The components
+ * still talk over loopback XMPP exactly as in a split deployment; only their shared secrets are
+ * made up here, fresh at every start, so nothing needs configuring for a first meeting. The web
+ * server is the one public HTTP port: it serves the app and hands `/xmpp-websocket` and the
+ * bridge's `/colibri-ws/…` upgrades over, and the bridge advertises its channel on that origin.
  */
 export async function startAllInOne(opts: AllInOneOptions = {}): Promise<RunningPlenum> {
   const env = opts.env ?? {};
@@ -45,11 +52,27 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
     ...loaded,
     components: { ...loaded.components, secrets: [...loaded.components.secrets, `${focusDomain}=${focusSecret}`, `*.${bridgeSuffix}=${bridgeSecret}`] },
     muc: { ...loaded.muc, admins: [...new Set([...loaded.muc.admins, focusDomain])] },
+    // The web server serves /xmpp-websocket; the XMPP server's own listener stays internal.
+    http: { ...loaded.http, host: '127.0.0.1', port: 0 },
   };
+  const webConfig = loadWebServerConfig({ env, values: opts.web ?? {} });
   const child = (component: string) => opts.log?.child({ component });
   const xmpp = await startXmppServer({ config: xmppConfig, ...(opts.log ? { log: child('xmpp') as Logger } : {}) });
   const started: { close(): Promise<void> }[] = [xmpp];
   try {
+    let bridgeRef: RunningBridge | undefined;
+    const web = await startWebServer({
+      config: webConfig,
+      hosts: {
+        domain: loaded.domain, muc: loaded.mucDomain, focus: focusDomain,
+        ...(loaded.auth.guestDomain !== undefined ? { anonymousdomain: loaded.auth.guestDomain } : {}),
+      },
+      websocketPath: loaded.http.websocketPath,
+      upgrades: [(req, socket, head) => xmpp.server.handleUpgrade(req, socket, head, isWebServerTls(webConfig))],
+      health: () => bridgeRef?.isHealthy() ?? false,
+      ...(opts.log ? { log: child('web') as Logger } : {}),
+    });
+    started.push(web);
     const focusConfig = loadFocusConfig({
       env,
       values: merge({
@@ -76,13 +99,18 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
           host: '127.0.0.1', port: xmpp.componentPort, domainSuffix: bridgeSuffix, secret: bridgeSecret,
           breweryJid: `jvbbrewery@${loaded.internalMucDomain}`, focusAllowed: [focusDomain],
         },
+        // Browsers reach the bridge channel through the web server: same origin, nothing else in the CSP.
+        public: { webSocketBaseUrl: web.url.replace(/^http/, 'ws') },
       }, opts.bridge ?? {}),
       ...(opts.log ? { log: child('bridge') as Logger } : {}),
     });
     started.push(bridge);
+    bridgeRef = bridge;
+    const removeBridgeUpgrade = web.addUpgradeHandler((req, socket, head) => bridge.handleUpgrade(req, socket, head));
+    started.push({ close: async () => removeBridgeUpgrade() });
     let closing: Promise<void> | undefined;
     return {
-      xmpp, focus, bridge,
+      xmpp, focus, bridge, web,
       close: () => (closing ??= closeAll(started)),
     };
   } catch (error) {
@@ -91,7 +119,7 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
   }
 }
 
-/** Closes in reverse start order: bridge, focus, then the server they talk through. */
+/** Closes in reverse start order: bridge, focus, the web server, then the XMPP server they talk through. */
 async function closeAll(parts: readonly { close(): Promise<void> }[]): Promise<void> {
   for (const p of [...parts].reverse()) await p.close();
 }

@@ -1,6 +1,7 @@
-// `npm start`: every component in one process with in-memory state. Settings come from the
-// environment (PLENUM_XMPP_*, PLENUM_FOCUS_*, PLENUM_BRIDGE_*; see docs/configuration.md) and an
-// optional JSON file for the XMPP server (--config <file> or PLENUM_XMPP_CONFIG).
+// `npm start`: every component in one process with in-memory state, the app on
+// http://localhost:8080. Settings come from the environment (PLENUM_XMPP_*, PLENUM_FOCUS_*,
+// PLENUM_BRIDGE_*, PLENUM_WEB_*; see docs/configuration.md) and an optional JSON file for the
+// XMPP server (--config <file> or PLENUM_XMPP_CONFIG).
 import { createPinoLogger, runService } from '@plenum/kit/node';
 import { startAllInOne } from './all-in-one.ts';
 
@@ -11,10 +12,11 @@ await runService({
     const log = createPinoLogger({ level: (process.env.PLENUM_LOG_LEVEL ?? 'info') as 'info', component: 'plenum' });
     const plenum = await startAllInOne({ env: process.env, log, ...(xmppFile !== undefined ? { xmppFile } : {}) });
     const { config } = plenum.xmpp;
-    log.info('plenum started', {
+    log.info('plenum started: open url in a browser', {
+      url: plenum.web.url,
       startupMs: Math.round(performance.now() - startedAt),
       domain: config.domain,
-      websocket: `ws://${config.http.host}:${plenum.xmpp.httpPort}${config.http.websocketPath}`,
+      websocket: `${plenum.web.url.replace(/^http/, 'ws')}${config.http.websocketPath}`,
       xmppTcpPort: plenum.xmpp.tcpPort,
       bridge: plenum.bridge.id,
     });

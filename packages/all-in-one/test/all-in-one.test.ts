@@ -11,6 +11,7 @@ test('npm start: components connect and the focus answers a conference request',
     xmpp: { tcp: { port: 0 }, http: { port: 0 }, components: { port: 0 }, log: { level: 'silent' }, auth: { usersFile: '/nonexistent/users.json' } },
     focus: { log: { level: 'silent' } },
     bridge: { http: { port: 0 }, public: { udpPort: 0 }, log: { level: 'silent' } },
+    web: { port: 0, log: { level: 'silent' } },
   });
   try {
     const guest = await WireClient.tcp(plenum.xmpp.tcpPort);
@@ -42,6 +43,7 @@ test('with JWT auth on, the focus checks tokens with the same settings as the se
     },
     focus: { log: { level: 'silent' } },
     bridge: { http: { port: 0 }, public: { udpPort: 0 }, log: { level: 'silent' } },
+    web: { port: 0, log: { level: 'silent' } },
   });
   try {
     assert.is(plenum.focus.config.auth.jwt.enabled, true);

@@ -134,6 +134,8 @@ export type JoinOptions = {
   readonly password?: string;
   readonly startAudioMuted?: boolean;
   readonly startVideoMuted?: boolean;
+  /** Log in to `hosts.domain` with a local account (secure domain); without it the core joins anonymously (on `hosts.anonymousdomain` when set). */
+  readonly login?: { readonly username: string; readonly password: string };
 };
 
 /** One meeting in one room. Made per room; `join` once. */

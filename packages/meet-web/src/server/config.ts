@@ -1,0 +1,98 @@
+// The web server's settings (PLENUM_WEB_*): where it listens, TLS, the URL people open, and the
+// meeting settings an operator changes in `/config.js` (Jitsi's names, protocols.md §9).
+import type { ConfigOf, ConfigSources } from '@plenum/kit/node';
+import { ConfigError, f, loadConfig } from '@plenum/kit/node';
+import type { IceServerConfig, WebConfig } from '../shared/web-config.ts';
+import { DEFAULT_WEB_CONFIG } from '../shared/web-config.ts';
+
+const ICE_URL = /^(stun|stuns|turn|turns):[^\s,;'"]+$/;
+const PUBLIC_URL = /^https?:\/\/[A-Za-z0-9.[\]:-]+(:\d{1,5})?\/?$/;
+const d = DEFAULT_WEB_CONFIG;
+
+export const webServerConfigSpec = {
+  host: f.string(
+    'Address to listen on. 127.0.0.1 (default) serves this machine only, where http://localhost is a secure context for camera and microphone; for other machines use 0.0.0.0 with TLS',
+    '127.0.0.1',
+  ),
+  port: f.port('HTTP(S) port (0 = any free port)', 8080),
+  publicUrl: f.string(
+    'Origin people open, e.g. https://meet.example.com (no path). Empty: http(s)://localhost:<port> when listening on loopback, else http(s)://<host>:<port>. The bridge channel URL is advertised on this origin',
+    '', { pattern: new RegExp(`^$|${PUBLIC_URL.source}`) },
+  ),
+  tls: {
+    certFile: f.optionalString('PEM certificate (chain) file; with keyFile, the server speaks HTTPS'),
+    keyFile: f.optionalString('PEM private key file for certFile'),
+    selfSigned: f.bool('Serve HTTPS with a self-signed certificate made at start (a LAN trial: browsers ask to accept it, again after each restart)', false),
+  },
+  minify: f.bool('Minify the app bundle (source maps are served either way)', true),
+  p2p: {
+    enabled: f.bool('Direct peer-to-peer media for exactly two participants', d.p2p.enabled),
+    stunServers: f.stringList('The operator\'s own STUN/TURN URLs (stun:host:3478, turns:host:443); none by default, never a third party\'s', []),
+    turnUsername: f.optionalString('Username for the turn:/turns: URLs in p2p.stunServers'),
+    turnCredential: f.optionalString('Credential for the turn:/turns: URLs in p2p.stunServers'),
+  },
+  channelLastN: f.int('Video streams the bridge forwards to each participant; -1 = all', d.channelLastN, { min: -1 }),
+  resolution: f.int('Camera capture height in pixels', d.resolution, { min: 90, max: 2160 }),
+  disableSimulcast: f.bool('Send one camera layer instead of three', d.disableSimulcast),
+  prejoin: f.bool('Show the pre-join page (name, camera and microphone check) before joining', d.prejoinConfig.enabled),
+  startWithAudioMuted: f.bool('Join with the microphone muted', d.startWithAudioMuted),
+  startWithVideoMuted: f.bool('Join with the camera off', d.startWithVideoMuted),
+  requireDisplayName: f.bool('A display name is required to join', d.requireDisplayName),
+  enableWelcomePage: f.bool('Show the welcome page at / (Jitsi\'s enableWelcomePage)', d.enableWelcomePage),
+  unsupportedBrowsers: f.stringList('Browsers refused with a page naming the supported ones (firefox, chromium, safari, …)', d.unsupportedBrowsers),
+  appName: f.string('Name shown in the title bar and on the welcome page', d.appName),
+  log: {
+    level: f.oneOf('log level (when run without an embedding logger)', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+  },
+};
+
+export type WebServerConfig = ConfigOf<typeof webServerConfigSpec>;
+
+/** Loads and validates the web server's settings (defaults, file values, explicit values, PLENUM_WEB_*). */
+export function loadWebServerConfig(sources: ConfigSources = {}): WebServerConfig {
+  const config = loadConfig('PLENUM_WEB_', webServerConfigSpec, sources);
+  const problems = checkConfig(config);
+  // The same error type as loadConfig's, so runService prints every problem and exits 2.
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+// loadConfig reports per-field problems; these span fields or need a pattern on list items.
+function checkConfig(c: WebServerConfig): string[] {
+  const problems: string[] = [];
+  for (const url of c.p2p.stunServers) if (!ICE_URL.test(url)) problems.push(`p2p.stunServers: ${url} is not a stun:, stuns:, turn: or turns: URL`);
+  if ((c.tls.certFile === undefined) !== (c.tls.keyFile === undefined)) problems.push('tls: certFile and keyFile go together');
+  if (c.tls.certFile !== undefined && c.tls.selfSigned) problems.push('tls: either certificate files or selfSigned, not both');
+  return problems;
+}
+
+/** Whether the server speaks HTTPS with these settings. */
+export const isTls = (c: WebServerConfig): boolean => c.tls.selfSigned || c.tls.certFile !== undefined;
+
+/** The operator's ICE servers in RTCPeerConnection form, credentials attached to the TURN ones. */
+export function iceServers(c: WebServerConfig): IceServerConfig[] {
+  return c.p2p.stunServers.map((url) => {
+    const isTurn = url.startsWith('turn');
+    return isTurn && c.p2p.turnUsername !== undefined && c.p2p.turnCredential !== undefined
+      ? { urls: url, username: c.p2p.turnUsername, credential: c.p2p.turnCredential }
+      : { urls: url };
+  });
+}
+
+/** The operator's part of `/config.js` (everything but the per-request `websocket` URL). */
+export function operatorWebConfig(c: WebServerConfig, hosts: WebConfig['hosts']): Omit<WebConfig, 'websocket'> {
+  return {
+    hosts,
+    p2p: { enabled: c.p2p.enabled, stunServers: iceServers(c) },
+    channelLastN: c.channelLastN,
+    resolution: c.resolution,
+    disableSimulcast: c.disableSimulcast,
+    prejoinConfig: { enabled: c.prejoin },
+    startWithAudioMuted: c.startWithAudioMuted,
+    startWithVideoMuted: c.startWithVideoMuted,
+    requireDisplayName: c.requireDisplayName,
+    enableWelcomePage: c.enableWelcomePage,
+    unsupportedBrowsers: c.unsupportedBrowsers.map((b) => b.toLowerCase()),
+    appName: c.appName,
+  };
+}

@@ -1,0 +1,176 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { Conference, CreateConference, LocalMedia } from '../client/conference-api.ts';
+import { BROWSER_LABELS, isBrowserRefused, type BrowserName } from '../app/browser-support.ts';
+import type { LocalSettings } from '../app/local-settings.ts';
+import { suggestRoomName } from '../app/room-name.ts';
+import { parseRoute, roomPath, type Route } from '../app/route.ts';
+import type { WebConfig } from '../shared/web-config.ts';
+import { explainError } from './error-text.ts';
+import './meet-conference.ts';
+import './meet-prejoin.ts';
+import type { JoinRequest } from './meet-prejoin.ts';
+import './meet-status-screen.ts';
+import './meet-welcome.ts';
+import type { WelcomeRequest } from './meet-welcome.ts';
+import { controls, tokens } from './theme.ts';
+
+/** Everything the app needs from the page, given once by the entry (`startApp`). */
+export type AppContext = {
+  /** `globalThis.config` with the link's overrides applied. */
+  readonly config: WebConfig;
+  /** The display name from the link (`#userInfo.displayName`), which wins over the stored one. */
+  readonly linkDisplayName: string | undefined;
+  readonly settings: LocalSettings;
+  readonly media: LocalMedia;
+  readonly createConference: CreateConference;
+  readonly browser: BrowserName;
+  /** A number in [0, 1), for room-name suggestions. */
+  readonly random: () => number;
+  readonly now: () => number;
+};
+
+type Screen =
+  | { readonly kind: 'welcome' }
+  | { readonly kind: 'prejoin'; readonly room: string }
+  | { readonly kind: 'conference'; readonly room: string; readonly conference: Conference; readonly join: JoinRequest };
+
+const FALLBACK_NAME = 'Guest';
+
+/**
+ * The whole app: routes `/` to the welcome page and `/<room>` to pre-join and the meeting, with
+ * history navigation and no reload between them.
+ */
+@customElement('meet-app')
+export class MeetApp extends LitElement {
+  static override styles = [tokens, controls, css`
+    :host { display: block; height: 100%; background: var(--bg); overflow: auto; }
+  `];
+
+  @property({ attribute: false }) context: AppContext | undefined;
+  @state() private screen: Screen = { kind: 'welcome' };
+  @state() private suggestion = '';
+  /** Camera or microphone could not be opened for a direct join: the meeting view says so once. */
+  @state() private mediaProblem: string | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('popstate', this.#onPopState);
+    this.#route(parseRoute(location.pathname, location.search), true);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('popstate', this.#onPopState);
+    this.#leaveConference();
+  }
+
+  override render() {
+    const ctx = this.context;
+    if (ctx === undefined) return html``;
+    if (isBrowserRefused(ctx.browser, ctx.config.unsupportedBrowsers)) return this.#unsupported(ctx);
+    const s = this.screen;
+    switch (s.kind) {
+      case 'welcome':
+        return html`<meet-welcome appName=${ctx.config.appName} suggestion=${this.suggestion} .recentRooms=${ctx.settings.recentRooms()}
+          @meet-open-room=${(e: CustomEvent<WelcomeRequest>) => this.#navigate(e.detail.room)}
+          @meet-forget-room=${(e: CustomEvent<string>) => { ctx.settings.forgetRoom(e.detail); this.requestUpdate(); }}
+          @meet-new-suggestion=${() => { this.suggestion = suggestRoomName(ctx.random); }}></meet-welcome>`;
+      case 'prejoin':
+        return html`<meet-prejoin room=${s.room} .media=${ctx.media} appName=${ctx.config.appName}
+          displayName=${ctx.linkDisplayName ?? ctx.settings.displayName()} ?audioMuted=${ctx.config.startWithAudioMuted}
+          ?videoMuted=${ctx.config.startWithVideoMuted} ?requireDisplayName=${ctx.config.requireDisplayName}
+          @meet-join=${(e: CustomEvent<JoinRequest>) => this.#join(s.room, e.detail)} @meet-home=${() => this.#navigate(undefined)}></meet-prejoin>`;
+      case 'conference':
+        return html`<meet-conference .conference=${s.conference} .media=${ctx.media} .startNotice=${this.mediaProblem}
+          @meet-home=${() => this.#navigate(undefined)} @meet-rejoin=${() => this.#join(s.room, s.join)}
+          @meet-display-name=${(e: CustomEvent<string>) => ctx.settings.setDisplayName(e.detail)}></meet-conference>`;
+    }
+  }
+
+  #unsupported(ctx: AppContext) {
+    const usable = (['chrome', 'edge', 'firefox', 'chromium', 'safari'] as const).filter((b) => !isBrowserRefused(b, ctx.config.unsupportedBrowsers));
+    const labels = usable.map((b) => BROWSER_LABELS[b]);
+    const names = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} or ${labels.at(-1) ?? ''}` : labels.join('');
+    return html`<meet-status-screen tone="error" heading=${`${BROWSER_LABELS[ctx.browser]} isn't supported here`}
+      detail=${usable.length === 0 ? 'This server does not accept any browser right now.' : `Please open this link in ${names}.`}></meet-status-screen>`;
+  }
+
+  readonly #onPopState = (): void => {
+    this.#route(parseRoute(location.pathname, location.search), false);
+  };
+
+  /** Shows what `route` means. On first load a direct-join link (`prejoinConfig.enabled=false`) joins at once. */
+  #route(route: Route, isFirstLoad: boolean): void {
+    const ctx = this.context;
+    if (ctx === undefined) return;
+    this.#leaveConference();
+    this.mediaProblem = undefined;
+    if (route.kind === 'welcome') {
+      ctx.media.close();
+      this.suggestion = suggestRoomName(ctx.random);
+      this.screen = { kind: 'welcome' };
+      document.title = ctx.config.appName;
+      return;
+    }
+    document.title = `${route.room} · ${ctx.config.appName}`;
+    const name = ctx.linkDisplayName ?? ctx.settings.displayName();
+    const skipPrejoin = isFirstLoad && !ctx.config.prejoinConfig.enabled && !(ctx.config.requireDisplayName && name === '');
+    if (skipPrejoin) {
+      this.#join(route.room, { displayName: name, audioMuted: ctx.config.startWithAudioMuted, videoMuted: ctx.config.startWithVideoMuted });
+    } else {
+      this.screen = { kind: 'prejoin', room: route.room };
+    }
+  }
+
+  #navigate(room: string | undefined): void {
+    const jwt = parseRoute(location.pathname, location.search).jwt;
+    history.pushState(null, '', room === undefined ? '/' : roomPath(room, jwt));
+    this.#route(room === undefined ? { kind: 'welcome', jwt } : { kind: 'room', room, jwt }, false);
+  }
+
+  #join(room: string, join: JoinRequest): void {
+    const ctx = this.context;
+    if (ctx === undefined) return;
+    this.#leaveConference();
+    if (join.displayName !== '') ctx.settings.setDisplayName(join.displayName);
+    ctx.settings.rememberRoom(room, ctx.now());
+    const conference = ctx.createConference(ctx.config, room, ctx.media);
+    this.screen = { kind: 'conference', room, conference, join };
+    // The camera light goes off when the meeting is over, not when the tab closes.
+    const off = conference.on('ended', () => { off(); ctx.media.close(); });
+    void this.#startMediaAndJoin(ctx, conference, join);
+  }
+
+  /**
+   * The core sends what `LocalMedia` holds: pre-join opened it already; a direct-join link or a
+   * rejoin opens it here. Without camera and microphone the user still joins (and is told).
+   */
+  async #startMediaAndJoin(ctx: AppContext, conference: Conference, join: JoinRequest): Promise<void> {
+    if (ctx.media.stream === undefined) {
+      try {
+        await ctx.media.open({ audio: true, video: true });
+      } catch (error) {
+        const message = typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+          ? (error as { message: string }).message : '';
+        this.mediaProblem = `${explainError('media-failed').title}. ${message}`.trim();
+      }
+    }
+    // The outcome shows in the conference's snapshot (state `failed` with its error); nothing to add here.
+    await conference.join({
+      displayName: join.displayName === '' ? FALLBACK_NAME : join.displayName,
+      startAudioMuted: join.audioMuted,
+      startVideoMuted: join.videoMuted,
+    }).catch(() => undefined);
+  }
+
+  #leaveConference(): void {
+    if (this.screen.kind !== 'conference') return;
+    const { conference } = this.screen;
+    if (conference.snapshot.state !== 'ended' && conference.snapshot.state !== 'failed' && conference.snapshot.state !== 'idle') {
+      void conference.leave().catch(() => undefined);
+    }
+  }
+}
+
+declare global { interface HTMLElementTagNameMap { 'meet-app': MeetApp } }

@@ -1,0 +1,250 @@
+// A FAKE conference core for the views' tests (the real one, src/client/, is tested by its own
+// suite). It records every call and answers the way the real core is specified to in
+// conference-api.ts (muting mutes, a wrong password fails with `password-wrong`…), so a test can
+// check both what the views asked for and what the user sees afterwards.
+import type {
+  ChatMessage, Conference, ConferenceErrorCode, ConferenceEvents, ConferenceSnapshot, EndReason, JoinOptions, LocalMedia,
+  Notice, ParticipantView, RoomView, SpeakerStat, VideoConstraint,
+} from '../../../src/client/conference-api.ts';
+
+/** How the fake behaves when joined. */
+export type FakeScript = {
+  /** Fail the join with this error (password-required: the room is locked with `password`). */
+  readonly joinError?: ConferenceErrorCode;
+  readonly password?: string;
+  readonly isModerator?: boolean;
+  /** The local participant created the room (the "set a password?" offer). */
+  readonly justCreated?: boolean;
+  /** Wait in the lobby or for the host after joining. */
+  readonly waiting?: 'lobby' | 'host';
+  /** Stay in `connecting` until the test calls `finishJoin()`. */
+  readonly holdJoin?: boolean;
+};
+
+export type RecordedCall = { readonly method: string; readonly args: readonly unknown[] };
+
+type Listener = (value: never) => void;
+
+export class FakeConference implements Conference {
+  snapshot: ConferenceSnapshot;
+  readonly calls: RecordedCall[] = [];
+  readonly constraints: { visible: readonly VideoConstraint[]; onStage: readonly string[] }[] = [];
+  speakerTimes: SpeakerStat[] = [];
+  #listeners = new Map<keyof ConferenceEvents, Set<Listener>>();
+  #chatId = 0;
+  #joinOptions: JoinOptions | undefined;
+
+  constructor(readonly roomName: string, readonly media: LocalMedia, readonly script: FakeScript) {
+    this.snapshot = {
+      state: 'idle', error: undefined, dominantSpeaker: undefined, mediaPath: 'none', participants: [],
+      room: { name: roomName, locked: false, lobbyEnabled: false, meetingId: undefined, lobbyWaiting: [], waiting: undefined, justCreated: false, recording: false },
+    };
+  }
+
+  on<K extends keyof ConferenceEvents>(event: K, listener: (value: ConferenceEvents[K]) => void): () => void {
+    const set = this.#listeners.get(event) ?? new Set();
+    set.add(listener as Listener);
+    this.#listeners.set(event, set);
+    return () => set.delete(listener as Listener);
+  }
+
+  emit<K extends keyof ConferenceEvents>(event: K, value: ConferenceEvents[K]): void {
+    for (const listener of this.#listeners.get(event) ?? []) (listener as (v: ConferenceEvents[K]) => void)(value);
+  }
+
+  // ——— what tests use to script the meeting ———
+
+  patch(change: Partial<ConferenceSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...change };
+    this.emit('changed', this.snapshot);
+  }
+
+  patchRoom(change: Partial<RoomView>): void {
+    this.patch({ room: { ...this.snapshot.room, ...change } });
+  }
+
+  patchParticipant(id: string, change: Partial<ParticipantView>): void {
+    this.patch({ participants: this.snapshot.participants.map((p) => (p.id === id ? { ...p, ...change } : p)) });
+  }
+
+  addParticipant(p: ParticipantView): void {
+    this.patch({ participants: [...this.snapshot.participants, p], mediaPath: this.snapshot.participants.length >= 2 ? 'bridge' : 'p2p' });
+  }
+
+  removeParticipant(id: string): void {
+    this.patch({ participants: this.snapshot.participants.filter((p) => p.id !== id) });
+  }
+
+  receiveChat(from: string, text: string, privately = false): void {
+    const sender = this.snapshot.participants.find((p) => p.id === from);
+    this.emit('chat', this.#message(from, sender?.displayName ?? from, text, false, privately ? from : undefined));
+  }
+
+  notice(notice: Notice): void {
+    this.emit('notice', notice);
+  }
+
+  end(reason: EndReason): void {
+    this.patch({ state: 'ended' });
+    this.emit('ended', reason);
+  }
+
+  /** Completes a join held by `holdJoin`. */
+  finishJoin(): void {
+    this.#enter();
+  }
+
+  callsOf(method: string): readonly (readonly unknown[])[] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  // ——— Conference ———
+
+  async join(options: JoinOptions): Promise<void> {
+    this.#record('join', options);
+    this.#joinOptions = options;
+    this.patch({ state: 'connecting' });
+    await Promise.resolve();
+    if (this.script.joinError !== undefined) return this.#fail(this.script.joinError);
+    if (!this.script.holdJoin) this.#enter();
+  }
+
+  async submitPassword(password: string): Promise<void> {
+    this.#record('submitPassword', password);
+    await Promise.resolve();
+    if (password === this.script.password) this.#enter();
+    else this.#fail('password-wrong');
+  }
+
+  async leave(): Promise<void> {
+    this.#record('leave');
+    this.end('left');
+  }
+
+  async setAudioMuted(muted: boolean): Promise<void> {
+    this.#record('setAudioMuted', muted);
+    this.#patchLocal({ audioMuted: muted });
+  }
+
+  async setVideoMuted(muted: boolean): Promise<void> {
+    this.#record('setVideoMuted', muted);
+    this.#patchLocal({ videoMuted: muted });
+  }
+
+  async startScreenShare(): Promise<void> {
+    this.#record('startScreenShare');
+    const local = this.#local();
+    this.#patchLocal({ screenSharing: true, screenStream: local?.cameraStream, screenSourceName: `${local?.id ?? 'me'}-v1` });
+  }
+
+  async stopScreenShare(): Promise<void> {
+    this.#record('stopScreenShare');
+    this.#patchLocal({ screenSharing: false, screenStream: undefined, screenSourceName: undefined });
+  }
+
+  async switchDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {
+    this.#record('switchDevice', kind, deviceId);
+  }
+
+  setDisplayName(name: string): void {
+    this.#record('setDisplayName', name);
+    this.#patchLocal({ displayName: name });
+  }
+
+  setHandRaised(raised: boolean): void {
+    this.#record('setHandRaised', raised);
+    this.#patchLocal({ handRaisedAt: raised ? Date.now() : undefined });
+  }
+
+  sendChat(text: string, to?: string): void {
+    this.#record('sendChat', text, to);
+    const local = this.#local();
+    this.emit('chat', this.#message(local?.id, local?.displayName ?? 'me', text, true, to));
+  }
+
+  setReceiverConstraints(visible: readonly VideoConstraint[], onStage: readonly string[]): void {
+    this.constraints.push({ visible, onStage });
+  }
+
+  speakerStats(): readonly SpeakerStat[] {
+    this.#record('speakerStats');
+    return this.speakerTimes;
+  }
+
+  async muteParticipant(id: string, media: 'audio' | 'video'): Promise<void> {
+    this.#record('muteParticipant', id, media);
+    this.patchParticipant(id, media === 'audio' ? { audioMuted: true } : { videoMuted: true });
+  }
+
+  async muteEveryone(media: 'audio' | 'video'): Promise<void> {
+    this.#record('muteEveryone', media);
+    this.patch({ participants: this.snapshot.participants.map((p) => (p.isLocal ? p : media === 'audio' ? { ...p, audioMuted: true } : { ...p, videoMuted: true })) });
+  }
+
+  async kick(id: string): Promise<void> {
+    this.#record('kick', id);
+    this.removeParticipant(id);
+  }
+
+  async grantModerator(id: string): Promise<void> {
+    this.#record('grantModerator', id);
+    this.patchParticipant(id, { role: 'moderator' });
+  }
+
+  async setRoomPassword(password: string | undefined): Promise<void> {
+    this.#record('setRoomPassword', password);
+    this.patchRoom({ locked: password !== undefined });
+  }
+
+  async setLobbyEnabled(enabled: boolean): Promise<void> {
+    this.#record('setLobbyEnabled', enabled);
+    this.patchRoom({ lobbyEnabled: enabled });
+  }
+
+  async admitFromLobby(id: string): Promise<void> {
+    this.#record('admitFromLobby', id);
+    this.patchRoom({ lobbyWaiting: this.snapshot.room.lobbyWaiting.filter((k) => k.id !== id) });
+  }
+
+  async denyFromLobby(id: string): Promise<void> {
+    this.#record('denyFromLobby', id);
+    this.patchRoom({ lobbyWaiting: this.snapshot.room.lobbyWaiting.filter((k) => k.id !== id) });
+  }
+
+  // ——— internals ———
+
+  #record(method: string, ...args: unknown[]): void {
+    this.calls.push({ method, args });
+  }
+
+  #local(): ParticipantView | undefined {
+    return this.snapshot.participants.find((p) => p.isLocal);
+  }
+
+  #patchLocal(change: Partial<ParticipantView>): void {
+    const local = this.#local();
+    if (local !== undefined) this.patchParticipant(local.id, change);
+  }
+
+  #fail(code: ConferenceErrorCode): void {
+    this.patch({ state: 'failed', error: { code, message: `fake ${code}` } });
+  }
+
+  #enter(): void {
+    const options = this.#joinOptions;
+    const local: ParticipantView = {
+      id: 'local0', isLocal: true, displayName: options?.displayName ?? 'me', role: this.script.isModerator === false ? 'participant' : 'moderator',
+      audioMuted: options?.startAudioMuted ?? false, videoMuted: options?.startVideoMuted ?? false, handRaisedAt: undefined,
+      screenSharing: false, isPhone: false, connectionQuality: 'good', audioStream: undefined, cameraStream: this.media.stream,
+      screenStream: undefined, cameraSourceName: 'local0-v0', screenSourceName: undefined,
+    };
+    this.patch({
+      state: 'joined', error: undefined, participants: [local, ...this.snapshot.participants.filter((p) => !p.isLocal)],
+      room: { ...this.snapshot.room, meetingId: 'fake-meeting', justCreated: this.script.justCreated ?? false, waiting: this.script.waiting },
+    });
+  }
+
+  #message(from: string | undefined, fromName: string, text: string, isLocal: boolean, privateWith: string | undefined): ChatMessage {
+    return { id: `m${++this.#chatId}`, from, fromName, text, at: Date.now(), isLocal, privateWith };
+  }
+}

@@ -1,0 +1,66 @@
+// Writes docs/screenshots/*.png: the welcome page, pre-join and a three-person meeting at desktop
+// size, and the meeting on a phone. Run by hand after a design change:
+//   node --import tsx packages/meet-web/test/ui/take-screenshots.ts
+// The meeting is played by the FAKE core with painted cameras, so the pictures show the design.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { addBobAndCarol, joinAsAlice } from './meeting.ts';
+import { inPage, startUiHarness, type Harness } from './ui-harness.ts';
+
+const out = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+async function meeting(page: Page): Promise<void> {
+  await addBobAndCarol(page);
+  await inPage(page, (h) => {
+    h.conference.patchParticipant('carol', { audioMuted: true, handRaisedAt: Date.now() });
+    h.conference.patchParticipant('bob', { connectionQuality: 'fair' });
+    h.conference.patch({ dominantSpeaker: 'bob' });
+    h.conference.receiveChat('bob', 'Slides are up in a minute');
+  }, null);
+  await page.getByRole('group', { name: 'Carol Shaw' }).waitFor();
+  // Let the painted cameras deliver frames.
+  await page.waitForTimeout(800);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(out, { recursive: true });
+  const ui = await startUiHarness();
+  try {
+    const welcome = await ui.open('/', { viewport: DESKTOP, storage: { 'plenum.recentRooms': JSON.stringify([
+      { name: 'DesignReview', lastJoinedAt: Date.now() - 3_600_000 }, { name: 'WeeklyPlanning', lastJoinedAt: Date.now() - 86_400_000 }]) } });
+    await welcome.getByRole('button', { name: 'Start meeting' }).waitFor();
+    await welcome.screenshot({ path: `${out}welcome.png` });
+
+    const prejoin = await ui.open('/CalmOttersMeetGently', { viewport: DESKTOP, media: 'painted', storage: { 'plenum.displayName': 'Alice Chen' } });
+    await prejoin.getByRole('group', { name: 'Camera preview' }).locator('video').waitFor();
+    // A click lets the meter's audio context run; then wait for the fake microphone's beep.
+    await prejoin.getByLabel('Your name').click();
+    await prejoin.waitForFunction(() => Number((globalThis as unknown as { harness: Harness }).harness
+      .deepQuery('[role=meter]')?.getAttribute('aria-valuenow') ?? 0) > 40, null, { timeout: 15000 });
+    await prejoin.locator('body').click({ position: { x: 5, y: 790 } });
+    await prejoin.screenshot({ path: `${out}prejoin.png` });
+
+    const desktop = await joinAsAlice(ui, 'CalmOttersMeetGently', { viewport: DESKTOP, media: 'painted' });
+    await meeting(desktop);
+    await desktop.screenshot({ path: `${out}conference.png` });
+
+    const phone = await joinAsAlice(ui, 'CalmOttersMeetGently', { viewport: PHONE, media: 'painted' });
+    await meeting(phone);
+    await phone.screenshot({ path: `${out}conference-phone.png` });
+
+    const share = await joinAsAlice(ui, 'CalmOttersMeetGently', { viewport: DESKTOP, media: 'painted' });
+    await meeting(share);
+    await inPage(share, (h) => h.shareScreen('carol', 'Roadmap 2027'), null);
+    await share.getByRole('main', { name: 'Speaker view' }).waitFor();
+    await share.keyboard.press('c');
+    await share.waitForTimeout(800);
+    await share.screenshot({ path: `${out}conference-share-chat.png` });
+  } finally {
+    await ui.close();
+  }
+}
+
+await main();
