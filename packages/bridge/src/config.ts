@@ -25,7 +25,12 @@ export const bridgeConfigSpec = {
   region: f.optionalString('region published in stats (region-based bridge selection)'),
   relayId: f.optionalString('relay_id published in stats; cascading (COLIBRI2 relays) is not implemented yet, so leave it unset'),
   statsIntervalMs: f.int('how often the brewery presence re-publishes stats (Jitsi: 5 s)', 5000, { min: 100 }),
-  maxEndpoints: f.int('endpoints this bridge hosts in total; stress_level = endpoints / maxEndpoints; more are refused with resource-constraint', 200, { min: 1 }),
+  maxEndpoints: f.int('endpoints this bridge hosts in total (one of the stress terms: endpoints / maxEndpoints); more are refused with resource-constraint', 200, { min: 1 }),
+  stress: {
+    capacityPacketsPerSecond: f.int('RTP packets per second, received + sent, at which the packet-rate stress term is 1 (default: ≈ 80 % of one core in docs/benchmarks.md; see README: stress)', 40_000, { min: 1 }),
+    cpuThresholdPercent: f.int('process CPU, percent of one core, at which the CPU stress term is 1; measured only in the standalone bridge process (main.ts)', 90, { min: 1, max: 10_000 }),
+    windowMs: f.int('packet rate and CPU are averaged over this much history', 5000, { min: 1000, max: 60_000 }),
+  },
   emptyConferenceTimeoutMs: f.int('a conference created without endpoints is expired after this long', 60_000, { min: 1000 }),
   drain: f.bool('start draining: the focus prefers other bridges for new conferences', false),
   gracefulShutdown: f.bool('start in graceful shutdown: no new conferences (GRACEFUL_SHUTDOWN), existing ones continue', false),

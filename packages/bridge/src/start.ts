@@ -26,6 +26,7 @@ import { startHttpServer } from './http/http-server.ts';
 import { bridgeMetricFamilies } from './stats/bridge-metrics.ts';
 import { renderPrometheus } from './stats/prometheus.ts';
 import { RateMeter } from './stats/rate-meter.ts';
+import { StressMeter } from './stats/stress-meter.ts';
 import { endpointLostIq } from './control/endpoint-lost-notice.ts';
 import type { DtlsCertificate } from './transport/dtls-certificate.ts';
 import { createDtlsCertificate } from './transport/dtls-certificate.ts';
@@ -48,6 +49,12 @@ export type StartBridgeOptions = ConfigSources & {
   readonly clock?: Clock;
   /** Extra audio levels for dominant-speaker detection (tests inject a fake; the forwarding layer calls `signalling.handleAudioLevel`). */
   readonly audioLevels?: AudioLevelSource;
+  /**
+   * Process CPU used so far, µs (user + system), for the CPU stress term. main.ts passes
+   * process.cpuUsage; unset (the all-in-one process, tests) the term is 0, because the process's CPU
+   * is not the bridge's alone there.
+   */
+  readonly processCpuMicros?: () => number;
 };
 
 /** What observers (the all-in-one process, tests) can listen to. */
@@ -123,10 +130,15 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   let isHealthy = (): boolean => false;
   let publishNow = (): void => undefined;
 
+  // Packet rate and CPU over the last few seconds, sampled with the traffic rates below.
+  const stressMeter = new StressMeter({
+    capacityPacketsPerSecond: config.stress.capacityPacketsPerSecond, cpuThreshold: config.stress.cpuThresholdPercent / 100,
+    windowMs: config.stress.windowMs, maxEndpoints: config.maxEndpoints,
+  }, Math.ceil(config.stress.windowMs / 1000) + 2);
   const stats = (): BridgeStats => computeBridgeStats({
     conferences: registry.conferenceCount, endpoints: registry.endpointCount, largestConference: registry.largestConference,
     conferencesCreated: registry.totals.conferencesCreated, endpointsCreated: registry.totals.endpointsCreated,
-    maxEndpoints: config.maxEndpoints, version: BRIDGE_VERSION, region: config.region, relayId: config.relayId,
+    stress: stressMeter.read(registry.endpointCount), version: BRIDGE_VERSION, region: config.region, relayId: config.relayId,
     drain: flags.drain, gracefulShutdown: flags.gracefulShutdown, shuttingDown: flags.shuttingDown, healthy: isHealthy(),
   });
 
@@ -153,6 +165,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   const sampleRates = (): void => {
     const c = media.stats().counters;
     rates.sample(clock.now(), [c.rtpPacketsReceived, c.rtpPacketsSent, c.bytesReceived, c.bytesSent]);
+    stressMeter.sample(clock.now(), c.rtpPacketsReceived + c.rtpPacketsSent, opts.processCpuMicros?.() ?? 0);
   };
   sampleRates();
   const stopRates = clock.setInterval(sampleRates, 1000);
@@ -162,7 +175,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
     const reports = forwarding.reports;
     const summary = reports.summary();
     return renderPrometheus(bridgeMetricFamilies({
-      load, conferencesCreated: registry.totals.conferencesCreated, endpointsCreated: registry.totals.endpointsCreated,
+      load, stress: stressMeter.read(registry.endpointCount), conferencesCreated: registry.totals.conferencesCreated, endpointsCreated: registry.totals.endpointsCreated,
       transport: { endpoints: transport.endpoints, connectedEndpoints: transport.connectedEndpoints, counters: transport.counters },
       forwarding: forwarding.counters(),
       reports: {

@@ -1,9 +1,11 @@
 // The load report a bridge publishes in its brewery presence and on GET /colibri/stats
-// (protocols.md §4). Stress is endpoints / maxEndpoints: 0 when idle, 1 at the configured capacity
-// (the focus treats ≥ 0.8 as overloaded); average_participant_stress is what one more endpoint adds,
-// which jicofo uses to correct for endpoints it placed since the last report. Until the media plane
-// measures packet rates, the endpoint count is the honest measure of load.
+// (protocols.md §4). Stress comes from stats/stress-meter.ts: the largest of packet rate / capacity,
+// process CPU / threshold and endpoints / maxEndpoints (0 idle, 1 at capacity; the focus treats
+// ≥ 0.8 as overloaded). average_participant_stress is what one endpoint currently costs, which
+// jicofo uses to correct for endpoints it placed since the last report. The terms are published too
+// (packet_rate, cpu_usage, stress_*), so an operator sees which resource is running out.
 import type { BridgeStats } from '@plenum/xmpp/codec';
+import type { StressReading } from './stress-meter.ts';
 
 /** What the stats are computed from. */
 export type LoadInputs = {
@@ -12,7 +14,7 @@ export type LoadInputs = {
   readonly largestConference: number;
   readonly conferencesCreated: number;
   readonly endpointsCreated: number;
-  readonly maxEndpoints: number;
+  readonly stress: StressReading;
   readonly version: string;
   readonly region: string | undefined;
   readonly relayId: string | undefined;
@@ -22,13 +24,11 @@ export type LoadInputs = {
   readonly healthy: boolean;
 };
 
-const round = (x: number): number => Math.round(x * 1e6) / 1e6;
-
 /** The typed stats (the brewery `<stats>` is encodeBridgeStats of this). */
 export function computeBridgeStats(i: LoadInputs): BridgeStats {
   return {
-    stressLevel: round(i.endpoints / i.maxEndpoints),
-    averageParticipantStress: round(1 / i.maxEndpoints),
+    stressLevel: i.stress.stressLevel,
+    averageParticipantStress: i.stress.averageParticipantStress,
     conferences: i.conferences,
     participants: i.endpoints,
     endpoints: i.endpoints,
@@ -43,6 +43,11 @@ export function computeBridgeStats(i: LoadInputs): BridgeStats {
       largest_conference: String(i.largestConference),
       total_conferences_created: String(i.conferencesCreated),
       total_participants: String(i.endpointsCreated),
+      packet_rate: String(Math.round(i.stress.packetRate)),
+      cpu_usage: String(i.stress.cpuUsage),
+      stress_packet_rate: String(i.stress.packetRateStress),
+      stress_cpu: String(i.stress.cpuStress),
+      stress_endpoints: String(i.stress.endpointStress),
     },
   };
 }
@@ -62,6 +67,6 @@ export function statsJson(s: BridgeStats): Record<string, number | boolean | str
   out.graceful_shutdown = s.gracefulShutdown;
   out.shutting_down = s.shuttingDown;
   out.healthy = s.healthy;
-  for (const [k, v] of Object.entries(s.raw)) if (!(k in out)) out[k] = /^\d+$/.test(v) ? Number(v) : v;
+  for (const [k, v] of Object.entries(s.raw)) if (!(k in out)) out[k] = /^\d+(\.\d+)?(e-?\d+)?$/.test(v) ? Number(v) : v;
   return out;
 }

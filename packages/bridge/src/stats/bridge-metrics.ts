@@ -9,6 +9,7 @@ import type { RtcpReportCounters } from '../forwarding/rtcp-reports.ts';
 import type { TransportCounters } from '../transport/transport-counters.ts';
 import { DROP_REASONS, EVENT_COUNTERS } from '../transport/transport-counters.ts';
 import type { MetricFamily, MetricSample } from './prometheus.ts';
+import type { StressReading } from './stress-meter.ts';
 
 /** Per-second rates over the last sampling interval (stats/rate-meter.ts). */
 export type TrafficRates = { readonly packetsIn: number; readonly packetsOut: number; readonly bitsIn: number; readonly bitsOut: number };
@@ -16,6 +17,8 @@ export type TrafficRates = { readonly packetsIn: number; readonly packetsOut: nu
 /** What the metrics are read from. */
 export type BridgeMetricsInput = {
   readonly load: BridgeStats;
+  /** The terms stress_level is the largest of (stats/stress-meter.ts). */
+  readonly stress: StressReading;
   readonly conferencesCreated: number;
   readonly endpointsCreated: number;
   readonly transport: { readonly endpoints: number; readonly connectedEndpoints: number; readonly counters: TransportCounters };
@@ -51,6 +54,16 @@ export function bridgeMetricFamilies(i: BridgeMetricsInput): MetricFamily[] {
     gauge('endpoints', 'Endpoints on this bridge', i.load.endpoints ?? 0),
     gauge('connected_endpoints', 'Endpoints whose media transport is connected (ICE and DTLS done)', i.transport.connectedEndpoints),
     gauge('stress_level', 'Load as published to the focus: 0 idle, 1 at capacity', i.load.stressLevel),
+    {
+      name: 'plenum_bridge_stress_term', help: 'Each term stress_level is the largest of: packet rate / capacity, process CPU / threshold, endpoints / maxEndpoints', type: 'gauge',
+      samples: [
+        { labels: { term: 'packet_rate' }, value: i.stress.packetRateStress },
+        { labels: { term: 'cpu' }, value: i.stress.cpuStress },
+        { labels: { term: 'endpoints' }, value: i.stress.endpointStress },
+      ],
+    },
+    gauge('packet_rate_packets_per_second', 'RTP packets received + sent per second over the stress window', i.stress.packetRate),
+    gauge('cpu_usage_ratio', 'Process CPU over the stress window, fraction of one core (0 when not measured)', i.stress.cpuUsage),
     gauge('healthy', '1 when connected to XMPP, in the brewery and not stopping', i.load.healthy ? 1 : 0),
     counter('conferences_created', 'Conferences created since start', i.conferencesCreated),
     counter('endpoints_created', 'Endpoints created since start', i.endpointsCreated),

@@ -1,0 +1,223 @@
+// A participant with real media, signalled through the real focus: a ScriptedParticipant does the
+// XMPP part (focus `conference` IQ, MUC join, Jingle), a werift RTCPeerConnection the media. The
+// focus's session-initiate becomes the remote SDP through the codec's Jingle → SDP mapping, werift
+// answers, and the answer goes back as session-accept through the SDP → Jingle mapping, so the
+// bridge gets exactly what the focus relays from a client (transport, payload types, extension ids,
+// sources). Every RTP packet werift decrypts is tapped below its router, whatever its SSRC.
+//
+// Deliberate simplifications, none of which the bridge sees: the offer's remote sources are left out
+// of the SDP (werift would need a receive slot per track; the tap sees every packet anyway), so is
+// the data (SCTP) content; and the SDP says `a=ice-lite` (the Jingle transport has no such flag, but
+// Plenum's bridge is ICE-lite and werift only takes the controlling role when told so).
+//
+// Imported from '@plenum/testkit/media-participant' so that testkit's other users do not load werift.
+import type { RTCDtlsTransport, RtcpPacket } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, useAudioLevelIndication, useSdesMid, useTransportWideCC } from 'werift';
+import type { Jingle, JingleContent, MediaSource, SourceGroup } from '@plenum/xmpp/codec';
+import { el, encodeJingle, jingleToSdp, sdpToJingle, serialize } from '@plenum/xmpp/codec';
+import type { ParticipantOptions } from './participant.ts';
+import { ScriptedParticipant } from './participant.ts';
+
+const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+/** Options of {@link MediaParticipant.join}. */
+export type MediaParticipantOptions = ParticipantOptions & {
+  /** Announce this many simulcast encodings (a SIM group) for the video; send them with {@link MediaParticipant.sendRtp}. */
+  readonly simulcastEncodings?: number;
+  /** Deadline for each signalling step (default 10000 ms). */
+  readonly timeoutMs?: number;
+};
+
+/** What werift and the focus agreed for this participant. */
+export type Negotiated = {
+  readonly opusPayloadType: number;
+  readonly vp8PayloadType: number;
+  /** The RFC 6464 extension id in the audio section (undefined when the focus offered none). */
+  readonly audioLevelId: number | undefined;
+};
+
+/** One section of an SDP (from its m= line to the next). */
+const sectionOf = (sdp: string, media: 'audio' | 'video'): string => sdp.split(/\r\n(?=m=)/).find((s) => s.startsWith(`m=${media} `)) ?? '';
+const payloadTypeOf = (section: string, codec: string): number | undefined => {
+  const m = new RegExp(`^a=rtpmap:(\\d+) ${codec}/`, 'mi').exec(section);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+};
+const extensionIdOf = (section: string, uri: string): number | undefined => {
+  const m = new RegExp(`^a=extmap:(\\d+)(?:/\\w+)? ${uri.replace(/[.:]/g, '\\$&')}\\s*$`, 'm').exec(section);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+};
+
+/** The focus's offer reduced to what werift answers: audio and video, no remote sources, no data. */
+function offerForWerift(offer: Jingle): { contents: JingleContent[]; groups: { semantics: string; contents: string[] }[] } {
+  const contents = offer.contents
+    .filter((c) => c.description?.media === 'audio' || c.description?.media === 'video')
+    .map((c): JingleContent => (c.description === undefined ? c : { ...c, description: { ...c.description, sources: [], sourceGroups: [] } }));
+  const names = new Set(contents.map((c) => c.name));
+  const groups = offer.groups.map((g) => ({ semantics: g.semantics, contents: g.contents.filter((n) => names.has(n)) }));
+  return { contents, groups };
+}
+
+/** A werift peer in a conference, joined through the focus. */
+export class MediaParticipant {
+  /** Every RTP packet this peer decrypted, in arrival order. */
+  readonly received: RtpPacket[] = [];
+  /** Every RTCP packet this peer decrypted, in arrival order. */
+  readonly rtcp: RtcpPacket[] = [];
+  #audioSeq = 0;
+  #videoSeq = 0;
+
+  private constructor(
+    readonly signalling: ScriptedParticipant,
+    /** The focus's session-initiate. */
+    readonly offer: Jingle,
+    readonly pc: RTCPeerConnection,
+    readonly dtls: RTCDtlsTransport,
+    readonly audio: MediaStreamTrack,
+    readonly video: MediaStreamTrack,
+    readonly audioSsrc: number,
+    /** The video SSRCs announced: one, or the SIM group's (the first is werift's own). */
+    readonly videoSsrcs: readonly number[],
+    readonly negotiated: Negotiated,
+  ) {}
+
+  /** Endpoint id (the MUC nickname). */
+  get id(): string {
+    return this.signalling.nick;
+  }
+
+  /** The source names the bridge uses (ReceiverVideoConstraints, ForwardedSources). */
+  get videoSourceName(): string {
+    return `${this.id}-v0`;
+  }
+
+  /** The bridge channel URL from the offer's transport (carries the bridge's ICE pwd). */
+  get bridgeChannelUrl(): string {
+    const url = this.offer.contents.find((c) => c.transport?.webSocketUrl !== undefined)?.transport?.webSocketUrl;
+    if (url === undefined) throw new Error('the offer has no bridge channel URL');
+    return url;
+  }
+
+  /** Joins `opts.room` through the focus, answers its offer with werift and sends session-accept. Not yet connected: see {@link connected}. */
+  static async join(opts: MediaParticipantOptions): Promise<MediaParticipant> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const signalling = await ScriptedParticipant.join(opts);
+    let pc: RTCPeerConnection | undefined;
+    try {
+      const offer = await signalling.nextJingle('session-initiate', timeoutMs);
+      const reduced = offerForWerift(offer);
+      const mapped = jingleToSdp(reduced, { sessionId: '1', sessionVersion: 1, role: 'offer' });
+      if (!mapped.ok) throw new Error(`cannot map the focus's offer to SDP: ${mapped.error.text}`);
+      const remoteSdp = mapped.value.replace(/\r\nt=0 0\r\n/, '\r\nt=0 0\r\na=ice-lite\r\n');
+      pc = new RTCPeerConnection({
+        iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv4: true, iceUseIpv6: false, iceInterfaceAddresses: { udp4: '127.0.0.1' },
+        iceFilterCandidatePair: (pair) => pair.remoteCandidate.host === '127.0.0.1',
+        headerExtensions: { audio: [useSdesMid(), useTransportWideCC(), useAudioLevelIndication()], video: [useSdesMid(), useTransportWideCC()] },
+      });
+      await pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp });
+      const audioTransceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
+      const videoTransceiver = pc.getTransceivers().find((t) => t.kind === 'video');
+      if (audioTransceiver === undefined || videoTransceiver === undefined) throw new Error('werift made no audio or video transceiver from the offer');
+      const audio = new MediaStreamTrack({ kind: 'audio' });
+      const video = new MediaStreamTrack({ kind: 'video' });
+      audioTransceiver.setDirection('sendrecv');
+      videoTransceiver.setDirection('sendrecv');
+      await audioTransceiver.sender.replaceTrack(audio);
+      await videoTransceiver.sender.replaceTrack(video);
+      await pc.setLocalDescription(await pc.createAnswer());
+      const answer = pc.localDescription?.sdp ?? '';
+      const opus = payloadTypeOf(sectionOf(answer, 'audio'), 'opus');
+      const vp8 = payloadTypeOf(sectionOf(answer, 'video'), 'VP8');
+      if (opus === undefined || vp8 === undefined) throw new Error('werift\'s answer lacks Opus or VP8');
+      const negotiated: Negotiated = { opusPayloadType: opus, vp8PayloadType: vp8, audioLevelId: extensionIdOf(sectionOf(answer, 'audio'), AUDIO_LEVEL_URI) };
+
+      const jingle = sdpToJingle(answer, { creator: 'responder', owner: signalling.nick });
+      if (!jingle.ok) throw new Error(`cannot map werift's answer to Jingle: ${jingle.error.text}`);
+      const audioSsrc = audioTransceiver.sender.ssrc;
+      const primary = videoTransceiver.sender.ssrc;
+      const rtx = payloadTypeOf(sectionOf(answer, 'video'), 'rtx') !== undefined ? videoTransceiver.sender.rtxSsrc : undefined;
+      const videoSsrcs = [primary];
+      for (let k = 1; k < (opts.simulcastEncodings ?? 1); k++) videoSsrcs.push((primary ^ (0x5a5a_0000 + k)) >>> 0);
+      const contents = jingle.value.contents.map((c) => withSources(c, signalling.nick, audioSsrc, videoSsrcs, rtx));
+      const reply = await signalling.request(el('iq', { type: 'set', to: signalling.focusOccupant }, encodeJingle({
+        action: 'session-accept', sid: offer.sid, responder: signalling.jid, contents, groups: jingle.value.groups,
+      })), timeoutMs);
+      if (reply.attrs.type !== 'result') throw new Error(`the focus refused session-accept: ${serialize(reply)}`);
+
+      const dtls = audioTransceiver.receiver.dtlsTransport;
+      const participant = new MediaParticipant(signalling, offer, pc, dtls, audio, video, audioSsrc, videoSsrcs, negotiated);
+      dtls.onRtp.subscribe((p) => participant.received.push(p));
+      dtls.onRtcp.subscribe((p) => participant.rtcp.push(p));
+      return participant;
+    } catch (error) {
+      await pc?.close();
+      signalling.close();
+      throw error;
+    }
+  }
+
+  /** Resolves when the peer connection is up (ICE and DTLS with the bridge); rejects at once if it failed. */
+  connected(timeoutMs = 20_000): Promise<void> {
+    const pc = this.pc;
+    if (pc.connectionState === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unSubscribe();
+        reject(new Error(`${this.id} never connected (is ${pc.connectionState})`));
+      }, timeoutMs);
+      const { unSubscribe } = pc.connectionStateChange.subscribe((s) => {
+        if (s !== 'connected' && s !== 'failed') return;
+        clearTimeout(timer);
+        unSubscribe();
+        if (s === 'connected') resolve();
+        else reject(new Error(`${this.id} never connected (is failed)`));
+      });
+    });
+  }
+
+  /** One Opus packet through werift's sender (its SSRC, the negotiated payload type), with an RFC 6464 level byte when negotiated. */
+  sendAudio(payload: Buffer, level?: number): void {
+    const seq = this.#audioSeq++;
+    const header = new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: (960 * seq) >>> 0 });
+    if (level !== undefined && this.negotiated.audioLevelId !== undefined) {
+      header.extensions = [{ id: this.negotiated.audioLevelId, payload: Buffer.from([level]) }];
+      header.extension = true;
+    }
+    this.audio.writeRtp(new RtpPacket(header, payload));
+  }
+
+  /** One VP8 packet (a whole frame: marker set) through werift's sender. */
+  sendVideo(payload: Buffer): void {
+    const seq = this.#videoSeq++;
+    this.video.writeRtp(new RtpPacket(new RtpHeader({ sequenceNumber: seq & 0xffff, timestamp: (3000 * seq) >>> 0, marker: true }), payload));
+  }
+
+  /** RTP with a header of the caller's (any SSRC, e.g. a simulcast encoding) through the peer's SRTP context. */
+  sendRtp(header: RtpHeader, payload: Buffer): Promise<number> {
+    return this.dtls.sendRtp(payload, header);
+  }
+
+  /** Leaves: closes the peer connection and the XMPP connection. */
+  async close(): Promise<void> {
+    await this.pc.close();
+    this.signalling.close();
+  }
+}
+
+/** The answer's content with the sources this participant announces: named `<nick>-a0` / `<nick>-v0`, video a SIM group when simulcast. */
+function withSources(c: JingleContent, nick: string, audioSsrc: number, videoSsrcs: readonly number[], rtxSsrc: number | undefined): JingleContent {
+  const d = c.description;
+  if (d === undefined) return c;
+  let sources: MediaSource[];
+  let sourceGroups: SourceGroup[];
+  if (d.media === 'audio') {
+    sources = [{ ssrc: audioSsrc, name: `${nick}-a0`, msid: `${nick}-audio-1 a0`, parameters: [] }];
+    sourceGroups = [];
+  } else {
+    const [primary] = videoSsrcs;
+    const ssrcs = rtxSsrc === undefined ? [...videoSsrcs] : [...videoSsrcs, rtxSsrc];
+    sources = ssrcs.map((ssrc) => ({ ssrc, name: `${nick}-v0`, msid: `${nick}-video-1 v0`, videoType: 'camera' as const, parameters: [] }));
+    sourceGroups = rtxSsrc === undefined || primary === undefined ? [] : [{ semantics: 'FID', ssrcs: [primary, rtxSsrc] }];
+    if (videoSsrcs.length > 1) sourceGroups.unshift({ semantics: 'SIM', ssrcs: [...videoSsrcs] });
+  }
+  return { ...c, description: { ...d, sources, sourceGroups } };
+}
