@@ -4,7 +4,7 @@
 # to the check below.
 set -euo pipefail
 
-PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr)
+PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose)
 
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
@@ -12,6 +12,7 @@ command -v prosody >/dev/null 2>&1 || missing+=(prosody)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test prerequisites present: ${PACKAGES[*]}"

@@ -67,6 +67,11 @@ export const focusConfigSpec = {
     restartsPerMinute: f.int('fresh sessions one participant may ask for per minute', 5, { min: 1 }),
     offerOpusRed: f.bool('offer opus RED (payload type 112) to clients that support it', false),
   },
+  http: {
+    enabled: f.bool('serve GET /stats and /about/health for operators (plenum status)', false),
+    host: f.string('address of the status endpoint (keep it on loopback or a private network: it lists room names)', '127.0.0.1'),
+    port: f.port('port of the status endpoint (0: any free port)', 8889),
+  },
   log: {
     level: f.oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
   },

@@ -79,6 +79,7 @@ export class Focus {
     });
     this.bridges.events.on('bridgeUp', () => this.conferences.onBridgeUp());
     this.bridges.events.on('bridgeDown', (id, reason) => this.conferences.onBridgeDown(id, reason));
+    this.bridges.events.on('bridgeLeaving', (id, reason) => this.conferences.onBridgeLeaving(id, reason));
     this.#cancelSweep = clock.setInterval(() => this.bridges.sweep(clock.now()), SWEEP_INTERVAL_MS);
   }
 

@@ -12,6 +12,8 @@ import { ColibriBridgeControl } from './bridge-client/colibri-bridge-control.ts'
 import { ComponentConnection } from '@plenum/xmpp/component';
 import type { FocusSettings, FocusStats } from './focus.ts';
 import { Focus } from './focus.ts';
+import type { StatusServer } from './http/status-server.ts';
+import { focusStatus, startStatusServer } from './http/status-server.ts';
 
 /** How to start a focus. */
 export type StartFocusOptions = ConfigSources & {
@@ -32,6 +34,8 @@ export type RunningFocus = {
   readonly focus: Focus;
   readonly config: FocusConfig;
   stats(): FocusStats;
+  /** The port of the status endpoint (`http.enabled`), else undefined. */
+  readonly httpPort: number | undefined;
   /** Ends every conference, leaves the brewery, closes the XMPP connection; idempotent. */
   close(): Promise<void>;
 };
@@ -115,14 +119,26 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
     await connection.close();
     throw error;
   }
-  log.info('focus started', { domain: config.component.domain, brewery: config.bridges.breweryJid });
+  let status: StatusServer | undefined;
+  if (config.http.enabled) {
+    try {
+      status = await startStatusServer({ host: config.http.host, port: config.http.port, status: () => focusStatus(focus, clock.now()), isHealthy: () => connection.isOnline });
+    } catch (error) {
+      await focus.close();
+      await connection.close();
+      throw error;
+    }
+  }
+  log.info('focus started', { domain: config.component.domain, brewery: config.bridges.breweryJid, httpPort: status?.port });
   let closing: Promise<void> | undefined;
   return {
     focus,
     config,
     stats: () => focus.stats(),
+    httpPort: status?.port,
     close() {
       closing ??= (async () => {
+        await status?.close();
         await focus.close();
         await connection.close();
       })();

@@ -5,7 +5,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnReaped, freePort, answersXmpp } from './processes.ts';
+import { spawnReaped, freePort } from '@plenum/kit/node';
+import { answersXmpp } from '@plenum/xmpp/component';
 
 /** Options for {@link startProsody}; every field has a default. */
 export type ProsodyOptions = {

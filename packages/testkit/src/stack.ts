@@ -3,9 +3,9 @@
 // ColibriTap so tests can see what it allocated. startStack() resolves once every bridge sits in
 // the brewery and the focus counts it as usable, so a test can start a conference at once.
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { request as httpRequest } from 'node:http';
 import type { TypedEmitter } from '@plenum/kit';
+import { freeUdpPort } from '@plenum/kit/node';
 import type { RunningBridge } from '@plenum/bridge';
 import { startBridge } from '@plenum/bridge';
 import type { RunningFocus } from '@plenum/focus';
@@ -67,17 +67,6 @@ export function mergeValues(a: ConfigValues, b: ConfigValues): ConfigValues {
 
 const isObject = (v: unknown): v is ConfigValues => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A UDP port that was free on loopback a moment ago (bridges advertise it as their ICE host candidate). */
-export async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, HOST, () => resolve());
-  });
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 /**
  * Resolves with the arguments of the first `event` for which `match` holds, or fails after

@@ -1,7 +1,10 @@
 // The bridges this focus knows, from their brewery presence (protocols.md §4): stats as last
 // published, endpoints this focus placed on them, recent COLIBRI2 failures. Presence-based health:
 // a bridge that says `healthy=false`, leaves the brewery, or stays silent longer than
-// `healthTimeoutMs` takes no new conferences.
+// `healthTimeoutMs` takes no new conferences, and conferences on it move to another bridge
+// (conference/conference-bridge-move.ts). A bridge that starts draining or a graceful shutdown
+// keeps working but asks to be left: `bridgeLeaving` tells the conferences on it to move when
+// there is a better bridge.
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { BridgeStats } from '@plenum/xmpp/codec';
@@ -15,9 +18,14 @@ export type BridgeDownReason = 'left' | 'unhealthy' | 'shutting-down' | 'silent'
 export type BridgeRegistryEvents = {
   /** A bridge became usable (joined, or healthy again). */
   bridgeUp: [id: string];
-  /** A bridge stopped being usable; conferences on it need a new one (re-invite: later issue). */
+  /** A bridge stopped being usable; conferences on it move to another one. */
   bridgeDown: [id: string, reason: BridgeDownReason];
+  /** A usable bridge started draining or a graceful shutdown: its conferences should move when they can. */
+  bridgeLeaving: [id: string, reason: BridgeLeaveReason];
 };
+
+/** Why conferences should leave a bridge that still works. */
+export type BridgeLeaveReason = 'drain' | 'graceful-shutdown';
 
 /** Settings of the registry (plain values from the config). */
 export type BridgeRegistryOptions = {
@@ -36,6 +44,7 @@ type BridgeEntry = {
   recentAddsMs: number[];
   failedAtMs: number | undefined;
   isUsable: boolean;
+  isLeaving: boolean;
 };
 
 /** Known bridges by brewery nickname. */
@@ -55,7 +64,7 @@ export class BridgeRegistry {
   update(id: string, jid: string, stats: BridgeStats, nowMs: number): void {
     let entry = this.#bridges.get(id);
     if (entry === undefined) {
-      entry = { id, jid, stats, lastPresenceMs: nowMs, endpoints: 0, recentAddsMs: [], failedAtMs: undefined, isUsable: false };
+      entry = { id, jid, stats, lastPresenceMs: nowMs, endpoints: 0, recentAddsMs: [], failedAtMs: undefined, isUsable: false, isLeaving: false };
       this.#bridges.set(id, entry);
       this.deps.log.info('bridge joined', { bridge: id, region: stats.region, version: stats.version, stress: stats.stressLevel });
     }
@@ -92,6 +101,16 @@ export class BridgeRegistry {
   isUsable(id: string, nowMs: number): boolean {
     const entry = this.#bridges.get(id);
     return entry !== undefined && this.#downReason(entry, nowMs) === undefined;
+  }
+
+  /**
+   * Why conferences should leave the bridge: `down` (unknown or not usable), `drain`,
+   * `graceful-shutdown`; undefined when it is fine to stay.
+   */
+  leaveReason(id: string, nowMs: number): BridgeDownReason | BridgeLeaveReason | undefined {
+    const entry = this.#bridges.get(id);
+    if (entry === undefined) return 'left';
+    return this.#downReason(entry, nowMs) ?? leavingReason(entry.stats);
   }
 
   region(id: string): string | undefined {
@@ -139,11 +158,13 @@ export class BridgeRegistry {
     });
   }
 
-  /** A JSON-friendly summary for logs and debugging. */
-  snapshot(nowMs: number): { id: string; endpoints: number; usable: boolean; stress: number; region?: string }[] {
+  /** A JSON-friendly summary for logs, `stats()` and `plenum status`. */
+  snapshot(nowMs: number): BridgeSnapshot[] {
     return [...this.#bridges.values()].map((e) => ({
       id: e.id, endpoints: e.endpoints, usable: this.#downReason(e, nowMs) === undefined, stress: e.stats.stressLevel,
       ...(e.stats.region !== undefined ? { region: e.stats.region } : {}),
+      draining: e.stats.drain, gracefulShutdown: e.stats.gracefulShutdown, healthy: e.stats.healthy,
+      conferences: e.stats.conferences ?? 0, reportedEndpoints: e.stats.endpoints ?? e.stats.participants ?? 0,
     }));
   }
 
@@ -157,6 +178,13 @@ export class BridgeRegistry {
   #refresh(entry: BridgeEntry, nowMs: number): void {
     const reason = this.#downReason(entry, nowMs);
     const isUsable = reason === undefined;
+    const leaving = leavingReason(entry.stats);
+    const wasLeaving = entry.isLeaving;
+    entry.isLeaving = leaving !== undefined;
+    if (isUsable && entry.isUsable && leaving !== undefined && !wasLeaving) {
+      this.deps.log.info('bridge asks to be left', { bridge: entry.id, reason: leaving });
+      this.events.emit('bridgeLeaving', entry.id, leaving);
+    }
     if (isUsable === entry.isUsable) return;
     entry.isUsable = isUsable;
     if (isUsable) {
@@ -167,4 +195,26 @@ export class BridgeRegistry {
       this.events.emit('bridgeDown', entry.id, reason as BridgeDownReason);
     }
   }
+}
+
+/** One bridge as `snapshot()` reports it. */
+export type BridgeSnapshot = {
+  id: string;
+  /** Endpoints this focus placed on it. */
+  endpoints: number;
+  usable: boolean;
+  stress: number;
+  region?: string;
+  draining: boolean;
+  gracefulShutdown: boolean;
+  /** As the bridge last reported: `healthy`, `conferences`, `endpoints` (all focuses' together). */
+  healthy: boolean;
+  conferences: number;
+  reportedEndpoints: number;
+};
+
+function leavingReason(stats: BridgeStats): BridgeLeaveReason | undefined {
+  if (stats.gracefulShutdown) return 'graceful-shutdown';
+  if (stats.drain) return 'drain';
+  return undefined;
 }

@@ -104,6 +104,10 @@ export class ConferenceManager {
     for (const c of this.#conferences.values()) c.onBridgeDown(id, reason);
   }
 
+  onBridgeLeaving(id: string, reason: string): void {
+    for (const c of this.#conferences.values()) c.onBridgeLeaving(id, reason);
+  }
+
   /** Ends every conference. */
   async closeAll(reason: string): Promise<void> {
     await Promise.all([...this.#conferences.values()].map((c) => c.close(reason)));

@@ -4,6 +4,14 @@
 // sources current (jingle/source-signaling.ts). Jingle and mute IQs are handled in
 // conference-iqs.ts on top of the helpers exported here.
 //
+// Moving (protocols.md §4, jicofo's reInviteParticipants): when the conference's bridge fails,
+// loses the conference or drains, every participant gets session-terminate (`success`, "moving")
+// and a fresh session-initiate on the newly selected bridge (allocated in one batch); the others
+// see its sources removed and added again. With no bridge left the participants wait (`new`) and
+// are invited by the next bridgeUp; the focus's room presence carries `<bridgeNotAvailable/>`
+// meanwhile (what lib-jitsi-meet shows as "bridge down"). Moves are bounded: at most one per
+// conference per MOVE_MIN_INTERVAL_MS unless the bridge is gone, and nothing retries on its own.
+//
 // Closing cascade: close(reason) → source signaling stops → participants still in a session get
 // session-terminate → the conference is expired on the bridge → the focus leaves the room (the MUC
 // removes the empty room) → `ended` is emitted once.
@@ -14,7 +22,7 @@ import { el, encodeJingle, parseJid } from '@plenum/xmpp/codec';
 import type { BridgeControl, Ids, StanzaChannel } from '../ports.ts';
 import { FocusError, isFocusError } from '../errors.ts';
 import type { BridgeRegistry } from '../bridges/bridge-registry.ts';
-import type { EndpointAllocation } from '../bridge-client/bridge-session.ts';
+import type { BridgeSession, EndpointAllocation } from '../bridge-client/bridge-session.ts';
 import { endpointAllocation, endpointUpdate } from '../bridge-client/colibri-requests.ts';
 import { FEATURE, clientFeaturesFrom } from '../jingle/client-features.ts';
 import type { FeatureCache } from '../jingle/feature-cache.ts';
@@ -81,6 +89,9 @@ export type ConferenceDeps = {
 export type ConferenceEvents = { ended: [reason: string] };
 
 const MAX_INVITE_ATTEMPTS = 3;
+/** A conference leaves a bridge that still works (drain, graceful shutdown) at most this often. */
+const MOVE_MIN_INTERVAL_MS = 2_000;
+const NS_FOCUS = 'http://jitsi.org/protocol/focus';
 
 /** A conference the focus runs in one MUC room. */
 export class Conference {
@@ -92,12 +103,16 @@ export class Conference {
   #meetingId: string | undefined;
   readonly bridge: ConferenceBridge;
   readonly #allocations = new Map<string, EndpointAllocation>();
+  /** The bridge session each allocated endpoint lives on: its expiry goes there, not to a bridge the conference moved to. */
+  readonly #endpointSessions = new Map<string, BridgeSession>();
   readonly #joinBucket: TokenBucket;
   readonly #timers = new Set<Cancel>();
   #selfJoin: { resolve: () => void; reject: (e: Error) => void } | undefined;
   #cancelEmpty: Cancel | undefined;
   #ready: Promise<void> | undefined;
   #hadParticipants = false;
+  #lastMoveMs = Number.NEGATIVE_INFINITY;
+  #isBridgeNotAvailable = false;
 
   constructor(readonly deps: ConferenceDeps, readonly roomJid: string, readonly startMuted: StartMutedPolicy) {
     this.log = deps.log.child({ conf: roomJid });
@@ -107,6 +122,8 @@ export class Conference {
       control: deps.bridgeControl, bridges: deps.bridges, clock: deps.clock, log: this.log, roomJid,
       requestTimeoutMs: s.bridgeRequestTimeoutMs, participantRampupMs: s.participantRampupMs, maxParticipantsPerBridge: s.maxParticipantsPerBridge,
       stressThreshold: s.stressThreshold,
+      bridgeLost: (bridgeId, reason) => this.#moveOff(bridgeId, reason, true),
+      endpointUnknown: (endpointId) => this.#reinvite(endpointId),
     });
     this.#joinBucket = new TokenBucket({ ratePerSecond: s.joinRatePerSecond, burst: s.joinBurst, nowMs: deps.clock.now() });
     this.signaling = new SourceSignaling({
@@ -153,7 +170,7 @@ export class Conference {
     return step;
   }
 
-  /** Pushes an endpoint change to the bridge; failures are logged (re-invite on failure: later issue). */
+  /** Pushes an endpoint change to the bridge (failures: ConferenceBridge#update). */
   updateBridge(p: Participant, update: { readonly transport?: IceUdpTransport; readonly sources?: EndpointSources; readonly forceMute?: boolean }): void {
     const endpoint = endpointUpdate(p.endpointId, update);
     this.bridge.update(update.forceMute === true ? { ...endpoint, forceMute: { ...p.forceMuted } } : endpoint);
@@ -178,7 +195,7 @@ export class Conference {
     }
   }
 
-  /** A bridge became usable: participants waiting for one are invited. */
+  /** A bridge became usable: participants waiting for one are invited; a conference on a draining bridge may now move. */
   onBridgeUp(): void {
     if (this.#phase !== 'running') return;
     for (const p of this.participants.all()) {
@@ -186,13 +203,24 @@ export class Conference {
       p.failedInvites = 0;
       this.apply(p, { kind: 'invite' });
     }
+    const current = this.bridge.session?.bridge.id;
+    if (current !== undefined) this.onBridgeLeaving(current, 'bridge up');
   }
 
-  /** A bridge stopped being usable. */
+  /** A bridge stopped being usable: a conference on it moves everyone. */
   onBridgeDown(bridgeId: string, reason: string): void {
-    if (!this.bridge.isOn(bridgeId)) return;
-    // Moving participants to another bridge (session-terminate "moving" + new offer) is a later issue.
-    this.log.error('conference bridge down, participants not moved', { bridge: bridgeId, reason, participants: this.participants.size });
+    this.#moveOff(bridgeId, reason, true);
+  }
+
+  /** A bridge drains or shuts down gracefully: a conference on it moves when a better bridge exists. */
+  onBridgeLeaving(bridgeId: string, reason: string): void {
+    if (!this.bridge.isOn(bridgeId) || this.deps.bridges.leaveReason(bridgeId, this.deps.clock.now()) === undefined) return;
+    const region = this.participants.all().find((p) => p.region !== undefined)?.region;
+    if (!this.bridge.hasBetterThan(bridgeId, region)) {
+      this.log.info('conference bridge asks to be left, no better bridge: staying', { bridge: bridgeId, reason });
+      return;
+    }
+    this.#moveOff(bridgeId, reason, false);
   }
 
   /** Ends the conference (idempotent): see the closing cascade at the top of the file. */
@@ -215,6 +243,50 @@ export class Conference {
     }
     await this.bridge.expire();
     if (wasJoined || this.#ready !== undefined) this.deps.channel.send(leavePresence(this.deps.settings.focusJid, `${this.roomJid}/${this.deps.settings.focusNick}`));
+  }
+
+  /**
+   * Moves every participant off `bridgeId` if the conference is on it (see the file comment).
+   * `isGone`: the bridge cannot serve the conference any more (no rate limit then).
+   */
+  #moveOff(bridgeId: string, reason: string, isGone: boolean): void {
+    if (this.#phase !== 'running' || !this.bridge.isOn(bridgeId)) return;
+    const nowMs = this.deps.clock.now();
+    if (!isGone && nowMs - this.#lastMoveMs < MOVE_MIN_INTERVAL_MS) return;
+    this.#lastMoveMs = nowMs;
+    this.bridge.leave();
+    const moving = this.participants.all().filter((p) => p.session.phase === 'inviting' || p.session.phase === 'offered' || p.session.phase === 'active');
+    this.log.warn('moving the conference to another bridge', { bridge: bridgeId, reason, participants: moving.length });
+    for (const p of moving) this.#move(p);
+  }
+
+  /** The bridge forgot one endpoint (UNKNOWN_ENDPOINT): only that participant is re-invited. */
+  #reinvite(endpointId: string): void {
+    const p = this.participants.get(endpointId);
+    if (this.#phase !== 'running' || p === undefined || (p.session.phase !== 'offered' && p.session.phase !== 'active')) return;
+    this.log.warn('bridge lost an endpoint: re-inviting it', { participant: endpointId });
+    this.#move(p);
+  }
+
+  /** session-terminate ("moving") for a session the participant has, then a fresh invite. */
+  #move(p: Participant): void {
+    const sid = p.session.sid;
+    if (sid !== undefined && (p.session.phase === 'offered' || p.session.phase === 'active')) {
+      this.sendJingle(p, buildSessionTerminate(sid, 'success', 'moving'))
+        .catch((error: unknown) => this.log.debug('session-terminate not acknowledged', { participant: p.endpointId, err: (error as Error).message }));
+    }
+    p.failedInvites = 0;
+    this.apply(p, { kind: 'move' });
+  }
+
+  /** Adds or removes `<bridgeNotAvailable/>` in the focus's room presence (what jicofo sent and lib-jitsi-meet shows). */
+  #setBridgeNotAvailable(isOn: boolean): void {
+    if (this.#isBridgeNotAvailable === isOn || this.#phase !== 'running') return;
+    this.#isBridgeNotAvailable = isOn;
+    const { focusJid, focusNick } = this.deps.settings;
+    this.deps.channel.send(el('presence', { from: focusJid, to: `${this.roomJid}/${focusNick}` },
+      ...(isOn ? [el('bridgeNotAvailable', { xmlns: NS_FOCUS })] : [])));
+    this.log.info(isOn ? 'no bridge: participants told and waiting' : 'bridge available again');
   }
 
   async #setup(): Promise<void> {
@@ -302,6 +374,7 @@ export class Conference {
     this.apply(p, { kind: 'left' });
     this.participants.remove(nick);
     this.#allocations.delete(nick);
+    this.#endpointSessions.delete(nick);
     this.log.info('participant left', { participant: nick, count: this.participants.size });
     this.#electModerators();
     this.#checkEmpty();
@@ -370,6 +443,8 @@ export class Conference {
       // A participant that left or restarted meanwhile: its expire is queued behind this allocation.
       if (this.#isStale(p, generation)) return;
       this.#allocations.set(p.endpointId, allocation);
+      this.#endpointSessions.set(p.endpointId, session);
+      this.#setBridgeNotAvailable(false);
       p.failedInvites = 0;
       this.apply(p, { kind: 'allocated', generation, sid: this.deps.ids.next(), bridgeSessionId: this.deps.ids.next() });
     } catch (error) {
@@ -384,6 +459,7 @@ export class Conference {
     if (!isFocusError(error)) this.log.error('invite failed on a bug', { err: error });
     this.apply(p, { kind: 'invite-failed', generation });
     p.failedInvites++;
+    if (isFocusError(error, 'no-bridge')) this.#setBridgeNotAvailable(true);
     const isRetryable = !isFocusError(error, 'no-bridge') && !isFocusError(error, 'participant-limit');
     if (isRetryable && p.failedInvites < MAX_INVITE_ATTEMPTS) {
       this.#timer(() => {
@@ -418,7 +494,9 @@ export class Conference {
 
   #expireEndpoint(endpointId: string): void {
     this.#allocations.delete(endpointId);
-    this.bridge.expireEndpoint(endpointId);
+    const on = this.#endpointSessions.get(endpointId);
+    this.#endpointSessions.delete(endpointId);
+    this.bridge.expireEndpoint(endpointId, on);
   }
 
   #sendSourceDiff(endpointId: string, diff: SourceDiff): void {

@@ -5,6 +5,7 @@
 //   new ──invite──▶ inviting ──allocated──▶ offered ──accept──▶ active
 //    ▲                 │ invite-failed         │ invite-failed     │ terminate(restart) ─▶ inviting
 //    └─────────────────┴───────────────────────┘                   │ terminate / left ───▶ ended
+//   inviting / offered / active ──move──▶ inviting (the focus moves it to another bridge)
 //
 // Every (re-)invite bumps `generation`; results of an older invite are stale and ignored.
 
@@ -31,6 +32,8 @@ export type SessionInput =
   | { readonly kind: 'accept'; readonly sid: string }
   | { readonly kind: 'sources'; readonly sid: string }
   | { readonly kind: 'terminate'; readonly sid: string; readonly isRestart: boolean; readonly nowMs: number }
+  /** The focus moves the participant to another bridge (its bridge failed or drains): not counted as a restart. */
+  | { readonly kind: 'move' }
   | { readonly kind: 'left' };
 
 /** What the driver must do. */
@@ -105,6 +108,12 @@ export function stepSession(s: SessionState, input: SessionInput, limits: Restar
       const { isAllowed, window } = mayRestart(s.restartsMs, input.nowMs, limits);
       if (!isAllowed) return { state: { phase: 'ended', generation: s.generation, restartsMs: window }, effects: ending, refusal: 'restart-rate' };
       const next = invite(s, [...window, input.nowMs]);
+      return { state: next, effects: [...ending, { kind: 'allocate', generation: next.generation }] };
+    }
+    case 'move': {
+      if (s.phase !== 'inviting' && s.phase !== 'offered' && s.phase !== 'active') return same(s);
+      const ending: SessionEffect[] = s.phase === 'active' ? [{ kind: 'remove-sources' }, { kind: 'expire-endpoint' }] : [{ kind: 'expire-endpoint' }];
+      const next = invite(s, s.restartsMs);
       return { state: next, effects: [...ending, { kind: 'allocate', generation: next.generation }] };
     }
     case 'left': {

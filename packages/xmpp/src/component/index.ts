@@ -4,3 +4,4 @@ export { ComponentConnection, ComponentError, isComponentError } from './compone
 export type {
   ComponentConnectionDeps, ComponentConnectionEvents, ComponentErrorCode, ComponentOptions, RequestOptions,
 } from './component-connection.ts';
+export { answersXmpp } from './answers-xmpp.ts';

@@ -1,8 +1,9 @@
-// Child servers for tests and benchmarks (Prosody, our own server as a separate process), started so
-// that they can never outlive the process that started them.
+// Child processes that can never outlive the process that started them (the local cluster, tests,
+// benchmarks), and free loopback ports for them.
 import { spawn } from 'node:child_process';
 import type { StdioOptions } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 
 const HOST = '127.0.0.1';
 
@@ -103,26 +104,14 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** True once the port answers a client stream header with stream features: the server is up. */
-export function answersXmpp(port: number, domain: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, HOST);
-    let seen = '';
-    const done = (isUp: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(isUp);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.setEncoding('utf8');
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
-    socket.once('connect', () => {
-      socket.write(`<?xml version='1.0'?><stream:stream to='${domain}' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
-    });
-    socket.on('data', (d: string) => {
-      seen += d;
-      if (seen.includes('features')) done(true);
-    });
+/** A UDP port that was free a moment ago on the loopback interface. */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, HOST, () => resolve());
   });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
 }

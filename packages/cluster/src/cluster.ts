@@ -1,0 +1,206 @@
+// The split deployment as local processes on loopback (`npm run cluster`): the XMPP server, one
+// focus (with its status endpoint), N bridges with distinct ids and ports, the web process, and
+// redis-server when it is installed (later parts keep the focus state there; nothing uses it yet).
+// Every process runs under the kit's reaper (spawnReaped): if this process dies, even by SIGKILL,
+// its children go with it. Configuration goes only through PLENUM_* variables, as in docker-compose.
+//
+// One focus, not two: without shared state (Redis, the next part of issue 6) two focus instances
+// would both answer conference requests and fight over the same rooms. A hot standby needs the
+// lease that comes with that part too, so the second instance is started then.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, freeUdpPort, spawnReaped } from '@plenum/kit/node';
+import type { ReapedProcess } from '@plenum/kit/node';
+import { answersXmpp } from '@plenum/xmpp/component';
+
+const HOST = '127.0.0.1';
+const DOMAIN = 'plenum.localhost';
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const STARTUP_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** What to start. */
+export type ClusterOptions = {
+  /** Bridge processes (default 3). */
+  readonly bridges?: number;
+  /** Port of the web server (default 0: any free port). */
+  readonly webPort?: number;
+  /** Where the process logs go (default a new directory under the system's temp dir). */
+  readonly workDir?: string;
+  /** Log level of every process (default info). */
+  readonly logLevel?: string;
+  /** Start redis-server when installed (default true). */
+  readonly redis?: boolean;
+};
+
+/** One started process. */
+export type ClusterProcess = { readonly name: string; readonly pid: number; readonly logFile: string; hasExited(): boolean };
+
+/** A running cluster. */
+export type RunningCluster = {
+  /** What people open. */
+  readonly url: string;
+  /** The focus's status endpoint base (GET /stats, /about/health): what `plenum status --focus` takes. */
+  readonly focusUrl: string;
+  readonly xmpp: { readonly tcpPort: number; readonly componentPort: number; readonly httpPort: number };
+  readonly bridges: readonly { readonly id: string; readonly httpPort: number; readonly udpPort: number }[];
+  /** The redis-server port, when one was started. */
+  readonly redisPort: number | undefined;
+  readonly processes: readonly ClusterProcess[];
+  readonly workDir: string;
+  /** Stops every process (bridges, focus and web first, the XMPP server last); idempotent. */
+  stop(): Promise<void>;
+};
+
+type Started = ClusterProcess & { stop(): Promise<void> };
+
+/** Starts the cluster and resolves once every part answers its health check. */
+export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
+  const workDir = opts.workDir ?? join(tmpdir(), `plenum-cluster-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(workDir, { recursive: true });
+  const logLevel = opts.logLevel ?? 'info';
+  const focusSecret = randomBytes(16).toString('hex');
+  const bridgeSecret = randomBytes(16).toString('hex');
+  const [tcpPort, componentPort, xmppHttpPort, focusHttpPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // Port 0 means any free port; it is chosen here because the bridges advertise the URL.
+  const webPort = opts.webPort === undefined || opts.webPort === 0 ? await freePort() : opts.webPort;
+  const started: Started[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    // Everything else before the XMPP server, so nobody logs it going away.
+    await Promise.all(started.filter((p) => p.name !== 'xmpp').map((p) => p.stop()));
+    await Promise.all(started.map((p) => p.stop()));
+  })());
+  const launch = async (name: string, command: string, args: readonly string[], vars: Record<string, string>): Promise<Started> => {
+    const p = await spawnLogged(name, command, args, vars, workDir);
+    started.push(p);
+    return p;
+  };
+  const node = (main: string): string[] => ['--import', fileURLToPath(import.meta.resolve('tsx')), join(REPO_ROOT, main)];
+  try {
+    let redisPort: number | undefined;
+    if ((opts.redis ?? true) && isInstalled('redis-server')) {
+      redisPort = await freePort();
+      const redis = await launch('redis', 'redis-server', ['--port', String(redisPort), '--bind', HOST, '--save', '', '--appendonly', 'no'], {});
+      await waitFor(redis, () => answersRedis(redisPort as number));
+    }
+    const xmpp = await launch('xmpp', process.execPath, node('packages/xmpp/src/server/main.ts'), {
+      PLENUM_XMPP_DOMAIN: DOMAIN,
+      PLENUM_XMPP_TCP_HOST: HOST, PLENUM_XMPP_TCP_PORT: String(tcpPort),
+      PLENUM_XMPP_HTTP_HOST: HOST, PLENUM_XMPP_HTTP_PORT: String(xmppHttpPort),
+      PLENUM_XMPP_COMPONENTS_HOST: HOST, PLENUM_XMPP_COMPONENTS_PORT: String(componentPort),
+      PLENUM_XMPP_COMPONENTS_SECRETS: `focus.${DOMAIN}=${focusSecret},*.bridge.${DOMAIN}=${bridgeSecret}`,
+      PLENUM_XMPP_AUTH_USERS_FILE: join(workDir, 'users.json'),
+      PLENUM_XMPP_LOG_LEVEL: logLevel,
+    });
+    await waitFor(xmpp, () => answersXmpp(tcpPort, DOMAIN, 2000));
+    const focus = await launch('focus', process.execPath, node('packages/focus/src/main.ts'), {
+      PLENUM_FOCUS_DOMAIN: DOMAIN,
+      PLENUM_FOCUS_COMPONENT_HOST: HOST, PLENUM_FOCUS_COMPONENT_PORT: String(componentPort),
+      PLENUM_FOCUS_COMPONENT_SECRET: focusSecret,
+      PLENUM_FOCUS_HTTP_ENABLED: 'true', PLENUM_FOCUS_HTTP_HOST: HOST, PLENUM_FOCUS_HTTP_PORT: String(focusHttpPort),
+      PLENUM_FOCUS_LOG_LEVEL: logLevel,
+    });
+    const url = `http://localhost:${webPort}`;
+    const bridges: { id: string; httpPort: number; udpPort: number; process: Started }[] = [];
+    for (let i = 1; i <= (opts.bridges ?? 3); i++) {
+      const id = `local-${i}`;
+      const httpPort = await freePort();
+      let udpPort = await freeUdpPort();
+      while (bridges.some((b) => b.udpPort === udpPort)) udpPort = await freeUdpPort();
+      const bridge = await launch(`bridge-${id}`, process.execPath, node('packages/bridge/src/main.ts'), {
+        PLENUM_BRIDGE_ID: id,
+        PLENUM_BRIDGE_XMPP_HOST: HOST, PLENUM_BRIDGE_XMPP_PORT: String(componentPort), PLENUM_BRIDGE_XMPP_SECRET: bridgeSecret,
+        PLENUM_BRIDGE_HTTP_HOST: HOST, PLENUM_BRIDGE_HTTP_PORT: String(httpPort),
+        PLENUM_BRIDGE_PUBLIC_ADDRESS: HOST, PLENUM_BRIDGE_PUBLIC_UDP_PORT: String(udpPort),
+        // The bridge channel goes through the web origin, which proxies /colibri-ws/<id>/ here.
+        PLENUM_BRIDGE_PUBLIC_WEB_SOCKET_BASE_URL: url.replace(/^http/, 'ws'),
+        PLENUM_BRIDGE_LOG_LEVEL: logLevel,
+      });
+      bridges.push({ id, httpPort, udpPort, process: bridge });
+    }
+    const web = await launch('web', process.execPath, node('packages/cluster/src/web-main.ts'), {
+      PLENUM_WEB_HOST: HOST, PLENUM_WEB_PORT: String(webPort), PLENUM_WEB_LOG_LEVEL: logLevel,
+      PLENUM_PROXY_XMPP: `${HOST}:${xmppHttpPort}`,
+      PLENUM_PROXY_BRIDGES: bridges.map((b) => `${b.id}=${HOST}:${b.httpPort}`).join(','),
+      PLENUM_PROXY_DOMAIN: DOMAIN,
+    });
+    const focusUrl = `http://${HOST}:${focusHttpPort}`;
+    await waitFor(focus, () => isOk(`${focusUrl}/about/health`));
+    for (const b of bridges) await waitFor(b.process, () => isOk(`http://${HOST}:${b.httpPort}/about/health`));
+    await waitFor(web, () => isOk(`http://${HOST}:${webPort}/about/health`));
+    return {
+      url, focusUrl, redisPort, workDir,
+      xmpp: { tcpPort, componentPort, httpPort: xmppHttpPort },
+      bridges: bridges.map(({ id, httpPort, udpPort }) => ({ id, httpPort, udpPort })),
+      processes: started.map(({ name, pid, logFile, hasExited }) => ({ name, pid, logFile, hasExited })),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function spawnLogged(name: string, command: string, args: readonly string[], vars: Record<string, string>, workDir: string): Promise<Started> {
+  const env: NodeJS.ProcessEnv = {};
+  // Each component rejects unknown PLENUM_<COMPONENT>_* keys: pass none of the caller's.
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PLENUM_')) env[key] = value;
+  Object.assign(env, { NODE_ENV: 'production' }, vars);
+  const logFile = join(workDir, `${name}.log`);
+  const out = openSync(logFile, 'a');
+  let child: ReapedProcess;
+  try {
+    child = await spawnReaped(command, args, { cwd: REPO_ROOT, env, output: out });
+  } finally {
+    closeSync(out);
+  }
+  if (child.pid === undefined) throw new Error(`${name} did not start (see ${logFile})`);
+  return { name, pid: child.pid, logFile, hasExited: () => child.hasExited(), stop: () => child.stop(STOP_TIMEOUT_MS) };
+}
+
+async function waitFor(p: Started, isReady: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (p.hasExited()) throw new Error(`${p.name} exited during startup:\n${tail(p.logFile)}`);
+    if (await isReady()) return;
+    if (Date.now() > deadline) throw new Error(`${p.name} was not ready within ${STARTUP_TIMEOUT_MS} ms:\n${tail(p.logFile)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const tail = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-15).join('\n') : '');
+
+async function isOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function isInstalled(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** True when a Redis server answers PING on the port. */
+function answersRedis(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, HOST);
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => done(d.toString('utf8').startsWith('+PONG')));
+  });
+}
