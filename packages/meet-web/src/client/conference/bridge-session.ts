@@ -85,6 +85,11 @@ function withoutSources(sources: EndpointSources, removed: ReadonlySet<number>):
   };
 }
 
+/** Gives the track its own stream id in our SDP (msid); browsers without `setStreams` keep theirs. */
+export function setStreamOf(sender: RTCRtpSender, track: MediaStreamTrack): void {
+  if (typeof sender.setStreams === 'function') sender.setStreams(new MediaStream([track]));
+}
+
 /**
  * VP8 first in the video codecs of the remote offer. The focus offers AV1 first (as jicofo), and
  * Chromium sends with the first codec of the remote description: one AV1 stream, whatever the SIM
@@ -114,12 +119,14 @@ export class BridgeSession {
   #remote = new Map<string, EndpointSources>();
   #previousOffer: Sdp | undefined;
   #simulcast: SimulcastSsrcs | undefined;
+  #simulcastOn: boolean;
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
   #desktopSources: { sources: MediaSource[]; groups: SourceGroup[] } | undefined;
 
   constructor(offer: Jingle, deps: BridgeSessionDeps) {
     this.sid = offer.sid;
+    this.#simulcastOn = deps.simulcast;
     this.bridgeSessionId = offer.bridgeSession?.id;
     this.#deps = deps;
     this.webSocketUrl = offer.contents.map((c) => c.transport?.webSocketUrl).find((u) => u !== undefined);
@@ -187,7 +194,7 @@ export class BridgeSession {
       const t = this.#transceiver(DESKTOP_MID);
       if (t === undefined) throw new Error('the session has no video');
       await t.sender.replaceTrack(track ?? null);
-      if (track) t.sender.setStreams(new MediaStream([track]));
+      if (track) setStreamOf(t.sender, track);
       t.direction = track ? 'sendonly' : 'inactive';
       await this.#applyRemoteOffer();
       const jingle = await this.#answer();
@@ -230,7 +237,7 @@ export class BridgeSession {
     if (t === undefined) return;
     if (track) {
       await t.sender.replaceTrack(track);
-      t.sender.setStreams(new MediaStream([track]));
+      setStreamOf(t.sender, track);
       t.direction = 'sendrecv';
     } else {
       t.direction = 'recvonly';
@@ -254,12 +261,21 @@ export class BridgeSession {
   async #answer(): Promise<{ contents: JingleContent[]; groups: { semantics: string; contents: string[] }[] }> {
     const answer = await this.#pc.createAnswer();
     let sdp = answer.sdp ?? '';
-    if (this.#deps.simulcast) {
+    if (this.#simulcastOn) {
       const munged = addSimulcastLayers(sdp, 'video', this.#simulcast);
-      sdp = munged.sdp;
-      this.#simulcast = munged.ssrcs;
+      try {
+        await this.#pc.setLocalDescription({ type: 'answer', sdp: munged.sdp });
+        sdp = munged.sdp;
+        this.#simulcast = munged.ssrcs;
+      } catch (error) {
+        // Munged SIM groups are Chromium's; a browser that refuses them sends one stream instead.
+        this.#deps.log.info('simulcast refused by the browser; sending one stream', { err: error });
+        this.#simulcastOn = false;
+        await this.#pc.setLocalDescription({ type: 'answer', sdp });
+      }
+    } else {
+      await this.#pc.setLocalDescription({ type: 'answer', sdp });
     }
-    await this.#pc.setLocalDescription({ type: 'answer', sdp });
     const jingle = sdpToJingle(sdp, { creator: 'responder', owner: this.#deps.nick });
     if (!jingle.ok) throw new Error(`cannot map our answer to Jingle: ${jingle.error.text}`);
     const nick = this.#deps.nick;

@@ -1,17 +1,19 @@
 // The meeting in one room (conference-api.ts `Conference`): XMPP login, the focus `conference`
-// request, the MUC with Jitsi's presence, the Jingle session with the focus (bridge-session.ts),
-// the bridge channel, chat, and the snapshot the views read. Wire behaviour follows what Jitsi's
-// client does (protocols.md §1, §2, §8, §12), so Plenum's focus treats us like lib-jitsi-meet.
+// request, the MUC with Jitsi's presence, the Jingle session with the focus (bridge-session.ts)
+// and its restart after an ICE failure, the bridge channel, peer-to-peer for two (p2p-switch.ts),
+// chat, moderation, password and lobby, and the snapshot the views read. Wire behaviour follows
+// what Jitsi's client does (protocols.md §1, §2, §8, §12), so Plenum's focus treats us like
+// lib-jitsi-meet.
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter, silentLogger } from '@plenum/kit';
 import type { BridgeMessage, El, Jingle } from '@plenum/xmpp/codec';
 import {
-  FORM_MUC_ROOMCONFIG, NS_DISCO_INFO, NS_FOCUS, NS_JINGLE, NS_MUC_OWNER, NS_MUC_USER, NS_MUTE_AUDIO, NS_MUTE_VIDEO, child,
+  FIELD_LOBBY_ROOM, FORM_MUC_ROOMCONFIG, NS_DISCO_INFO, NS_JITSI_MEET, decodeLobbyNotify, decodeLobbyRoomRef, encodeMucJoin, NS_FOCUS, NS_JINGLE, NS_MUC_OWNER, NS_MUC_USER, NS_MUTE_AUDIO, NS_MUTE_VIDEO, child,
   decodeConferenceResponse, decodeDataForm, decodeDiscoInfo, decodeJingle, decodeMuteRequest, el, encodeConferenceRequest,
   encodeDataForm, encodeJingle, encodeMucAdminQuery, encodeMuteRequest, iqResult, text,
 } from '@plenum/xmpp/codec';
 import type {
-  ChatMessage, Conference, ConferenceError, ConferenceEvents, ConferenceSnapshot, ConnectionState, EndReason, JoinOptions, LocalMedia,
+  ChatMessage, Conference, ConferenceError, ConferenceEvents, ConnectionQuality, ConferenceSnapshot, ConnectionState, EndReason, JoinOptions, LocalMedia,
   Notice, ParticipantView, RoomView, SpeakerStat, VideoConstraint,
 } from '../conference-api.ts';
 import type { WebConfig } from '../../shared/web-config.ts';
@@ -20,10 +22,11 @@ import { XmppConnection, XmppError, errorConditionOf, errorStanzaOf } from '../x
 import type { RemoteTrack } from './bridge-session.ts';
 import { BridgeSession } from './bridge-session.ts';
 import { BridgeChannel } from './bridge-channel.ts';
-import type { P2PSessionDeps } from './p2p-session.ts';
-import { P2PSession } from './p2p-session.ts';
+import { P2PSwitch } from './p2p-switch.ts';
+import type { PacketSample } from './connection-quality.ts';
+import { qualityBetween, qualityOfLoss, sampleConnection } from './connection-quality.ts';
 import type { OccupantPresence } from './presence.ts';
-import { capsVer, discoInfoQuery, ownPresence, readOccupantPresence } from './presence.ts';
+import { NS_NICK, capsVer, discoInfoQuery, ownPresence, readOccupantPresence } from './presence.ts';
 
 type Events = { [K in keyof ConferenceEvents]: [ConferenceEvents[K]] };
 
@@ -70,11 +73,15 @@ export class PlenumConference implements Conference {
   #screenStream: MediaStream | undefined;
   #remotes = new Map<string, Remote>();
   #tracks: readonly RemoteTrack[] = [];
-  #streamCache = new Map<string, MediaStream>();
+  // By track object, not id: receiver tracks take their id from the sender's msid, so a new peer
+  // connection's track can carry the id of an ended one from an earlier session.
+  #streamCache = new WeakMap<MediaStreamTrack, MediaStream>();
   #session: BridgeSession | undefined;
-  #p2p: P2PSession | undefined;
-  #p2pStarting = false;
-  #p2pTracks: readonly RemoteTrack[] = [];
+  readonly #p2p: P2PSwitch;
+  #qualityTimer: ReturnType<typeof setInterval> | undefined;
+  #samples = new Map<string, PacketSample>();
+  #quality = new Map<string, ConnectionQuality>();
+  #localQuality: ConnectionQuality = 'unknown';
   #channel: BridgeChannel | undefined;
   #dominant: string | undefined;
   #dominantSince = 0;
@@ -82,6 +89,10 @@ export class PlenumConference implements Conference {
   #meetingId: string | undefined;
   #locked = false;
   #lobbyEnabled = false;
+  /** The lobby room we sit in as a moderator, and who knocks there (endpoint id → name, real JID). */
+  #lobbyRoom: string | undefined;
+  #knockers = new Map<string, { displayName: string; realJid: string }>();
+  #waiting: 'lobby' | undefined;
   #statsId = '';
   #capsVer = '';
   #joinOptions: JoinOptions | undefined;
@@ -95,6 +106,25 @@ export class PlenumConference implements Conference {
     this.#media = media;
     this.#opts = opts;
     this.#log = opts.log ?? silentLogger;
+    this.#p2p = new P2PSwitch({
+      enabled: config.p2p.enabled,
+      iceServers: this.#iceServers(),
+      log: this.#log,
+      nick: () => this.#nick,
+      peers: () => [...this.#remotes.keys()],
+      isLive: () => this.#state === 'joined' || this.#state === 'reconnecting',
+      localTracks: () => ({ audio: this.#media.stream?.getAudioTracks()[0], camera: this.#media.stream?.getVideoTracks()[0] }),
+      sendJingle: async (peer, j) => {
+        await this.#request(el('iq', { type: 'set', to: this.#occupant(peer) }, encodeJingle(j)));
+      },
+      onDirect: (direct) => {
+        // Direct: the bridge stops getting our microphone and camera (a screen share stays on it).
+        const stream = direct ? undefined : this.#media.stream;
+        void this.#session?.replaceTrack('audio', stream?.getAudioTracks()[0] ?? null);
+        void this.#session?.replaceTrack('video', stream?.getVideoTracks()[0] ?? null);
+      },
+      changed: () => this.#changed(),
+    });
     this.#snapshot = this.#buildSnapshot();
   }
 
@@ -114,7 +144,7 @@ export class PlenumConference implements Conference {
 
   /** The direct peer connection while two participants meet peer-to-peer. */
   get p2pConnection(): RTCPeerConnection | undefined {
-    return this.#p2p?.peerConnection;
+    return this.#p2p.peerConnection;
   }
 
   on<K extends keyof ConferenceEvents>(event: K, listener: (value: ConferenceEvents[K]) => void): () => void {
@@ -135,7 +165,7 @@ export class PlenumConference implements Conference {
       await this.#enterRoom(options.password);
       this.#setState('joined');
       void this.#refreshRoomInfo();
-      this.#updateP2P();
+      this.#p2p.update();
     } catch (error) {
       const ce = isConferenceError(error) ? error : conferenceError('conference-failed', error instanceof Error ? error.message : String(error));
       this.#fail(ce);
@@ -230,7 +260,9 @@ export class PlenumConference implements Conference {
       old.stop();
     }
     stream?.addTrack(track);
-    await this.#session?.replaceTrack(media, track);
+    // While media goes direct the bridge gets nothing from the microphone and camera; keep it so.
+    if (this.#p2p.directPeer === undefined) await this.#session?.replaceTrack(media, track);
+    await this.#p2p.replaceTrack(media, track);
     this.#changed();
   }
 
@@ -316,16 +348,30 @@ export class PlenumConference implements Conference {
     await this.#refreshRoomInfo();
   }
 
-  async setLobbyEnabled(_enabled: boolean): Promise<void> {
-    this.#notice('warning', 'The lobby is not available yet.');
+  async setLobbyEnabled(enabled: boolean): Promise<void> {
+    if (!this.#isModerator()) return;
+    // Members-only opens the lobby room; the server makes everyone present a member first (§8.4).
+    await this.#request(el('iq', { type: 'set', to: this.#roomJid }, el('query', { xmlns: NS_MUC_OWNER }, encodeDataForm({
+      type: 'submit',
+      fields: [
+        { var: 'FORM_TYPE', type: 'hidden', values: [FORM_MUC_ROOMCONFIG] },
+        { var: 'muc#roomconfig_membersonly', values: [enabled ? '1' : '0'] },
+      ],
+    }))));
+    await this.#refreshRoomInfo();
   }
 
-  async admitFromLobby(_id: string): Promise<void> {
-    this.#notice('warning', 'The lobby is not available yet.');
+  async admitFromLobby(id: string): Promise<void> {
+    if (!this.#isModerator()) return;
+    const knocker = this.#knockers.get(id);
+    if (!knocker) return;
+    // A mediated invitation makes the knocker a member; it then joins by itself.
+    this.#conn?.send(el('message', { to: this.#roomJid }, el('x', { xmlns: NS_MUC_USER }, el('invite', { to: knocker.realJid }))));
   }
 
-  async denyFromLobby(_id: string): Promise<void> {
-    this.#notice('warning', 'The lobby is not available yet.');
+  async denyFromLobby(id: string): Promise<void> {
+    if (!this.#isModerator() || this.#lobbyRoom === undefined) return;
+    await this.#request(el('iq', { type: 'set', to: this.#lobbyRoom }, encodeMucAdminQuery([{ nick: id, role: 'none' }])));
   }
 
   // ——— joining ———
@@ -405,8 +451,11 @@ export class PlenumConference implements Conference {
             : conferenceError('password-wrong', 'That password is not right.'));
         } else if (condition === 'service-unavailable') {
           reject(conferenceError('room-full', 'This meeting is full.'));
+        } else if (condition === 'registration-required' && decodeLobbyRoomRef(e) !== undefined) {
+          // Members only, with a lobby: knock there and come back once a moderator lets us in.
+          this.#waitInLobby(decodeLobbyRoomRef(e) as string).then(() => this.#enterRoom(password)).then(resolve, reject);
         } else if (condition === 'registration-required') {
-          reject(conferenceError('lobby-denied', 'This meeting has a lobby, which this app cannot use yet.'));
+          reject(conferenceError('lobby-denied', 'Only members may join this meeting.'));
         } else {
           reject(conferenceError('conference-failed', `The room refused to let us in (${condition}).`));
         }
@@ -439,11 +488,74 @@ export class PlenumConference implements Conference {
     const info = decodeDiscoInfo(query);
     this.#locked = info.features.includes('muc_passwordprotected');
     this.#lobbyEnabled = info.features.includes('muc_membersonly');
+    let lobbyRoom: string | undefined;
     for (const x of info.extensions ?? []) {
       const form = decodeDataForm(x);
-      const id = form.ok ? form.value.fields.find((f) => f.var === 'muc#roominfo_meetingId')?.values[0] : undefined;
+      if (!form.ok) continue;
+      const id = form.value.fields.find((f) => f.var === 'muc#roominfo_meetingId')?.values[0];
       if (id) this.#meetingId = id;
+      lobbyRoom = form.value.fields.find((f) => f.var === FIELD_LOBBY_ROOM)?.values[0] || lobbyRoom;
     }
+    this.#followLobby(this.#lobbyEnabled && this.#role === 'moderator' ? lobbyRoom : undefined);
+    this.#changed();
+  }
+
+  // ——— lobby (protocols.md §8.4) ———
+
+  /**
+   * Knocks in the lobby room (with our display name) and waits: an invitation from the main room
+   * means admitted, a kick from the lobby means denied, the lobby closing means walk in.
+   */
+  #waitInLobby(lobbyRoom: string): Promise<void> {
+    const conn = this.#conn as XmppConnection;
+    const me = `${lobbyRoom}/${this.#nick}`;
+    this.#waiting = 'lobby';
+    this.#changed();
+    return new Promise<void>((resolve, reject) => {
+      const done = (outcome: ConferenceError | undefined): void => {
+        off();
+        this.#waiting = undefined;
+        if (outcome) {
+          reject(outcome);
+          return;
+        }
+        conn.send(el('presence', { to: me, type: 'unavailable' }));
+        resolve();
+      };
+      const off = conn.onStanza((e) => {
+        const from = e.attrs.from ?? '';
+        if (e.name === 'message' && from === this.#roomJid && child(e, 'x', NS_MUC_USER) && child(child(e, 'x', NS_MUC_USER) as El, 'invite')) {
+          done(undefined);
+        } else if (e.name === 'presence' && from === me && e.attrs.type === 'error') {
+          done(conferenceError('lobby-denied', `The lobby refused us (${errorConditionOf(e)}).`));
+        } else if (e.name === 'presence' && from === me && e.attrs.type === 'unavailable') {
+          const x = child(e, 'x', NS_MUC_USER);
+          const kicked = x?.children.some((c) => typeof c !== 'string' && c.name === 'status' && c.attrs.code === '307') === true;
+          // Destroyed (the lobby was turned off): the main room lets everyone in now.
+          done(kicked ? conferenceError('lobby-denied', 'A moderator did not let you in.') : undefined);
+        }
+      });
+      conn.send(el('presence', { to: me }, encodeMucJoin({ history: { maxStanzas: 0 } }), el('nick', { xmlns: NS_NICK }, this.#displayName)));
+    });
+  }
+
+  /** Moderators sit in the lobby room too, to see who knocks (only they get those presences). */
+  #followLobby(lobbyRoom: string | undefined): void {
+    if (lobbyRoom === this.#lobbyRoom) return;
+    if (this.#lobbyRoom !== undefined) this.#conn?.send(el('presence', { to: `${this.#lobbyRoom}/${this.#nick}`, type: 'unavailable' }));
+    this.#lobbyRoom = lobbyRoom;
+    this.#knockers.clear();
+    if (lobbyRoom !== undefined) {
+      this.#conn?.send(el('presence', { to: `${lobbyRoom}/${this.#nick}` }, encodeMucJoin({ history: { maxStanzas: 0 } }), el('nick', { xmlns: NS_NICK }, this.#displayName)));
+    }
+    this.#changed();
+  }
+
+  #onLobbyPresence(e: El): void {
+    const p = readOccupantPresence(e);
+    if (p === undefined || p.nick === this.#nick || e.attrs.type === 'error') return;
+    if (p.unavailable) this.#knockers.delete(p.nick);
+    else if (p.realJid !== undefined) this.#knockers.set(p.nick, { displayName: p.displayName || p.nick, realJid: p.realJid });
     this.#changed();
   }
 
@@ -453,6 +565,10 @@ export class PlenumConference implements Conference {
     const from = e.attrs.from ?? '';
     if (e.name === 'presence' && from.startsWith(`${this.#roomJid}/`)) {
       this.#onPresence(e);
+      return false;
+    }
+    if (e.name === 'presence' && this.#lobbyRoom !== undefined && from.startsWith(`${this.#lobbyRoom}/`)) {
+      this.#onLobbyPresence(e);
       return false;
     }
     if (e.name === 'message' && (from === this.#roomJid || from.startsWith(`${this.#roomJid}/`))) {
@@ -506,20 +622,21 @@ export class PlenumConference implements Conference {
     if (p.nick === 'focus' || (p.realJid !== undefined && this.#focusJid !== '' && p.realJid.startsWith(`${this.#focusJid}/`))) return;
     if (p.unavailable) {
       if (this.#remotes.delete(p.nick)) this.#changed();
-      this.#updateP2P();
+      this.#p2p.update();
       return;
     }
     const prev = this.#remotes.get(p.nick);
     this.#remotes.set(p.nick, { presence: p, joinedAt: prev?.joinedAt ?? Date.now() });
     this.#changed();
-    if (prev === undefined) this.#updateP2P();
+    if (prev === undefined) this.#p2p.update();
   }
 
   #onMessage(e: El): void {
-    // The room's own notice of a configuration change (status 104): locked, lobby… read again.
-    if (e.attrs.from === this.#roomJid && child(e, 'x', NS_MUC_USER)?.children.some((c) => typeof c !== 'string' && c.name === 'status' && c.attrs.code === '104')) {
-      void this.#refreshRoomInfo();
-    }
+    // The room's own notice of a configuration change (status 104) or of the lobby being switched: read it again.
+    const configChanged = child(e, 'x', NS_MUC_USER)?.children.some((c) => typeof c !== 'string' && c.name === 'status' && c.attrs.code === '104') === true;
+    const json = child(e, 'json-message', NS_JITSI_MEET);
+    const lobbyNotice = json !== undefined && decodeLobbyNotify(json).ok;
+    if (e.attrs.from === this.#roomJid && (configChanged || lobbyNotice)) void this.#refreshRoomInfo();
     const body = child(e, 'body');
     if (body === undefined || e.attrs.type === 'error') return;
     const from = e.attrs.from ?? '';
@@ -555,7 +672,7 @@ export class PlenumConference implements Conference {
     conn.send(iqResult(iq));
     const j = decoded.value;
     if (peer !== 'focus') {
-      this.#onPeerJingle(peer, j);
+      this.#p2p.onJingle(peer, j);
       return;
     }
     switch (j.action) {
@@ -593,6 +710,7 @@ export class PlenumConference implements Conference {
       log: this.#log.child({ part: 'jingle' }),
     });
     this.#session = session;
+    this.#startQualitySampling();
     if (session.webSocketUrl !== undefined) {
       this.#channel = new BridgeChannel(session.webSocketUrl, (m) => this.#onBridgeMessage(m), this.#log.child({ part: 'bridge-channel' }));
       this.#channel.send({ colibriClass: 'ReceiverVideoConstraints', lastN: this.#config.channelLastN, defaultConstraints: { maxHeight: this.#config.resolution } });
@@ -604,7 +722,7 @@ export class PlenumConference implements Conference {
     if (camera) camera.enabled = !this.#videoMuted;
     try {
       await session.accept(audio, camera);
-      if (this.#p2p?.connected) {
+      if (this.#p2p.directPeer !== undefined) {
         await session.replaceTrack('audio', null);
         await session.replaceTrack('video', null);
       }
@@ -614,113 +732,6 @@ export class PlenumConference implements Conference {
       this.#log.error('media session failed', { err: error });
       this.#notice('error', 'The media connection could not be set up.');
     }
-  }
-
-  // ——— peer-to-peer (protocols.md §2.4) ———
-
-  /** Starts P2P when exactly one other participant is here (we offer when our id sorts lower), ends it otherwise. */
-  #updateP2P(): void {
-    const p2p = this.#p2p;
-    const peers = [...this.#remotes.keys()];
-    const wanted = this.#config.p2p.enabled && (this.#state === 'joined' || this.#state === 'reconnecting') && peers.length === 1 ? peers[0] : undefined;
-    if (p2p && p2p.peer !== wanted) this.#stopP2P(p2p.isInitiator);
-    if (wanted === undefined || this.#p2p || this.#p2pStarting || !(this.#nick < wanted)) return;
-    this.#p2pStarting = true;
-    const stream = this.#media.stream;
-    P2PSession.initiate(this.#p2pDeps(wanted), stream?.getAudioTracks()[0], stream?.getVideoTracks()[0]).then(
-      (session) => {
-        this.#p2pStarting = false;
-        if (this.#remotes.size !== 1 || !this.#remotes.has(wanted) || this.#state === 'ended') session.close(true);
-        else this.#adoptP2P(session);
-      },
-      (error: unknown) => {
-        this.#p2pStarting = false;
-        this.#log.warn('p2p offer failed; staying on the bridge', { err: error });
-      },
-    );
-  }
-
-  /** The session is ours from now on; it may have connected while its setup was still awaited. */
-  #adoptP2P(session: P2PSession): void {
-    this.#p2p = session;
-    this.#onP2PState(session.peer, session.peerConnection.connectionState);
-  }
-
-  #onPeerJingle(peer: string, j: Jingle): void {
-    const p2p = this.#p2p;
-    switch (j.action) {
-      case 'session-initiate': {
-        if (!this.#config.p2p.enabled || this.#remotes.size !== 1 || p2p || !(peer < this.#nick)) {
-          this.#sendPeerJingle(peer, { action: 'session-terminate', sid: j.sid, contents: [], groups: [], reason: { condition: 'decline' } }).catch(() => undefined);
-          return;
-        }
-        const stream = this.#media.stream;
-        P2PSession.accept(this.#p2pDeps(peer), j, stream?.getAudioTracks()[0], stream?.getVideoTracks()[0]).then(
-          (session) => {
-            if (this.#remotes.size !== 1 || !this.#remotes.has(peer) || this.#state === 'ended') session.close(true);
-            else this.#adoptP2P(session);
-          },
-          (error: unknown) => this.#log.warn('p2p answer failed; staying on the bridge', { err: error }),
-        );
-        return;
-      }
-      case 'session-accept':
-        if (p2p?.sid === j.sid && p2p.isInitiator) p2p.applyAnswer(j).catch((error: unknown) => {
-          this.#log.warn('p2p answer unusable; staying on the bridge', { err: error });
-          this.#stopP2P(true);
-        });
-        return;
-      case 'session-terminate':
-        if (p2p?.sid === j.sid) this.#stopP2P(false);
-        return;
-      default:
-        return;
-    }
-  }
-
-  #p2pDeps(peer: string): P2PSessionDeps {
-    return {
-      nick: this.#nick, peer, iceServers: this.#iceServers(),
-      sendJingle: (j) => this.#sendPeerJingle(peer, j),
-      onTracks: (tracks) => {
-        this.#p2pTracks = tracks;
-        this.#changed();
-      },
-      onConnectionState: (state) => this.#onP2PState(peer, state),
-      log: this.#log.child({ part: 'p2p' }),
-    };
-  }
-
-  async #sendPeerJingle(peer: string, j: Jingle): Promise<void> {
-    await this.#request(el('iq', { type: 'set', to: this.#occupant(peer) }, encodeJingle(j)));
-  }
-
-  #onP2PState(peer: string, state: RTCPeerConnectionState): void {
-    if (this.#p2p?.peer !== peer) return;
-    if (state === 'connected') {
-      // Media now goes direct: the bridge stops getting our microphone and camera (screen share stays on it).
-      void this.#session?.replaceTrack('audio', null);
-      void this.#session?.replaceTrack('video', null);
-      this.#changed();
-    } else if (state === 'failed') {
-      this.#log.warn('p2p connection failed; back to the bridge');
-      this.#stopP2P(true);
-    }
-  }
-
-  #stopP2P(tellPeer: boolean): void {
-    const p2p = this.#p2p;
-    if (!p2p) return;
-    const wasConnected = p2p.connected;
-    this.#p2p = undefined;
-    this.#p2pTracks = [];
-    p2p.close(tellPeer);
-    if (wasConnected) {
-      const stream = this.#media.stream;
-      void this.#session?.replaceTrack('audio', stream?.getAudioTracks()[0] ?? null);
-      void this.#session?.replaceTrack('video', stream?.getVideoTracks()[0] ?? null);
-    }
-    this.#changed();
   }
 
   #iceServers(): RTCIceServer[] {
@@ -758,6 +769,39 @@ export class PlenumConference implements Conference {
       this.#log.warn('session restart refused', { err: error });
       this.#notice('error', 'The media connection could not be restarted.');
     }
+  }
+
+  /** Every 3 s: loss on what each participant sends us, and on what we send (connection-quality.ts). */
+  #startQualitySampling(): void {
+    if (this.#qualityTimer !== undefined) return;
+    this.#qualityTimer = setInterval(() => {
+      this.#sampleQuality().catch((error: unknown) => this.#log.debug('quality sample failed', { err: error }));
+    }, 3000);
+  }
+
+  async #sampleQuality(): Promise<void> {
+    const pc = this.#p2p.directPeer !== undefined ? this.#p2p.peerConnection : this.#session?.peerConnection;
+    if (!pc) return;
+    const { byTrack, sendLoss } = await sampleConnection(pc);
+    let changed = false;
+    const local = sendLoss === undefined ? 'unknown' : qualityOfLoss(sendLoss);
+    if (local !== this.#localQuality) {
+      this.#localQuality = local;
+      changed = true;
+    }
+    for (const p of this.#snapshot.participants) {
+      if (p.isLocal) continue;
+      const track = p.cameraStream?.getVideoTracks()[0] ?? p.audioStream?.getAudioTracks()[0];
+      const now = track ? byTrack.get(track.id) : undefined;
+      if (!track || !now) continue;
+      const q = qualityBetween(this.#samples.get(track.id), now);
+      this.#samples.set(track.id, now);
+      if (q !== 'unknown' && q !== this.#quality.get(p.id)) {
+        this.#quality.set(p.id, q);
+        changed = true;
+      }
+    }
+    if (changed) this.#changed();
   }
 
   #onBridgeMessage(m: BridgeMessage): void {
@@ -814,9 +858,15 @@ export class PlenumConference implements Conference {
     this.#tracks = [];
   }
 
+  #stopQualitySampling(): void {
+    if (this.#qualityTimer !== undefined) clearInterval(this.#qualityTimer);
+    this.#qualityTimer = undefined;
+  }
+
   #end(reason: EndReason): void {
     if (this.#state === 'ended') return;
-    this.#stopP2P(false);
+    this.#stopQualitySampling();
+    this.#p2p.stop(false);
     this.#closeMedia();
     this.#screenTrack?.stop();
     this.#screenTrack = undefined;
@@ -827,7 +877,8 @@ export class PlenumConference implements Conference {
 
   #fail(error: ConferenceError): void {
     this.#error = error;
-    this.#stopP2P(false);
+    this.#stopQualitySampling();
+    this.#p2p.stop(false);
     this.#closeMedia();
     void this.#conn?.close();
     this.#conn = undefined;
@@ -841,10 +892,10 @@ export class PlenumConference implements Conference {
 
   #stream(track: MediaStreamTrack | undefined): MediaStream | undefined {
     if (!track) return undefined;
-    let s = this.#streamCache.get(track.id);
+    let s = this.#streamCache.get(track);
     if (!s) {
       s = new MediaStream([track]);
-      this.#streamCache.set(track.id, s);
+      this.#streamCache.set(track, s);
     }
     return s;
   }
@@ -853,7 +904,7 @@ export class PlenumConference implements Conference {
     const local: ParticipantView = {
       id: this.#nick, isLocal: true, displayName: this.#displayName, role: this.#role,
       audioMuted: this.#audioMuted, videoMuted: this.#videoMuted, handRaisedAt: this.#handRaisedAt,
-      screenSharing: this.#screenTrack !== undefined, isPhone: false, connectionQuality: 'unknown',
+      screenSharing: this.#screenTrack !== undefined, isPhone: false, connectionQuality: this.#localQuality,
       audioStream: undefined, cameraStream: this.#media.stream, screenStream: this.#screenStream,
       cameraSourceName: `${this.#nick}-v0`, screenSourceName: this.#screenTrack ? `${this.#nick}-v1` : undefined,
     };
@@ -861,7 +912,7 @@ export class PlenumConference implements Conference {
       const p = r.presence;
       const mine = this.#tracks.filter((t) => t.owner === p.nick);
       // While P2P is up, this peer's microphone and camera come direct; a screen share still via the bridge.
-      const direct = this.#p2p?.connected === true && this.#p2p.peer === p.nick ? this.#p2pTracks : undefined;
+      const direct = this.#p2p.directPeer === p.nick ? this.#p2p.tracks : undefined;
       const audio = (direct ?? mine).find((t) => t.media === 'audio');
       const camera = (direct ?? mine).find((t) => t.media === 'video' && t.videoType !== 'desktop');
       const screen = mine.find((t) => t.media === 'video' && t.videoType === 'desktop');
@@ -870,18 +921,18 @@ export class PlenumConference implements Conference {
         id: p.nick, isLocal: false, displayName: p.displayName, role: p.role === 'moderator' ? 'moderator' : 'participant',
         audioMuted: p.sources[`${p.nick}-a0`]?.muted ?? false, videoMuted: p.sources[`${p.nick}-v0`]?.muted ?? false,
         handRaisedAt: p.handRaisedAt, screenSharing: sharingByPresence || screen !== undefined, isPhone: false,
-        connectionQuality: 'unknown',
+        connectionQuality: this.#quality.get(p.nick) ?? 'unknown',
         audioStream: this.#stream(audio?.track), cameraStream: this.#stream(camera?.track), screenStream: this.#stream(screen?.track),
         cameraSourceName: camera?.sourceName ?? `${p.nick}-v0`, screenSourceName: screen?.sourceName,
       };
     });
     const room: RoomView = {
-      name: this.#roomName, locked: this.#locked, lobbyEnabled: this.#lobbyEnabled, meetingId: this.#meetingId, lobbyWaiting: [], waiting: undefined,
+      name: this.#roomName, locked: this.#locked, lobbyEnabled: this.#lobbyEnabled, meetingId: this.#meetingId, lobbyWaiting: [...this.#knockers].map(([id, k]) => ({ id, displayName: k.displayName })), waiting: this.#waiting,
       justCreated: false, recording: false,
     };
     return {
       state: this.#state, error: this.#error, room, participants: [local, ...remotes], dominantSpeaker: this.#dominant,
-      mediaPath: this.#p2p?.connected === true ? 'p2p' : this.#session ? 'bridge' : 'none',
+      mediaPath: this.#p2p.directPeer !== undefined ? 'p2p' : this.#session ? 'bridge' : 'none',
     };
   }
 

@@ -10,6 +10,7 @@ import type { Logger } from '@plenum/kit';
 import type { Jingle, VideoType } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
 import type { RemoteTrack } from './bridge-session.ts';
+import { setStreamOf } from './bridge-session.ts';
 
 export type P2PSessionDeps = {
   readonly nick: string;
@@ -81,7 +82,7 @@ export class P2PSession {
       const track = t.receiver.track.kind === 'audio' ? audio : camera;
       if (!track) continue;
       await t.sender.replaceTrack(track);
-      t.sender.setStreams(new MediaStream([track]));
+      setStreamOf(t.sender, track);
       t.direction = 'sendrecv';
     }
     await s.#pc.setLocalDescription(await s.#pc.createAnswer());
@@ -100,6 +101,12 @@ export class P2PSession {
     await this.#pc.setRemoteDescription({ type: 'answer', sdp: sdp.value });
     this.#remote = answer;
     this.#reportTracks();
+  }
+
+  /** Swaps what a sender of this kind sends, without renegotiating. */
+  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+    const t = this.#pc.getTransceivers().find((x) => x.receiver.track.kind === kind && x.sender.track !== null);
+    await t?.sender.replaceTrack(track);
   }
 
   /** Ends the session; tells the peer unless it ended it. */

@@ -1,0 +1,177 @@
+// When to meet peer-to-peer (protocols.md §2.4): with exactly one other participant, the one whose
+// endpoint id sorts lower offers a direct session (p2p-session.ts); a third participant, the peer
+// leaving, or the direct path failing ends it. The bridge session stays up all along; the host
+// only stops sending our microphone and camera to the bridge while the direct path is connected.
+import type { Logger } from '@plenum/kit';
+import type { Jingle } from '@plenum/xmpp/codec';
+import type { RemoteTrack } from './bridge-session.ts';
+import { P2PSession } from './p2p-session.ts';
+import type { P2PSessionDeps } from './p2p-session.ts';
+
+/** What the switch needs from the conference. */
+export type P2PSwitchHost = {
+  readonly enabled: boolean;
+  readonly iceServers: RTCIceServer[];
+  readonly log: Logger;
+  /** Our endpoint id. */
+  nick(): string;
+  /** The remote endpoint ids in the room now. */
+  peers(): readonly string[];
+  /** Joined (or reconnecting): P2P may run. */
+  isLive(): boolean;
+  localTracks(): { readonly audio: MediaStreamTrack | undefined; readonly camera: MediaStreamTrack | undefined };
+  /** Jingle IQ to the peer's occupant JID; resolves on its result. */
+  sendJingle(peer: string, j: Jingle): Promise<void>;
+  /** The direct path came up (true) or went away (false). */
+  onDirect(direct: boolean): void;
+  /** Something the snapshot shows changed. */
+  changed(): void;
+};
+
+export class P2PSwitch {
+  readonly #host: P2PSwitchHost;
+  #session: P2PSession | undefined;
+  #starting = false;
+  #tracks: readonly RemoteTrack[] = [];
+  /** Whether the host was told the direct path is up (so it gets told once when it goes). */
+  #direct = false;
+
+  constructor(host: P2PSwitchHost) {
+    this.#host = host;
+  }
+
+  /** The peer whose media comes direct, while the direct path is connected. */
+  get directPeer(): string | undefined {
+    return this.#session?.connected === true ? this.#session.peer : undefined;
+  }
+
+  /** The peer's tracks on the direct path. */
+  get tracks(): readonly RemoteTrack[] {
+    return this.#tracks;
+  }
+
+  get peerConnection(): RTCPeerConnection | undefined {
+    return this.#session?.peerConnection;
+  }
+
+  /** Swaps the microphone or camera on the direct path (device switch). */
+  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+    await this.#session?.replaceTrack(kind, track);
+  }
+
+  /** Re-evaluates after the roster or the meeting state changed. */
+  update(): void {
+    const host = this.#host;
+    const peers = host.peers();
+    const wanted = host.enabled && host.isLive() && peers.length === 1 ? peers[0] : undefined;
+    const current = this.#session;
+    // The offerer ends the session (it tells the peer); the answerer just lets go.
+    if (current && current.peer !== wanted) this.stop(current.isInitiator);
+    if (wanted === undefined || this.#session || this.#starting || !(host.nick() < wanted)) return;
+    this.#starting = true;
+    const { audio, camera } = host.localTracks();
+    P2PSession.initiate(this.#deps(wanted), audio, camera).then(
+      (session) => {
+        this.#starting = false;
+        this.#adopt(session);
+      },
+      (error: unknown) => {
+        this.#starting = false;
+        host.log.warn('p2p offer failed; staying on the bridge', { err: error });
+      },
+    );
+  }
+
+  /** Jingle from another participant (already acknowledged). */
+  onJingle(peer: string, j: Jingle): void {
+    const host = this.#host;
+    const current = this.#session;
+    switch (j.action) {
+      case 'session-initiate': {
+        const peers = host.peers();
+        if (!host.enabled || peers.length !== 1 || peers[0] !== peer || current || !(peer < host.nick())) {
+          host.sendJingle(peer, { action: 'session-terminate', sid: j.sid, contents: [], groups: [], reason: { condition: 'decline' } }).catch(() => undefined);
+          return;
+        }
+        const { audio, camera } = host.localTracks();
+        P2PSession.accept(this.#deps(peer), j, audio, camera).then(
+          (session) => this.#adopt(session),
+          (error: unknown) => host.log.warn('p2p answer failed; staying on the bridge', { err: error }),
+        );
+        return;
+      }
+      case 'session-accept':
+        if (current?.sid === j.sid && current.isInitiator) {
+          current.applyAnswer(j).catch((error: unknown) => {
+            host.log.warn('p2p answer unusable; staying on the bridge', { err: error });
+            this.stop(true);
+          });
+        }
+        return;
+      case 'session-terminate':
+        if (current?.sid === j.sid) this.stop(false);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Ends the direct session (telling the peer when asked); media falls back to the bridge. */
+  stop(tellPeer: boolean): void {
+    const session = this.#session;
+    if (!session) return;
+    this.#session = undefined;
+    this.#tracks = [];
+    session.close(tellPeer);
+    // By what we told the host, not by the connection's state now: the peer closing first can turn
+    // it `disconnected` before we stop, and the bridge must get our media back either way.
+    if (this.#direct) {
+      this.#direct = false;
+      this.#host.onDirect(false);
+    }
+    this.#host.changed();
+  }
+
+  /** A session finished its setup: keep it if it is still wanted; it may have connected meanwhile. */
+  #adopt(session: P2PSession): void {
+    const peers = this.#host.peers();
+    if (this.#session || peers.length !== 1 || peers[0] !== session.peer || !this.#host.isLive()) {
+      session.close(true);
+      return;
+    }
+    this.#session = session;
+    this.#onState(session, session.peerConnection.connectionState);
+  }
+
+  #onState(session: P2PSession, state: RTCPeerConnectionState): void {
+    if (this.#session !== session) return;
+    if (state === 'connected') {
+      if (!this.#direct) {
+        this.#direct = true;
+        this.#host.onDirect(true);
+      }
+      this.#host.changed();
+    } else if (state === 'failed') {
+      this.#host.log.warn('p2p connection failed; back to the bridge');
+      this.stop(true);
+    }
+  }
+
+  #deps(peer: string): P2PSessionDeps {
+    let session: P2PSession | undefined;
+    return {
+      nick: this.#host.nick(), peer, iceServers: this.#host.iceServers,
+      sendJingle: (j) => this.#host.sendJingle(peer, j),
+      onTracks: (tracks) => {
+        // Tracks of a session not (yet) adopted are kept for when it is.
+        this.#tracks = tracks;
+        this.#host.changed();
+      },
+      onConnectionState: (state) => {
+        session ??= this.#session?.peer === peer ? this.#session : undefined;
+        if (session) this.#onState(session, state);
+      },
+      log: this.#host.log.child({ part: 'p2p' }),
+    };
+  }
+}
