@@ -10,13 +10,14 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, killQuietly, spawnReaped } from '@plenum/testkit';
 import type { ReapedProcess } from '@plenum/testkit';
+import { formatProfile, summarizeProfile } from '../signaling/profile-summary.ts';
 import { processCpuSeconds } from '../xmpp/proc-stat.ts';
 import { LATENCY_BUCKET_US } from './protocol.ts';
 import type { FromGenerator, RunResult, ToGenerator } from './protocol.ts';
@@ -37,12 +38,14 @@ const HELP = `npm run bench:bridge -- [flags]
   --warmup S         seconds of load before each window (default 3)
   --seconds S        measured seconds per step (default 8)
   --loss-limit PCT   stop after the first step above this loss (default 1)
+  --cpu-prof         run the bridge under node --cpu-prof and print where its CPU went in the measured
+                     windows (self and inclusive time; the profile is kept in the scratch directory)
   --json             print JSON instead of the table
   --keep             keep the scratch directory (logs)`;
 
 type Options = {
   participants: number; start: number; step: number; max: number; audioPps: number; videoPps: number; videoBytes: number;
-  warmup: number; seconds: number; lossLimit: number; json: boolean; keep: boolean;
+  warmup: number; seconds: number; lossLimit: number; cpuProf: boolean; json: boolean; keep: boolean;
 };
 
 function options(): Options {
@@ -51,7 +54,7 @@ function options(): Options {
       participants: { type: 'string' }, start: { type: 'string' }, step: { type: 'string' }, max: { type: 'string' },
       'audio-pps': { type: 'string' }, 'video-pps': { type: 'string' }, 'video-bytes': { type: 'string' },
       warmup: { type: 'string' }, seconds: { type: 'string' }, 'loss-limit': { type: 'string' },
-      json: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
+      'cpu-prof': { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
   if (values.help === true) {
@@ -70,11 +73,13 @@ function options(): Options {
     participants: num(values.participants, 5, 2), start: num(values.start, 4, 1), step: num(values.step, 4, 1), max: num(values.max, 40, 1),
     audioPps: num(values['audio-pps'], 50, 1), videoPps: num(values['video-pps'], 150, 0), videoBytes: num(values['video-bytes'], 1100, 20),
     warmup: num(values.warmup, 3, 0), seconds: num(values.seconds, 8, 1), lossLimit: num(values['loss-limit'], 1, 0),
-    json: values.json === true, keep: values.keep === true,
+    cpuProf: values['cpu-prof'] === true, json: values.json === true, keep: values.keep === true,
   };
 }
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
+/** CLOCK_MONOTONIC in ms: the clock V8 stamps --cpu-prof samples with, in every process. */
+const hrNowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -96,14 +101,14 @@ async function until(what: string, p: ReapedProcess, ready: () => Promise<boolea
   }
 }
 
-async function launch(workDir: string, name: string, main: string, vars: Record<string, string>): Promise<ReapedProcess & { logFile: string }> {
+async function launch(workDir: string, name: string, main: string, vars: Record<string, string>, nodeFlags: readonly string[] = []): Promise<ReapedProcess & { logFile: string }> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PLENUM_')) env[key] = value;
   Object.assign(env, { NODE_ENV: 'production' }, vars);
   const logFile = join(workDir, `${name}.log`);
   const out = openSync(logFile, 'a');
   const tsx = fileURLToPath(import.meta.resolve('tsx'));
-  const p = await spawnReaped(process.execPath, ['--import', tsx, join(REPO_ROOT, main)], { cwd: REPO_ROOT, env, output: out });
+  const p = await spawnReaped(process.execPath, [...nodeFlags, '--import', tsx, join(REPO_ROOT, main)], { cwd: REPO_ROOT, env, output: out });
   closeSync(out);
   return Object.assign(p, { logFile });
 }
@@ -153,12 +158,14 @@ async function main(): Promise<void> {
     procs.push(xmpp);
     // The media socket's port: a free one, which the bridge advertises in its candidates.
     const udpPort = await freePort();
+    // V8 writes the profile when the bridge exits (it exits on the reaper's SIGTERM).
+    const profileDir = join(workDir, 'cpu-prof');
     const bridge = await launch(workDir, 'bridge', 'packages/bridge/src/main.ts', {
       PLENUM_BRIDGE_ID: BRIDGE_ID, PLENUM_BRIDGE_XMPP_HOST: HOST, PLENUM_BRIDGE_XMPP_PORT: String(componentPort), PLENUM_BRIDGE_XMPP_SECRET: secret,
       PLENUM_BRIDGE_HTTP_HOST: HOST, PLENUM_BRIDGE_HTTP_PORT: String(bridgeHttp),
       PLENUM_BRIDGE_PUBLIC_ADDRESS: HOST, PLENUM_BRIDGE_PUBLIC_UDP_PORT: String(udpPort),
       PLENUM_BRIDGE_MAX_ENDPOINTS: String(Math.max(200, o.max * o.participants + 10)), PLENUM_BRIDGE_LOG_LEVEL: 'warn',
-    });
+    }, o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     procs.push(bridge);
     const bridgePid = bridge.pid!;
     await until('bridge', bridge, async () => (await fetch(`http://${HOST}:${bridgeHttp}/about/health`)).status === 200, bridge.logFile);
@@ -199,6 +206,7 @@ async function main(): Promise<void> {
     await ready;
     const idleRss = rssBytes(bridgePid);
     const steps: Step[] = [];
+    const windows: { fromHrMs: number; toHrMs: number }[] = [];
     let prevRss = idleRss;
     let prevEndpoints = 0;
     for (let k = o.start; k <= o.max; k += o.step) {
@@ -215,7 +223,9 @@ async function main(): Promise<void> {
       const c0 = processCpuSeconds(bridgePid);
       const g0 = processCpuSeconds(gen.pid!);
       const t0 = performance.now();
+      const hr0 = hrNowMs();
       await closed;
+      windows.push({ fromHrMs: hr0, toHrMs: hrNowMs() });
       const c1 = processCpuSeconds(bridgePid);
       const g1 = processCpuSeconds(gen.pid!);
       const t1 = performance.now();
@@ -251,16 +261,32 @@ async function main(): Promise<void> {
     }
     tell({ kind: 'stop' });
     report(o, steps, idleRss);
+    if (o.cpuProf) {
+      await bridge.stop(10_000);
+      reportProfile(profileDir, windows);
+    }
   } catch (error) {
     failed = true;
     log(`bench:bridge failed: ${error instanceof Error ? error.message : String(error)}\nlogs kept in ${workDir}`);
   } finally {
     generator?.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.stop(5000)));
-    if (!failed && !o.keep) rmSync(workDir, { recursive: true, force: true });
+    if (!failed && !o.keep && !o.cpuProf) rmSync(workDir, { recursive: true, force: true });
     else if (o.keep) log(`logs in ${workDir}`);
   }
   process.exit(failed ? 1 : 0);
+}
+
+/** Where the bridge's CPU went in the last (most loaded) measured window. */
+function reportProfile(dir: string, windows: readonly { fromHrMs: number; toHrMs: number }[]): void {
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  const last = windows[windows.length - 1];
+  if (file === undefined || last === undefined) {
+    log(`no bridge profile in ${dir}`);
+    return;
+  }
+  const summary = summarizeProfile(join(dir, file), last.fromHrMs, last.toHrMs, 25);
+  process.stdout.write(`\n${formatProfile(`bridge CPU profile, last window (${join(dir, file)})`, summary)}\n`);
 }
 
 const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '–');

@@ -30,10 +30,10 @@
 //   with the transport-wide number written into it; REMB → an upper bound on R's estimate.
 // SDES, BYE: terminated (counted), not acted on.
 //
-// Hot path: nothing per packet allocates but the `subarray` view handed to sendRtp (its signature
-// takes a Buffer of the packet's length) and what SRTP itself allocates. Tables are rebuilt only when
-// COLIBRI2 changes the conference (`conferenceUpdated`); a sender's packet cache is made once, at its
-// first video packet.
+// Hot path: nothing per packet allocates but what SRTP itself allocates (sendRtp takes the send
+// buffer and the packet's length, and is done with the buffer when it returns). Tables are rebuilt
+// only when COLIBRI2 changes the conference (`conferenceUpdated`); a sender's packet cache is made
+// once, at its first video packet.
 //
 // Video packets also feed their source's SimulcastLayers (bytes, last arrival, VP8 key frame height),
 // from which layer-control.ts learns which encodings are active.
@@ -410,7 +410,7 @@ export class ForwardingLoop {
         receiver.twccSeq = (receiver.twccSeq + 1) & 0xffff;
       }
       writeOutbound(stream, pkt, send);
-      if (t.sendRtp(send.subarray(0, len))) {
+      if (t.sendRtp(send, len)) {
         c.packetsForwarded++;
         c.bytesForwarded += len;
       } else {
@@ -589,7 +589,7 @@ export class ForwardingLoop {
       outLen = wrapRtxInPlace(send, len, rtxPt, stream.outRtxSsrc, nextRtxSequence(stream));
       if (outLen < 0) return false;
     }
-    if (!t.sendRtp(send.subarray(0, outLen))) {
+    if (!t.sendRtp(send, outLen)) {
       this.#counters.dropped['send-failed']++;
       return false;
     }

@@ -26,6 +26,8 @@ type HandshakeOptions = {
   fingerprints?: { hash: string; value: string }[] | 'later';
   /** Delivers the client's first datagram (its ClientHello) this many times, as a starved client retransmits it. */
   firstDatagramCopies?: number;
+  /** Sees the client's first datagram (its ClientHello without a cookie). */
+  onFirstDatagram?: (datagram: Buffer) => void;
 };
 
 function handshake(opts: HandshakeOptions = {}) {
@@ -38,6 +40,7 @@ function handshake(opts: HandshakeOptions = {}) {
     type: 'udp', address: { address: '127.0.0.1', family: 'IPv4', port: 1 }, closed: false,
     onData: (_d: Buffer, _a: unknown): void => undefined,
     send: (b: Buffer) => {
+      if (sentByClient === 0) opts.onFirstDatagram?.(Buffer.from(b));
       const copies = sentByClient++ === 0 ? (opts.firstDatagramCopies ?? 1) : 1;
       for (let i = 0; i < copies; i++) {
         toServer.push(b);
@@ -146,26 +149,14 @@ test('a retransmitted ClientHello gets no second HelloVerifyRequest (werift\'s c
   h.endpoint.close();
 });
 
-/** A ClientHello as werift's client sends it first (no cookie), captured from its transport. */
+/** A ClientHello as werift's client sends it first (no cookie), from a whole handshake (so no retransmission timers are left running). */
 async function firstClientHello(): Promise<Buffer> {
-  let resolve: (b: Buffer) => void = () => undefined;
-  const first = new Promise<Buffer>((r) => (resolve = r));
-  const transport: ConstructorParameters<typeof DtlsClient>[0]['transport'] = {
-    type: 'udp', address: { address: '127.0.0.1', family: 'IPv4', port: 1 }, closed: true,
-    onData: (): void => undefined,
-    send: (b: Buffer) => {
-      resolve(b);
-      return Promise.resolve();
-    },
-    close: () => Promise.resolve(),
-  };
-  const client = new DtlsClient({
-    transport, cert: peerCert.certificatePem, key: peerCert.privateKeyPem,
-    signatureHash: { hash: HashAlgorithm.sha256_4, signature: SignatureAlgorithm.ecdsa_3 },
-    srtpProfiles: [ProtectionProfileAeadAes128Gcm], extendedMasterSecret: true,
-  });
-  void client.connect().catch(() => undefined);
-  return first;
+  let hello: Buffer | undefined;
+  const h = handshake({ onFirstDatagram: (b) => (hello = b) });
+  await Promise.all([h.outcome, h.clientConnected]);
+  h.endpoint.close();
+  if (hello === undefined) throw new Error('no ClientHello seen');
+  return hello;
 }
 
 test('ClientHello retransmissions are answered again only after a doubling backoff, and never once the cookie came back', async () => {
@@ -177,6 +168,10 @@ test('ClientHello retransmissions are answered again only after a doubling backo
   withCookie[cookieAt] = 1;
   assert.is(clientHelloKind(withCookie), 'with-cookie');
   assert.is(clientHelloKind(hello.subarray(0, 40)), 'none', 'truncated');
+  // The rest of a ClientHello split over two datagrams (Chromium's is): same message_seq, offset > 0.
+  const laterFragment = Buffer.from(hello);
+  laterFragment[21] = 100;
+  assert.is(clientHelloKind(laterFragment), 'later-fragment');
   assert.is(clientHelloKind(Buffer.from([20, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1])), 'none');
 
   const clock = new FakeClock();
@@ -198,10 +193,13 @@ test('ClientHello retransmissions are answered again only after a doubling backo
   const B = CLIENT_HELLO_RESEND_MIN_MS;
   assert.is(await deliver(0), 1, 'the first is answered');
   assert.is(await deliver(B / 2), 1, 'a retransmission within the backoff is not');
+  const droppedFragments = counters.dropped['dtls-client-hello-retransmission'];
+  endpoint.handle(laterFragment);
+  assert.is(counters.dropped['dtls-client-hello-retransmission'], droppedFragments + 1, 'nor the rest of it (werift would be left half a message)');
   assert.is(await deliver(B + 10), 2, 'after it, it is (a lost HelloVerifyRequest is recovered)');
   assert.is(await deliver(2 * B), 2, 'the backoff doubled');
   assert.is(await deliver(3 * B + 20), 3);
-  assert.is(counters.dropped['dtls-client-hello-retransmission'], 2);
+  assert.is(counters.dropped['dtls-client-hello-retransmission'], 3);
   endpoint.handle(withCookie);
   assert.is(await deliver(20 * B), 3, 'never once the client sent the cookie');
   endpoint.close();

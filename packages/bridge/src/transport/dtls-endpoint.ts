@@ -55,21 +55,28 @@ const HANDSHAKE_CERTIFICATE_VERIFY = 15;
 /** Backoff before a retransmitted cookie-less ClientHello is answered again; doubles each time. */
 export const CLIENT_HELLO_RESEND_MIN_MS = 1000;
 
-/** What a datagram's first record is, as far as the ClientHello backoff cares. */
-export type ClientHelloKind = 'none' | 'without-cookie' | 'with-cookie';
-
 /**
- * Whether a datagram starts with an epoch-0 ClientHello (RFC 6347 §4.2.1, §4.3.2) and whether it
- * carries a cookie. Only a first fragment can be read; anything else is 'none'.
+ * What a datagram's first record is, as far as the ClientHello backoff cares: not an epoch-0
+ * ClientHello; its first fragment, with or without a cookie; or a later fragment (Chromium splits
+ * its ClientHello over two datagrams), which goes with the first fragment of the same message_seq.
  */
+export type ClientHelloKind = 'none' | 'without-cookie' | 'with-cookie' | 'later-fragment';
+
+/** Whether a datagram starts with an epoch-0 ClientHello (RFC 6347 §4.2.1, §4.2.2, §4.3.2) and which part. */
 export function clientHelloKind(datagram: Uint8Array): ClientHelloKind {
-  // record header 13, handshake header 12, client_version 2, random 32, session_id length 1
-  if (datagram.length < 13 + 12 + 35 || datagram[0] !== CONTENT_HANDSHAKE || datagram[3] !== 0 || datagram[4] !== 0) return 'none';
-  if (datagram[13] !== HANDSHAKE_CLIENT_HELLO || datagram[19] !== 0 || datagram[20] !== 0 || datagram[21] !== 0) return 'none';
+  // record header 13, handshake header 12 (type, length 3, message_seq 2, fragment_offset 3, fragment_length 3)
+  if (datagram.length < 13 + 12 || datagram[0] !== CONTENT_HANDSHAKE || datagram[3] !== 0 || datagram[4] !== 0) return 'none';
+  if (datagram[13] !== HANDSHAKE_CLIENT_HELLO) return 'none';
+  if (datagram[19] !== 0 || datagram[20] !== 0 || datagram[21] !== 0) return 'later-fragment';
+  // then client_version 2, random 32, session_id (length 1), cookie (length 1)
+  if (datagram.length < 13 + 12 + 35) return 'none';
   const cookieAt = 13 + 12 + 34 + 1 + (datagram[13 + 12 + 34] ?? 0);
   if (cookieAt >= datagram.length) return 'none';
   return datagram[cookieAt] === 0 ? 'without-cookie' : 'with-cookie';
 }
+
+/** The message_seq of a datagram's first handshake record (clientHelloKind said it is a ClientHello). */
+const messageSeqOf = (datagram: Uint8Array): number => ((datagram[17] ?? 0) << 8) | (datagram[18] ?? 0);
 
 /** What screenDtlsRecords says about a datagram. */
 export type DtlsScreen = 'accept' | 'malformed' | 'unauthenticated-control';
@@ -109,6 +116,8 @@ export class DtlsEndpoint {
   #helloAnsweredMs = -1;
   #helloBackoffMs = CLIENT_HELLO_RESEND_MIN_MS;
   #cookieSeen = false;
+  /** message_seq of the ClientHello whose first fragment was last dropped (its later fragments go too), or -1. */
+  #droppedHelloSeq = -1;
 
   constructor(deps: DtlsEndpointDeps) {
     this.#deps = deps;
@@ -195,8 +204,21 @@ export class DtlsEndpoint {
   /** False for a retransmitted cookie-less ClientHello that must not get a second HelloVerifyRequest yet. */
   #screenClientHello(datagram: Buffer): boolean {
     const kind = clientHelloKind(datagram);
+    if (kind === 'none') return true;
+    const seq = messageSeqOf(datagram);
+    // Fragments without their first one would leave werift a half message to reassemble.
+    if (kind === 'later-fragment') return seq !== this.#droppedHelloSeq;
     if (kind === 'with-cookie') this.#cookieSeen = true;
-    if (kind !== 'without-cookie') return true;
+    if (kind === 'without-cookie' && !this.#answerHelloAgain()) {
+      this.#droppedHelloSeq = seq;
+      return false;
+    }
+    if (seq === this.#droppedHelloSeq) this.#droppedHelloSeq = -1;
+    return true;
+  }
+
+  /** Whether a cookie-less ClientHello gets (another) HelloVerifyRequest now. */
+  #answerHelloAgain(): boolean {
     if (this.#cookieSeen) return false;
     const now = this.#deps.clock.now();
     if (this.#helloAnsweredMs >= 0) {

@@ -86,11 +86,30 @@ test('a plain check from another address is answered but does not move the endpo
   assert.ok(check('198.51.100.20', 40000), 'answered: the peer may be probing another pair');
   assert.equal([...mux.bound.keys()], ['192.0.2.10:50000']);
   assert.ok(check('198.51.100.20', 40000, { useCandidate: true }));
-  assert.equal([...mux.bound.keys()], ['198.51.100.20:40000'], 'followed the nomination (network change)');
+  assert.equal(mux.sent[mux.sent.length - 1]?.address, '198.51.100.20', 'answered where it came from');
+  assert.equal([...mux.bound.keys()].sort(), ['192.0.2.10:50000', '198.51.100.20:40000'], 'followed the nomination; the address it left is still received from');
   assert.is(t.stats().addressChanges, 1);
   assert.is(counters.addressChanges, 1);
   check('198.51.100.20', 40000, { useCandidate: true });
   assert.is(t.stats().addressChanges, 1, 'the same address again is no change');
+  check('203.0.113.30', 30000, { useCandidate: true });
+  assert.equal([...mux.bound.keys()].sort(), ['198.51.100.20:40000', '203.0.113.30:30000'], 'one previous address at most');
+  check('198.51.100.20', 40000, { useCandidate: true });
+  assert.equal([...mux.bound.keys()].sort(), ['198.51.100.20:40000', '203.0.113.30:30000'], 'moving back swaps them');
+  assert.is(t.pathKind, 'udp');
+  // As the mux does when another endpoint's valid check comes from one of these addresses.
+  const other: AddressTarget = { handleDtls: () => undefined, handleRtp: () => undefined, handleRtcp: () => undefined, addressTaken: () => undefined };
+  const takeOver = (address: string, port: number): void => {
+    mux.bindAddress(address, port, other);
+    t.addressTaken(address, port);
+  };
+  takeOver('203.0.113.30', 30000);
+  assert.is(t.pathKind, 'udp', 'another endpoint took the previous address: the selected one stays');
+  takeOver('198.51.100.20', 40000);
+  assert.is(t.pathKind, undefined, 'and the selected one: nothing to send on');
+  check('192.0.2.10', 50000, { useCandidate: true });
+  t.close();
+  assert.equal([...mux.bound].filter(([, target]) => target === t), [], 'closing unroutes everything it had');
 });
 
 test('consent: expires after the timeout without a valid check; each valid check renews it', () => {

@@ -6,6 +6,12 @@
 // TransportManager expires endpoints whose consent (RFC 7675) has not been refreshed.
 // A path is a remote UDP address (ip, port) on the shared socket or, for endpoints whose UDP is
 // blocked, an ICE-TCP connection (RFC 6544); at most one is selected, and sending uses it.
+// When a nomination moves the path, the UDP address it leaves stays routed to this endpoint for
+// receiving (one such address at most, until the next move): werift nominates every pair whose
+// check completes after its first nomination (against RFC 8445 §8.1.1) yet keeps sending on the
+// first, so under load the bridge followed the second pair and dropped the client's DTLS from the
+// first as `dtls-unknown-address`: the handshake never finished. What arrives from that address
+// still has to authenticate (SRTP), and DTLS after the handshake is screened (dtls-endpoint.ts).
 import type { Clock, Logger, Off } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { SrtpProfile } from 'werift-rtp';
@@ -104,6 +110,9 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
   /** The selected UDP path; exclusive with #tcp. */
   #address: string | undefined;
   #port = 0;
+  /** The UDP address selected before the last move: still routed here for receiving (see the header). */
+  #previousAddress: string | undefined;
+  #previousPort = 0;
   /** The selected ICE-TCP path; exclusive with #address. */
   #tcp: IceTcpConnection | undefined;
   #lastValidCheckMs: number;
@@ -183,8 +192,12 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
     };
   }
 
-  /** Encrypts a plain RTP packet and sends it to the endpoint; false (counted) if not connected or not RTP. */
-  sendRtp(packet: Buffer): boolean {
+  /**
+   * Encrypts the plain RTP packet `packet[0, length)` and sends it to the endpoint; false (counted)
+   * if not connected or not RTP. The packet is read before this returns: the caller may reuse the
+   * buffer at once (the forwarding loop's one send buffer, with no view made per packet).
+   */
+  sendRtp(packet: Buffer, length = packet.length): boolean {
     const srtp = this.#srtp;
     const address = this.#address;
     const tcp = this.#tcp;
@@ -192,13 +205,13 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
       this.#counters.dropped['send-not-connected']++;
       return false;
     }
-    const protectedPacket = srtp.protectRtp(packet);
+    const protectedPacket = srtp.protectRtp(packet, length);
     if (protectedPacket === undefined) return false;
     if (address !== undefined) this.#deps.mux.send(protectedPacket, this.#port, address);
     else if (tcp?.send(protectedPacket, true) !== true) return false;
     this.#counters.rtpPacketsSent++;
     this.#rtpPacketsSent++;
-    this.#rtpBytesSent += packet.length;
+    this.#rtpBytesSent += length;
     return true;
   }
 
@@ -309,9 +322,10 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
     this.#rtcpListener?.(packet);
   }
 
-  addressTaken(): void {
+  addressTaken(address: string, port: number): void {
     // Another endpoint's valid check came from this address: it is theirs now.
-    this.#address = undefined;
+    if (address === this.#previousAddress && port === this.#previousPort) this.#previousAddress = undefined;
+    else if (address === this.#address && port === this.#port) this.#address = undefined;
   }
 
   tcpPathClosed(connection: IceTcpConnection): void {
@@ -397,7 +411,8 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
   }
 
   #selectUdp(address: string, port: number): void {
-    this.#dropPath();
+    this.#leaveSelectedPath();
+    if (address === this.#previousAddress && port === this.#previousPort) this.#previousAddress = undefined;
     this.#address = address;
     this.#port = port;
     this.#deps.mux.bindAddress(address, port, this);
@@ -405,15 +420,33 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
   }
 
   #selectTcp(connection: IceTcpConnection): void {
-    this.#dropPath();
+    this.#leaveSelectedPath();
     this.#tcp = connection;
     connection.select(this);
     this.#pathSelected();
   }
 
+  /** Deselects the current path; a UDP address becomes the previous one (still routed here), replacing any older. */
+  #leaveSelectedPath(): void {
+    const address = this.#address;
+    if (address !== undefined) {
+      if (this.#previousAddress !== undefined && (this.#previousAddress !== address || this.#previousPort !== this.#port)) {
+        this.#deps.mux.unbindAddress(this.#previousAddress, this.#previousPort, this);
+      }
+      this.#previousAddress = address;
+      this.#previousPort = this.#port;
+    }
+    this.#address = undefined;
+    this.#tcp?.deselect(this);
+    this.#tcp = undefined;
+  }
+
+  /** Forgets every path and unroutes every address (closing). */
   #dropPath(): void {
     if (this.#address !== undefined) this.#deps.mux.unbindAddress(this.#address, this.#port, this);
+    if (this.#previousAddress !== undefined) this.#deps.mux.unbindAddress(this.#previousAddress, this.#previousPort, this);
     this.#address = undefined;
+    this.#previousAddress = undefined;
     this.#tcp?.deselect(this);
     this.#tcp = undefined;
   }

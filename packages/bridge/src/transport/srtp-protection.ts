@@ -1,15 +1,21 @@
 // SRTP and SRTCP for one endpoint (RFC 3711; AEAD_AES_128_GCM per RFC 7714), with the replay
-// protection werift-rtp lacks (RFC 3711 §3.3.2). The ciphers are werift-rtp's SrtpSession and
-// SrtcpSession; the packet index is ours: the rollover counter is estimated per RFC 3711 §3.3.1
-// for each SSRC, checked against that SSRC's 64-packet window before decryption, and the window
-// and counter move only after the packet authenticated. werift's own ROC tracking is bypassed
+// protection werift-rtp lacks (RFC 3711 §3.3.2). werift-rtp's SrtpSession derives the session
+// keys and its SrtcpSession does SRTCP; the packet index is ours: the rollover counter is
+// estimated per RFC 3711 §3.3.1 for each SSRC, checked against that SSRC's 64-packet window before
+// decryption, and the window and counter move only after the packet authenticated. werift's own ROC tracking is bypassed
 // (its receive-side estimate is not the RFC's and moves on every packet).
 //
-// Per packet this code allocates nothing itself; werift's ciphers allocate their output and
+// RTP, both ways (every packet the bridge forwards), is encrypted and decrypted with node:crypto
+// directly (srtp-rtp-encryptor.ts, srtp-rtp-decryptor.ts) under werift's session keys; SRTCP stays
+// werift's. Per packet this code allocates nothing itself; the ciphers allocate their output and
 // node:crypto cipher objects (the measured floor, dependencies.md §3).
-import type { RtpHeader, SrtpProfile } from 'werift-rtp';
+import type { SrtpProfile } from 'werift-rtp';
 import { ProtectionProfileAeadAes128Gcm, SrtcpSession, SrtpSession } from 'werift-rtp';
 import { ReplayWindow, guessRolloverCounter } from './replay-window.ts';
+import type { RtpDecryptor } from './srtp-rtp-decryptor.ts';
+import { CmRtpDecryptor, GcmRtpDecryptor } from './srtp-rtp-decryptor.ts';
+import type { RtpEncryptor } from './srtp-rtp-encryptor.ts';
+import { CmRtpEncryptor, GcmRtpEncryptor } from './srtp-rtp-encryptor.ts';
 import type { TransportCounters } from './transport-counters.ts';
 
 /** Master keys and salts from the DTLS exporter (RFC 5764 §4.2). */
@@ -25,14 +31,8 @@ export const MAX_INBOUND_SSRCS = 64;
 /** SSRCs the bridge may send to one endpoint (every other participant's streams). */
 export const MAX_OUTBOUND_SSRCS = 4096;
 
-/** werift's per-direction cipher (its type is not exported from the package root). */
-type CipherAesBase = SrtpSession['remoteContext']['cipher'];
-
 type InboundRtp = { roc: number; highestSeq: number; readonly window: ReplayWindow };
 type OutboundRtp = { roc: number; highestSeq: number };
-
-/** werift's ciphers read only these members of an RtpHeader (checked by srtp-protection.test.ts). */
-type CipherHeader = { ssrc: number; sequenceNumber: number; serializeSize: number; bytes: Buffer; serialize(size: number): Buffer };
 
 /** Length of the RTP header including CSRCs and the extension (RFC 3550 §5.1, §5.3.1), or -1. */
 export function rtpHeaderLength(packet: Buffer, end: number): number {
@@ -51,8 +51,8 @@ export class SrtpProtection {
   readonly #counters: TransportCounters;
   readonly #srtp: SrtpSession;
   readonly #srtcp: SrtcpSession;
-  readonly #rtpIn: CipherAesBase;
-  readonly #rtpOut: CipherAesBase;
+  readonly #rtpIn: RtpDecryptor;
+  readonly #rtpOut: RtpEncryptor;
   readonly #rtpTagBytes: number;
   /** Offset of the SRTCP index from the end: E‖index then the 10-byte tag (CM), or last (GCM, tag inside). */
   readonly #rtcpIndexFromEnd: number;
@@ -60,12 +60,6 @@ export class SrtpProtection {
   readonly #inbound = new Map<number, InboundRtp>();
   readonly #outbound = new Map<number, OutboundRtp>();
   readonly #rtcpInbound = new Map<number, ReplayWindow>();
-  readonly #header: CipherHeader = {
-    ssrc: 0, sequenceNumber: 0, serializeSize: 0, bytes: Buffer.alloc(0),
-    serialize(): Buffer {
-      return this.bytes;
-    },
-  };
   /** SSRC of the packet unprotectRtp last returned. */
   lastSsrc = 0;
   /** Extended sequence number (ROC·2^16 + SEQ) of the packet unprotectRtp last returned. */
@@ -77,9 +71,15 @@ export class SrtpProtection {
     const config = { keys: { ...keys }, profile };
     this.#srtp = new SrtpSession(config);
     this.#srtcp = new SrtcpSession(config);
-    this.#rtpIn = this.#srtp.remoteContext.cipher;
-    this.#rtpOut = this.#srtp.localContext.cipher;
     const isGcm = profile === ProtectionProfileAeadAes128Gcm;
+    const into = this.#srtp.remoteContext;
+    this.#rtpIn = isGcm
+      ? new GcmRtpDecryptor(into.srtpSessionKey, into.srtpSessionSalt)
+      : new CmRtpDecryptor(into.srtpSessionKey, into.srtpSessionSalt, into.srtpSessionAuthTag);
+    const out = this.#srtp.localContext;
+    this.#rtpOut = isGcm
+      ? new GcmRtpEncryptor(out.srtpSessionKey, out.srtpSessionSalt)
+      : new CmRtpEncryptor(out.srtpSessionKey, out.srtpSessionSalt, out.srtpSessionAuthTag);
     this.#rtpTagBytes = isGcm ? 16 : 10;
     this.#rtcpIndexFromEnd = isGcm ? 4 : 14;
     this.#rtcpMinBytes = 8 + (isGcm ? 16 + 4 : 4 + 10);
@@ -88,7 +88,8 @@ export class SrtpProtection {
   /** Decrypts and authenticates an SRTP packet; undefined (counted) on any failure or replay. */
   unprotectRtp(packet: Buffer): Buffer | undefined {
     const dropped = this.#counters.dropped;
-    if (rtpHeaderLength(packet, packet.length - this.#rtpTagBytes) < 0) {
+    const headerLength = rtpHeaderLength(packet, packet.length - this.#rtpTagBytes);
+    if (headerLength < 0) {
       dropped['srtp-malformed']++;
       return undefined;
     }
@@ -110,14 +111,18 @@ export class SrtpProtection {
         return undefined;
       }
     }
-    let plain: Buffer;
-    try {
-      plain = this.#rtpIn.decryptRtp(packet, roc)[0];
-    } catch {
-      // Hostile input: werift throws SrtpAuthenticationError on a bad tag and may throw others on
-      // odd packets; either way the packet did not authenticate.
+    const plain = this.#rtpIn.decrypt(packet, headerLength, ssrc, seq, roc);
+    if (plain === undefined) {
       dropped['srtp-auth-failed']++;
       return undefined;
+    }
+    // RFC 3550 §5.1: with P set, the last byte counts the padding, itself included, within the payload.
+    if (((plain[0] ?? 0) & 0x20) !== 0) {
+      const padding = plain[plain.length - 1] ?? 0;
+      if (padding === 0 || padding > plain.length - headerLength) {
+        dropped['srtp-malformed']++;
+        return undefined;
+      }
     }
     const index = roc * 0x10000 + seq;
     if (state === undefined) {
@@ -138,9 +143,13 @@ export class SrtpProtection {
     return plain;
   }
 
-  /** Encrypts a plain RTP packet; undefined (counted) if it is not one. */
-  protectRtp(plain: Buffer): Buffer | undefined {
-    const headerLength = rtpHeaderLength(plain, plain.length);
+  /** Encrypts the plain RTP packet `plain[0, length)` into a new buffer; undefined (counted) if it is not one. */
+  protectRtp(plain: Buffer, length = plain.length): Buffer | undefined {
+    if (length > plain.length) {
+      this.#counters.dropped['send-invalid']++;
+      return undefined;
+    }
+    const headerLength = rtpHeaderLength(plain, length);
     if (headerLength < 0) {
       this.#counters.dropped['send-invalid']++;
       return undefined;
@@ -171,15 +180,7 @@ export class SrtpProtection {
         state.highestSeq = seq;
       }
     }
-    const h = this.#header;
-    h.ssrc = ssrc;
-    h.sequenceNumber = seq;
-    h.serializeSize = headerLength;
-    h.bytes = plain.subarray(0, headerLength);
-    // COMPAT(werift-rtp 0.8.9): its ciphers take a parsed RtpHeader but read only ssrc,
-    // sequenceNumber and serialize(); handing them the original header bytes avoids parsing and
-    // re-serializing the header (and keeps it byte-exact).
-    return this.#rtpOut.encryptRtp(h as unknown as RtpHeader, plain.subarray(headerLength), roc);
+    return this.#rtpOut.encrypt(plain, headerLength, length, ssrc, seq, roc);
   }
 
   /** Decrypts and authenticates a (compound) SRTCP packet; undefined (counted) on failure or replay. */

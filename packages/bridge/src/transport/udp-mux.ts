@@ -20,7 +20,7 @@ export interface AddressTarget {
   handleRtp(datagram: Buffer): void;
   handleRtcp(datagram: Buffer): void;
   /** Another endpoint took this address (the same ip:port checked in with its credentials). */
-  addressTaken(): void;
+  addressTaken(address: string, port: number): void;
 }
 
 /** What endpoints use of the mux. */
@@ -41,6 +41,16 @@ export type UdpMuxOptions = {
   /** Every STUN datagram (first byte 0–3), with where it came from. */
   onStun(datagram: Buffer, address: string, port: number): void;
 };
+
+/**
+ * dgram resolves every destination before sending, even an IP literal: Node's default lookup is
+ * dns.lookup, which answers a literal on the next tick, so each packet cost a closure, a tick and a
+ * deferred send. Destinations here are always literals (from rinfo), so the lookup answers at once
+ * and the send happens inside send() (measured ≈ 0.1–0.2 µs less CPU per packet on this machine).
+ */
+function literalLookup(address: string, _family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
 
 /** Kernel socket buffers asked for (Linux caps them at net.core.rmem_max / wmem_max). */
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -75,6 +85,7 @@ export class UdpMux implements DatagramPort {
       type: options.host.includes(':') ? 'udp6' : 'udp4',
       recvBufferSize: SOCKET_BUFFER_BYTES,
       sendBufferSize: SOCKET_BUFFER_BYTES,
+      lookup: literalLookup,
     });
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
@@ -119,7 +130,7 @@ export class UdpMux implements DatagramPort {
     }
     const previous = ports.get(port);
     ports.set(port, target);
-    if (previous !== undefined && previous !== target) previous.addressTaken();
+    if (previous !== undefined && previous !== target) previous.addressTaken(address, port);
   }
 
   unbindAddress(address: string, port: number, target: AddressTarget): void {

@@ -175,10 +175,12 @@ export function connected(pc: RTCPeerConnection, timeoutMs = 20_000): Promise<vo
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`peer never connected (is ${pc.connectionState})`)), timeoutMs);
     const { unSubscribe } = pc.connectionStateChange.subscribe((s) => {
-      if (s !== 'connected') return;
+      // 'failed' is final in werift: say so at once rather than at the deadline.
+      if (s !== 'connected' && s !== 'failed') return;
       clearTimeout(timer);
       unSubscribe();
-      resolve();
+      if (s === 'connected') resolve();
+      else reject(new Error('peer never connected (is failed)'));
     });
   });
 }

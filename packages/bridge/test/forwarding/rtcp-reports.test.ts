@@ -24,7 +24,7 @@ const asTransport = (f: FakeTransport): EndpointTransport => ({
   meetingId: MEETING, endpointId: f.endpointId, state: 'connected', isConnected: true,
   onRtp: (l: RtpListener) => { f.rtp = l; return () => undefined; },
   onRtcp: (l: RtcpListener) => { f.rtcp = l; return () => undefined; },
-  sendRtp: (p: Buffer) => { f.sent.push(Buffer.from(p)); return true; },
+  sendRtp: (p: Buffer, length = p.length) => { f.sent.push(Buffer.from(p.subarray(0, length))); return true; },
   sendRtcp: (p: Buffer) => { f.sentRtcp.push(Buffer.from(p)); return true; },
 }) as unknown as EndpointTransport;
 

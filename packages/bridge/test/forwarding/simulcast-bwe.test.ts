@@ -38,7 +38,7 @@ const asTransport = (f: Fake): EndpointTransport => ({
   meetingId: MEETING, endpointId: f.endpointId, state: 'connected', isConnected: true,
   onRtp: (l: RtpListener) => ((f.rtp = l), () => undefined),
   onRtcp: (l: RtcpListener) => ((f.rtcp = l), () => undefined),
-  sendRtp: (p: Buffer) => (f.sent.push(Buffer.from(p)), true),
+  sendRtp: (p: Buffer, length = p.length) => (f.sent.push(Buffer.from(p.subarray(0, length))), true),
   sendRtcp: (p: Buffer) => (f.sentRtcp.push(Buffer.from(p)), true),
 }) as unknown as EndpointTransport;
 

@@ -1,4 +1,4 @@
-// Per-packet cost of the transport's hot path, one thread, 1200-byte RTP payloads:
+// Per-packet CPU cost of the transport's hot path, one thread, 1200-byte RTP payloads:
 //   node --import tsx packages/bridge/test/transport/transport-cost.bench.ts
 // SrtpProtection (replay window + our index) against werift-rtp's bare SrtpSession, both
 // directions and both profiles, plus the remote-address lookup the mux does per datagram.
@@ -15,9 +15,11 @@ function measure(name: string, n: number, f: (i: number) => unknown): void {
   for (let i = 0; i < Math.min(n, 20_000); i++) f(i); // warm-up
   if (global.gc) global.gc();
   const heap0 = process.memoryUsage().heapUsed;
-  const t0 = process.hrtime.bigint();
+  // CPU time of this process, not wall time: on a shared machine other jobs take the core away.
+  const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) f(i);
-  const us = Number(process.hrtime.bigint() - t0) / 1000 / n;
+  const c = process.cpuUsage(c0);
+  const us = (c.user + c.system) / n;
   console.log(`${name.padEnd(52)} ${us.toFixed(2).padStart(6)} µs/pkt  ${(1 / us).toFixed(3).padStart(6)} Mpkt/s  heap Δ ${((process.memoryUsage().heapUsed - heap0) / 1e6).toFixed(0)} MB`);
 }
 
