@@ -40,7 +40,7 @@ async function connectedPeer(stack: MediaStack, endpointId: string, createConfer
   const response = await peer.check();
   assert.equal(response.getAttributeValue('XOR-MAPPED-ADDRESS'), ['127.0.0.1', peer.port], 'the bridge saw our address');
   peer.startKeepalive(KEEPALIVE_MS);
-  const connected = waitFor(stack.bridge.transports.events, 'transportConnected', 20_000) // generous: a starved CI core can take seconds for DTLS;
+  const connected = waitFor(stack.bridge.transports.events, 'transportConnected', 20_000); // generous: a starved CI core can take seconds for DTLS
   const profile = await peer.connectDtls(profiles);
   const [which] = await connected;
   assert.is(which, t);
