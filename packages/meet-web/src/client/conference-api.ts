@@ -31,6 +31,12 @@ export type ConferenceErrorCode =
   | 'not-allowed'
   | 'conference-failed'
   | 'media-failed'
+  /** The user (or the browser's settings) refused camera and microphone access. */
+  | 'media-denied'
+  /** No camera or microphone is connected. */
+  | 'media-not-found'
+  /** The `?jwt=` sign-in token was refused: invalid, expired, or not for this room. */
+  | 'token-invalid'
   | 'unsupported-browser';
 
 export type ConferenceError = { readonly code: ConferenceErrorCode; readonly message: string };
@@ -136,6 +142,8 @@ export type JoinOptions = {
   readonly startVideoMuted?: boolean;
   /** Log in to `hosts.domain` with a local account (secure domain); without it the core joins anonymously (on `hosts.anonymousdomain` when set). */
   readonly login?: { readonly username: string; readonly password: string };
+  /** A Jitsi-style JWT (the link's `?jwt=`): logs in with it on `hosts.domain` and hands it to the focus. */
+  readonly token?: string;
 };
 
 /** One meeting in one room. Made per room; `join` once. */
@@ -180,7 +188,7 @@ export interface Conference {
 export interface LocalMedia {
   /** Current devices (labels are empty until the user granted access once). */
   devices(): Promise<readonly MediaDeviceInfo[]>;
-  /** Opens camera and/or microphone; rejects with a `ConferenceError` (`media-failed`) the views can show. */
+  /** Opens camera and/or microphone; rejects with a `ConferenceError` (`media-denied`, `media-not-found` or `media-failed`) the views can show. */
   open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream>;
   readonly stream: MediaStream | undefined;
   close(): void;

@@ -8,9 +8,11 @@ export function explainError(code: ConferenceErrorCode): Explanation {
     case 'server-unreachable':
       return { title: "Can't reach the meeting server", detail: 'Check your internet connection. If it works, the server may be down for a moment.', canRetry: true };
     case 'auth-required':
-      return { title: 'This meeting needs a host', detail: 'Only signed-in hosts can start meetings here. Use the link with a sign-in token your host sent you, or wait and try again.', canRetry: true };
+      return { title: 'This meeting needs a host', detail: 'Only signed-in hosts can start meetings here. If you are the host, log in; otherwise wait and try again.', canRetry: true };
     case 'auth-failed':
-      return { title: "Couldn't sign you in", detail: 'The sign-in token in the link is not valid or has expired. Ask the host for a new link.', canRetry: false };
+      return { title: "Couldn't sign you in", detail: 'The user name or password is not right. Check them and try again.', canRetry: true };
+    case 'token-invalid':
+      return { title: 'This sign-in link is not valid', detail: 'The link has expired or is not for this meeting. Ask the host for a new link.', canRetry: false };
     case 'password-required':
       return { title: 'This meeting is locked', detail: 'Enter the password the host gave you.', canRetry: true };
     case 'password-wrong':
@@ -23,6 +25,10 @@ export function explainError(code: ConferenceErrorCode): Explanation {
       return { title: 'Not allowed', detail: 'Only moderators can do that.', canRetry: false };
     case 'conference-failed':
       return { title: "The meeting couldn't start", detail: 'Something went wrong while joining. Trying again usually helps.', canRetry: true };
+    case 'media-denied':
+      return { title: 'Camera and microphone are blocked', detail: "Click the camera icon in the address bar (or open the browser's site settings), allow camera and microphone for this site, then try again.", canRetry: true };
+    case 'media-not-found':
+      return { title: 'No camera or microphone found', detail: 'Connect a camera or headset (and check it is switched on), then try again. You can also join without them.', canRetry: true };
     case 'media-failed':
       return { title: "Can't use your camera or microphone", detail: "Allow access in your browser's site settings, or check that no other app is using them.", canRetry: true };
     case 'unsupported-browser':

@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { Conference, CreateConference, LocalMedia } from '../client/conference-api.ts';
+import type { Conference, ConferenceErrorCode, CreateConference, LocalMedia } from '../client/conference-api.ts';
 import { BROWSER_LABELS, isBrowserRefused, type BrowserName } from '../app/browser-support.ts';
 import type { LocalSettings } from '../app/local-settings.ts';
 import { suggestRoomName } from '../app/room-name.ts';
@@ -8,6 +8,8 @@ import { parseRoute, roomPath, type Route } from '../app/route.ts';
 import type { WebConfig } from '../shared/web-config.ts';
 import { explainError } from './error-text.ts';
 import './meet-conference.ts';
+import './meet-login.ts';
+import type { LoginRequest } from './meet-login.ts';
 import './meet-prejoin.ts';
 import type { JoinRequest } from './meet-prejoin.ts';
 import './meet-status-screen.ts';
@@ -33,7 +35,9 @@ export type AppContext = {
 type Screen =
   | { readonly kind: 'welcome' }
   | { readonly kind: 'prejoin'; readonly room: string }
-  | { readonly kind: 'conference'; readonly room: string; readonly conference: Conference; readonly join: JoinRequest };
+  | { readonly kind: 'conference'; readonly room: string; readonly conference: Conference; readonly join: JoinRequest; readonly login: LoginRequest | undefined }
+  /** A host logs in (secure domain); `error` after a refused login. */
+  | { readonly kind: 'login'; readonly room: string; readonly join: JoinRequest; readonly error: string; readonly username: string };
 
 const FALLBACK_NAME = 'Guest';
 
@@ -83,8 +87,13 @@ export class MeetApp extends LitElement {
           @meet-join=${(e: CustomEvent<JoinRequest>) => this.#join(s.room, e.detail)} @meet-home=${() => this.#navigate(undefined)}></meet-prejoin>`;
       case 'conference':
         return html`<meet-conference .conference=${s.conference} .media=${ctx.media} .startNotice=${this.mediaProblem}
-          @meet-home=${() => this.#navigate(undefined)} @meet-rejoin=${() => this.#join(s.room, s.join)}
+          @meet-home=${() => this.#navigate(undefined)} @meet-rejoin=${() => this.#join(s.room, s.join, s.login)}
+          @meet-show-login=${() => this.#showLogin(s.room, s.join, '')}
           @meet-display-name=${(e: CustomEvent<string>) => ctx.settings.setDisplayName(e.detail)}></meet-conference>`;
+      case 'login':
+        return html`<meet-login room=${s.room} error=${s.error} username=${s.username}
+          @meet-login=${(e: CustomEvent<LoginRequest>) => this.#join(s.room, s.join, e.detail)}
+          @meet-login-cancel=${() => this.#join(s.room, s.join)}></meet-login>`;
     }
   }
 
@@ -129,39 +138,54 @@ export class MeetApp extends LitElement {
     this.#route(room === undefined ? { kind: 'welcome', jwt } : { kind: 'room', room, jwt }, false);
   }
 
-  #join(room: string, join: JoinRequest): void {
+  #join(room: string, join: JoinRequest, login?: LoginRequest): void {
     const ctx = this.context;
     if (ctx === undefined) return;
     this.#leaveConference();
     if (join.displayName !== '') ctx.settings.setDisplayName(join.displayName);
     ctx.settings.rememberRoom(room, ctx.now());
     const conference = ctx.createConference(ctx.config, room, ctx.media);
-    this.screen = { kind: 'conference', room, conference, join };
+    this.screen = { kind: 'conference', room, conference, join, login };
     // The camera light goes off when the meeting is over, not when the tab closes.
     const off = conference.on('ended', () => { off(); ctx.media.close(); });
-    void this.#startMediaAndJoin(ctx, conference, join);
+    void this.#startMediaAndJoin(ctx, conference, join, login);
+  }
+
+  /** Leaves the waiting (or refused) guest join and asks for the host's account. */
+  #showLogin(room: string, join: JoinRequest, error: string): void {
+    this.#leaveConference();
+    this.screen = { kind: 'login', room, join, error, username: '' };
   }
 
   /**
    * The core sends what `LocalMedia` holds: pre-join opened it already; a direct-join link or a
    * rejoin opens it here. Without camera and microphone the user still joins (and is told).
    */
-  async #startMediaAndJoin(ctx: AppContext, conference: Conference, join: JoinRequest): Promise<void> {
+  async #startMediaAndJoin(ctx: AppContext, conference: Conference, join: JoinRequest, login: LoginRequest | undefined): Promise<void> {
     if (ctx.media.stream === undefined) {
       try {
         await ctx.media.open({ audio: true, video: true });
       } catch (error) {
-        const message = typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
-          ? (error as { message: string }).message : '';
-        this.mediaProblem = `${explainError('media-failed').title}. ${message}`.trim();
+        const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+          ? (error as { code: ConferenceErrorCode }).code : 'media-failed';
+        const text = explainError(code);
+        this.mediaProblem = `${text.title}. ${text.detail}`;
       }
     }
-    // The outcome shows in the conference's snapshot (state `failed` with its error); nothing to add here.
+    const jwt = parseRoute(location.pathname, location.search).jwt;
+    // The outcome shows in the conference's snapshot (state `failed` with its error), except a
+    // refused host login, which goes back to the login form.
     await conference.join({
       displayName: join.displayName === '' ? FALLBACK_NAME : join.displayName,
       startAudioMuted: join.audioMuted,
       startVideoMuted: join.videoMuted,
+      ...(login !== undefined ? { login } : {}),
+      ...(jwt !== undefined && login === undefined ? { token: jwt } : {}),
     }).catch(() => undefined);
+    const s = this.screen;
+    if (login !== undefined && s.kind === 'conference' && s.conference === conference && conference.snapshot.error?.code === 'auth-failed') {
+      this.screen = { kind: 'login', room: s.room, join, error: 'That user name or password is not right.', username: login.username };
+    }
   }
 
   #leaveConference(): void {

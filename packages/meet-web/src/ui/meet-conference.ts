@@ -36,6 +36,7 @@ const SHORTCUTS: Readonly<Record<string, MeetAction>> = {
  * @fires meet-rejoin - the user wants to join this room again
  * @fires meet-home - the user wants the welcome page
  * @fires meet-display-name - the user renamed themselves (detail: the name), for local storage
+ * @fires meet-show-login - a host on a secure domain wants to log in (waiting for the host, or refused as a guest)
  */
 @customElement('meet-conference')
 export class MeetConference extends LitElement {
@@ -212,7 +213,10 @@ export class MeetConference extends LitElement {
       ? ['Asking to join…', 'Someone in the meeting will let you in soon.']
       : ['Waiting for the host', 'The meeting starts when the host joins. This page joins by itself, no need to reload.'];
     return html`<meet-status-screen tone="wait" heading=${heading} detail=${detail}>
-      <button slot="actions" class="btn ghost" @click=${() => this.#act({ kind: 'leave' })}>Leave</button>
+      <div slot="actions" style="display:flex;gap:10px;justify-content:center;flex-wrap:wrap">
+        <button class="btn ghost" @click=${() => this.#act({ kind: 'leave' })}>Leave</button>
+        ${waiting === 'host' ? html`<button class="btn primary" @click=${() => this.#emit('meet-show-login')}>I am the host: log in</button>` : nothing}
+      </div>
     </meet-status-screen>`;
   }
 
@@ -221,7 +225,9 @@ export class MeetConference extends LitElement {
     return html`<meet-status-screen tone="error" heading=${text.title} detail=${text.detail}>
       <div slot="actions" style="display:flex;gap:10px;justify-content:center;flex-wrap:wrap">
         <button class="btn ghost" @click=${() => this.#emit('meet-home')}>Back to start</button>
-        ${text.canRetry ? html`<button class="btn primary" @click=${() => this.#emit('meet-rejoin')}>Try again</button>` : nothing}
+        ${s.error?.code === 'auth-required' || s.error?.code === 'auth-failed'
+          ? html`<button class="btn primary" @click=${() => this.#emit('meet-show-login')}>Log in</button>`
+          : text.canRetry ? html`<button class="btn primary" @click=${() => this.#emit('meet-rejoin')}>Try again</button>` : nothing}
       </div>
     </meet-status-screen>`;
   }
@@ -284,7 +290,7 @@ export class MeetConference extends LitElement {
     setTimeout(() => { this.notices = this.notices.filter((n) => n.id !== id); }, NOTICE_MS);
   }
 
-  #emit(name: 'meet-rejoin' | 'meet-home' | 'meet-display-name', detail?: string): void {
+  #emit(name: 'meet-rejoin' | 'meet-home' | 'meet-display-name' | 'meet-show-login', detail?: string): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 

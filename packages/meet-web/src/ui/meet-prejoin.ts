@@ -90,8 +90,10 @@ export class MeetPrejoin extends LitElement {
             ${this.mediaError === undefined
               ? html`<div class="avatar" style=${`background:${avatarColour(name || '?')}`} aria-hidden="true">${initials(name || '?')}</div>
                   ${this.opening ? html`<span class="note">Starting camera…</span>` : html`<span class="note">Camera is off</span>`}`
-              : html`<div class="media-error" role="alert">${icons.warning}<strong>${explainError('media-failed').title}</strong>
-                  <span>${this.mediaError.message}</span><span>${explainError('media-failed').detail} You can still join and listen.</span></div>`}
+              : html`<div class="media-error" role="alert" data-code=${this.mediaError.code}>${icons.warning}<strong>${explainError(this.mediaError.code).title}</strong>
+                  ${this.mediaError.code === 'media-failed' ? html`<span>${this.mediaError.message}</span>` : nothing}
+                  <span>${explainError(this.mediaError.code).detail} You can still join and listen.</span>
+                  <button class="btn ghost retry-media" type="button" @click=${() => void this.#open({})}>Try again</button></div>`}
           </div>`}
           ${name === '' ? nothing : html`<span class="you" aria-hidden="true">${name}</span>`}
           ${this.stream?.getAudioTracks().length ? html`<span class="meter">${this.audioMuted ? icons.micOff : icons.mic}<meet-audio-meter .stream=${this.stream}></meet-audio-meter></span>` : nothing}

@@ -65,7 +65,7 @@ test('being removed, reconnecting and notices are shown', async () => {
 
 test('a direct join without camera access still joins and says why there is no picture', async () => {
   const page = await joinAsAlice(ui, 'NoCamera', { media: 'denied' });
-  await page.getByText("Can't use your camera or microphone. You blocked the camera and microphone for this site.").waitFor();
+  await page.getByText('Camera and microphone are blocked. Click the camera icon in the address bar').waitFor();
   assert.is(await inPage(page, (h) => h.conference.callsOf('join').length, null), 1);
 });
 

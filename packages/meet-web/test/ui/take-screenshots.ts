@@ -1,11 +1,12 @@
 // Writes docs/screenshots/*.png: the welcome page, pre-join and a three-person meeting at desktop
-// size, and the meeting on a phone. Run by hand after a design change:
+// size, the meeting on a phone, and the secure domain's waiting and login screens. Run by hand
+// after a design change (name shots to take only those, e.g. `… take-screenshots.ts waiting-for-host login`):
 //   node --import tsx packages/meet-web/test/ui/take-screenshots.ts
 // The meeting is played by the FAKE core with painted cameras, so the pictures show the design.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { addBobAndCarol, joinAsAlice } from './meeting.ts';
+import { DIRECT_JOIN, addBobAndCarol, joinAsAlice } from './meeting.ts';
 import { inPage, startUiHarness, type Harness } from './ui-harness.ts';
 
 const out = fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url));
@@ -25,10 +26,27 @@ async function meeting(page: Page): Promise<void> {
   await page.waitForTimeout(800);
 }
 
+/** The shots named on the command line, or all. */
+const wanted = new Set(process.argv.slice(2));
+const take = (name: string): boolean => wanted.size === 0 || wanted.has(name);
+
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const ui = await startUiHarness();
   try {
+    if (take('waiting-for-host') || take('login')) {
+      const guest = await ui.open(`/BoardMeeting${DIRECT_JOIN}`, { viewport: DESKTOP, media: 'painted', script: { waiting: 'host', isModerator: false } });
+      await guest.getByRole('heading', { name: 'Waiting for the host' }).waitFor();
+      if (take('waiting-for-host')) await guest.screenshot({ path: `${out}waiting-for-host.png` });
+      await guest.getByRole('button', { name: 'I am the host: log in' }).click();
+      await guest.getByLabel('User name').fill('hannah');
+      await guest.getByLabel('Password').fill('not-her-password');
+      await guest.getByRole('button', { name: 'Log in' }).click();
+      await guest.getByRole('alert').getByText('That user name or password is not right.').waitFor();
+      if (take('login')) await guest.screenshot({ path: `${out}login.png` });
+    }
+    if (wanted.size > 0) return;
+
     const welcome = await ui.open('/', { viewport: DESKTOP, storage: { 'plenum.recentRooms': JSON.stringify([
       { name: 'DesignReview', lastJoinedAt: Date.now() - 3_600_000 }, { name: 'WeeklyPlanning', lastJoinedAt: Date.now() - 86_400_000 }]) } });
     await welcome.getByRole('button', { name: 'Start meeting' }).waitFor();

@@ -82,8 +82,8 @@ test('when the operator requires a name, pre-join will not join without one', as
 
 test('a denied camera is explained on pre-join and joining still works', async () => {
   const page = await ui.open('/Blocked', { media: 'denied' });
-  await page.getByRole('alert').getByText("Can't use your camera or microphone").waitFor();
-  assert.ok(await page.getByText('You blocked the camera and microphone for this site.').isVisible());
+  await page.getByRole('alert').getByText('Camera and microphone are blocked').waitFor();
+  assert.ok(await page.getByText('allow camera and microphone for this site, then try again').isVisible(), 'says what to do');
   await page.getByRole('button', { name: 'Join meeting' }).click();
   await page.getByRole('toolbar', { name: 'Meeting controls' }).waitFor();
 });

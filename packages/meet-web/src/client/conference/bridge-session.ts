@@ -12,6 +12,7 @@ import type { EndpointSources, Jingle, JingleContent, MediaSource, PayloadType, 
 import { isMixedSource, jingleToSdp, parseSdp, sdpLinesOf, sdpMediaMid, sdpToJingle } from '@plenum/xmpp/codec';
 import type { SimulcastSsrcs } from './simulcast.ts';
 import { addSimulcastLayers } from './simulcast.ts';
+import { setSenderActive } from '../media/sender-activity.ts';
 
 /** A remote participant's track as received from the bridge. */
 export type RemoteTrack = {
@@ -211,9 +212,15 @@ export class BridgeSession {
     });
   }
 
-  /** Swaps the microphone or camera track without renegotiating. */
+  /** Swaps the microphone or camera track without renegotiating; null stops sending it to the bridge. */
   async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
-    await this.#transceiver(kind)?.sender.replaceTrack(track);
+    const sender = this.#transceiver(kind)?.sender;
+    if (sender === undefined) return;
+    await sender.replaceTrack(track);
+    // Firefox keeps sending on a trackless sender; inactive encodings send nothing anywhere.
+    await setSenderActive(sender, track !== null).catch((error: unknown) => {
+      this.#deps.log.warn('could not switch the sender on or off', { err: error, kind });
+    });
   }
 
   close(): void {
@@ -248,6 +255,8 @@ export class BridgeSession {
     const sources: Record<string, EndpointSources> = Object.fromEntries(this.#remote);
     const sdp = jingleToSdp({ contents: this.#contents, groups: this.#groups, sources }, {
       sessionId: this.#sessionId, sessionVersion: ++this.#version, role: 'offer', ...(this.#previousOffer ? { previous: this.#previousOffer } : {}),
+      // Plenum's bridge is ICE-lite: the browser must nominate (Firefox waits for ever otherwise).
+      iceLite: true,
     });
     if (!sdp.ok) throw new Error(`cannot map the focus's offer to SDP: ${sdp.error.text}`);
     const parsed = parseSdp(sdp.value);

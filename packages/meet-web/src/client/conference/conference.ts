@@ -92,7 +92,9 @@ export class PlenumConference implements Conference {
   /** The lobby room we sit in as a moderator, and who knocks there (endpoint id → name, real JID). */
   #lobbyRoom: string | undefined;
   #knockers = new Map<string, { displayName: string; realJid: string }>();
-  #waiting: 'lobby' | undefined;
+  #waiting: 'lobby' | 'host' | undefined;
+  /** We were the first moderator in a room nobody else was in: the views offer a password. */
+  #justCreated = false;
   #statsId = '';
   #capsVer = '';
   #joinOptions: JoinOptions | undefined;
@@ -163,10 +165,15 @@ export class PlenumConference implements Conference {
       await this.#connect();
       await this.#requestConference();
       await this.#enterRoom(options.password);
+      // First in the room. Not gated on the role: the focus grants it only after we are in (the
+      // views offer the password once we are moderator).
+      this.#justCreated = this.#remotes.size === 0;
       this.#setState('joined');
       void this.#refreshRoomInfo();
       this.#p2p.update();
     } catch (error) {
+      // Left while waiting (for the host or in the lobby): the meeting is over, not failed.
+      if ((this.#state as ConnectionState) === 'ended') return;
       const ce = isConferenceError(error) ? error : conferenceError('conference-failed', error instanceof Error ? error.message : String(error));
       this.#fail(ce);
       throw ce;
@@ -379,10 +386,14 @@ export class PlenumConference implements Conference {
   async #connect(): Promise<void> {
     const base = typeof location !== 'undefined' ? location.href : 'http://localhost/';
     const credentials = this.#joinOptions?.login ?? this.#opts.credentials;
+    const token = this.#joinOptions?.token;
+    const url = new URL(resolveWebSocketUrl(this.#config.websocket, base));
+    // protocols.md §8.1: the token rides on the WebSocket URL and the login is ANONYMOUS on the main domain.
+    if (token !== undefined) url.searchParams.set('token', token);
     const conn = new XmppConnection({
-      url: resolveWebSocketUrl(this.#config.websocket, base),
+      url: url.toString(),
       // Guests of a secure setup log in anonymously on the guest domain (protocols.md §8.2).
-      domain: credentials === undefined ? this.#config.hosts.anonymousdomain ?? this.#config.hosts.domain : this.#config.hosts.domain,
+      domain: credentials === undefined && token === undefined ? this.#config.hosts.anonymousdomain ?? this.#config.hosts.domain : this.#config.hosts.domain,
       log: this.#log.child({ part: 'xmpp' }),
       ...(this.#opts.webSocket ? { webSocket: this.#opts.webSocket } : {}),
       ...(credentials ? { credentials } : {}),
@@ -395,6 +406,7 @@ export class PlenumConference implements Conference {
       jid = await conn.connect();
     } catch (error) {
       if (error instanceof XmppError && error.code === 'xmpp/auth-failed') {
+        if (token !== undefined) throw conferenceError('token-invalid', `The sign-in link was refused: ${error.message}.`);
         throw conferenceError(credentials ? 'auth-failed' : 'auth-required', error.message);
       }
       throw conferenceError('server-unreachable', 'The meeting server cannot be reached.');
@@ -409,17 +421,31 @@ export class PlenumConference implements Conference {
 
   async #requestConference(): Promise<void> {
     const conn = this.#conn as XmppConnection;
+    const token = this.#joinOptions?.token;
+    const signedIn = token !== undefined || this.#joinOptions?.login !== undefined || this.#opts.credentials !== undefined;
     let delay = 1000;
     for (;;) {
       let reply: El;
       try {
         reply = await conn.request(el('iq', { type: 'set', to: this.#config.hosts.focus },
-          encodeConferenceRequest({ room: this.#roomJid, machineUid: machineUid(), properties: { rtcstatsEnabled: 'false' } })), 30_000);
+          encodeConferenceRequest({ room: this.#roomJid, machineUid: machineUid(), ...(token !== undefined ? { token } : {}), properties: { rtcstatsEnabled: 'false' } })), 30_000);
       } catch (error) {
         const stanza = errorStanzaOf(error);
         const condition = stanza ? errorConditionOf(stanza) : undefined;
-        if (condition === 'not-authorized') throw conferenceError('auth-required', 'Only a host can start this meeting. Log in, or wait for the host.');
+        if (condition === 'not-authorized' && token !== undefined) throw conferenceError('token-invalid', 'The sign-in link does not allow this meeting, or it has expired.');
+        if (condition === 'not-authorized' && signedIn) throw conferenceError('auth-failed', 'This account may not start this meeting.');
+        if (condition === 'not-authorized') {
+          // A guest on a secure domain before the host came (protocols.md §8.2): ask again, as Jitsi's client does, until the host has started it.
+          this.#waitForHost();
+          await sleep(HOST_POLL_MS);
+          if (this.#state !== 'connecting') throw conferenceError('conference-failed', 'stopped waiting for the host');
+          continue;
+        }
         throw conferenceError('conference-failed', `The meeting could not be started (${condition ?? 'no answer from the focus'}).`);
+      }
+      if (this.#waiting === 'host') {
+        this.#waiting = undefined;
+        this.#changed();
       }
       const conference = child(reply, 'conference', NS_FOCUS);
       const decoded = conference ? decodeConferenceResponse(conference) : undefined;
@@ -431,6 +457,12 @@ export class PlenumConference implements Conference {
       await sleep(delay);
       delay = Math.min(delay * 2, 120_000);
     }
+  }
+
+  #waitForHost(): void {
+    if (this.#waiting === 'host') return;
+    this.#waiting = 'host';
+    this.#changed();
   }
 
   #enterRoom(password: string | undefined): Promise<void> {
@@ -445,6 +477,8 @@ export class PlenumConference implements Conference {
           return;
         }
         const condition = errorConditionOf(e);
+        // With a token, not-authorized here is still the room's password: the focus has already
+        // refused a token for another room (the server's own room check at MUC join backs it up).
         if (condition === 'not-authorized') {
           reject(password === undefined
             ? conferenceError('password-required', 'This meeting is locked with a password.')
@@ -928,7 +962,7 @@ export class PlenumConference implements Conference {
     });
     const room: RoomView = {
       name: this.#roomName, locked: this.#locked, lobbyEnabled: this.#lobbyEnabled, meetingId: this.#meetingId, lobbyWaiting: [...this.#knockers].map(([id, k]) => ({ id, displayName: k.displayName })), waiting: this.#waiting,
-      justCreated: false, recording: false,
+      justCreated: this.#justCreated, recording: false,
     };
     return {
       state: this.#state, error: this.#error, room, participants: [local, ...remotes], dominantSpeaker: this.#dominant,
@@ -964,4 +998,6 @@ function machineUid(): string {
   }
 }
 
+/** How often a guest asks the focus again while waiting for the host. */
+const HOST_POLL_MS = 3000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

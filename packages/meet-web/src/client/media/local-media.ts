@@ -9,10 +9,10 @@ export function mediaError(error: unknown): ConferenceError {
   switch (name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return { code: 'media-failed', message: 'Camera and microphone access was denied. Allow it in the browser to be seen and heard.' };
+      return { code: 'media-denied', message: 'Camera and microphone access was denied. Allow it in the browser to be seen and heard.' };
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return { code: 'media-failed', message: 'No camera or microphone was found.' };
+      return { code: 'media-not-found', message: 'No camera or microphone was found.' };
     case 'NotReadableError':
       return { code: 'media-failed', message: 'The camera or microphone is in use by another application.' };
     default:

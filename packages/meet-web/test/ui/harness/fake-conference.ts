@@ -19,6 +19,10 @@ export type FakeScript = {
   readonly waiting?: 'lobby' | 'host';
   /** Stay in `connecting` until the test calls `finishJoin()`. */
   readonly holdJoin?: boolean;
+  /** Secure domain: the host account's password; a login with another one fails with `auth-failed`, with it joins as moderator without waiting. */
+  readonly hostPassword?: string;
+  /** A `token` join with this value fails with `token-invalid` (any other token joins). */
+  readonly badToken?: string;
 };
 
 export type RecordedCall = { readonly method: string; readonly args: readonly unknown[] };
@@ -105,6 +109,8 @@ export class FakeConference implements Conference {
     this.#joinOptions = options;
     this.patch({ state: 'connecting' });
     await Promise.resolve();
+    if (options.login !== undefined) return options.login.password === this.script.hostPassword ? this.#enter() : this.#fail('auth-failed');
+    if (options.token !== undefined && options.token === this.script.badToken) return this.#fail('token-invalid');
     if (this.script.joinError !== undefined) return this.#fail(this.script.joinError);
     if (!this.script.holdJoin) this.#enter();
   }
@@ -232,15 +238,16 @@ export class FakeConference implements Conference {
 
   #enter(): void {
     const options = this.#joinOptions;
+    const host = options?.login !== undefined;
     const local: ParticipantView = {
-      id: 'local0', isLocal: true, displayName: options?.displayName ?? 'me', role: this.script.isModerator === false ? 'participant' : 'moderator',
+      id: 'local0', isLocal: true, displayName: options?.displayName ?? 'me', role: this.script.isModerator === false && !host ? 'participant' : 'moderator',
       audioMuted: options?.startAudioMuted ?? false, videoMuted: options?.startVideoMuted ?? false, handRaisedAt: undefined,
       screenSharing: false, isPhone: false, connectionQuality: 'good', audioStream: undefined, cameraStream: this.media.stream,
       screenStream: undefined, cameraSourceName: 'local0-v0', screenSourceName: undefined,
     };
     this.patch({
       state: 'joined', error: undefined, participants: [local, ...this.snapshot.participants.filter((p) => !p.isLocal)],
-      room: { ...this.snapshot.room, meetingId: 'fake-meeting', justCreated: this.script.justCreated ?? false, waiting: this.script.waiting },
+      room: { ...this.snapshot.room, meetingId: 'fake-meeting', justCreated: this.script.justCreated ?? false, waiting: host ? undefined : this.script.waiting },
     });
   }
 

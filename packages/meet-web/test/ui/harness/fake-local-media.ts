@@ -3,7 +3,7 @@
 import type { ConferenceError, LocalMedia } from '../../../src/client/conference-api.ts';
 import { paintedCamera } from './painted-streams.ts';
 
-export type FakeMediaMode = 'browser-fake-device' | 'painted' | 'denied';
+export type FakeMediaMode = 'browser-fake-device' | 'painted' | 'denied' | 'no-devices';
 
 export class FakeLocalMedia implements LocalMedia {
   stream: MediaStream | undefined;
@@ -12,14 +12,18 @@ export class FakeLocalMedia implements LocalMedia {
   constructor(private readonly mode: FakeMediaMode, private readonly paintedName = 'You') {}
 
   async devices(): Promise<readonly MediaDeviceInfo[]> {
-    if (this.mode === 'denied') return [];
+    if (this.mode === 'denied' || this.mode === 'no-devices') return [];
     return navigator.mediaDevices.enumerateDevices();
   }
 
   async open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream> {
     this.opened.push(options);
     if (this.mode === 'denied') {
-      const error: ConferenceError = { code: 'media-failed', message: 'You blocked the camera and microphone for this site.' };
+      const error: ConferenceError = { code: 'media-denied', message: 'You blocked the camera and microphone for this site.' };
+      throw error;
+    }
+    if (this.mode === 'no-devices') {
+      const error: ConferenceError = { code: 'media-not-found', message: 'No camera or microphone was found.' };
       throw error;
     }
     this.close();

@@ -114,6 +114,14 @@ offer('without candidates: port 9 and c=IN IP4 0.0.0.0', () => {
   for (const m of build(bare).sdp.media) assert.equal([m.port, firstSdpLine(m.lines, 'connection')?.address], [9, '0.0.0.0']);
 });
 
+offer('an offer from an ICE-lite bridge says a=ice-lite once, at session level, so the browser nominates (Firefox needs it)', () => {
+  const lite = build(BRIDGE, { ...OFFER, iceLite: true });
+  assert.equal(lite.sdp.session.filter((l) => l.kind === 'raw' && l.name === 'ice-lite').length, 1);
+  assert.ok(lite.text.indexOf('a=ice-lite\r\n') < lite.text.indexOf('m='), 'before the first m-line');
+  assert.equal(lite.sdp.media.flatMap((m) => m.lines.filter((l) => l.kind === 'raw' && l.name === 'ice-lite')), []);
+  assert.not.ok(build(BRIDGE).text.includes('ice-lite'), 'a peer-to-peer (full ICE) offer has none');
+});
+
 offer.run();
 
 const rules = suite('jingleToSdp: mapping rules');

@@ -55,6 +55,13 @@ export type JingleToSdpOptions = {
   readonly role: 'offer' | 'answer';
   /** The description last produced for this session (offers only): keeps m-lines and mids stable. */
   readonly previous?: Sdp;
+  /**
+   * The Jingle peer is an ICE-lite agent (Plenum's bridge): session-level a=ice-lite, so the
+   * browser takes the controlling role and nominates a pair itself (RFC 8445 §6.1.1). Without it
+   * the browser waits, controlled, for a nomination a lite agent never sends; Chromium picks a
+   * pair anyway, Firefox stays in "checking" for ever.
+   */
+  readonly iceLite?: boolean;
 };
 
 type Slot = { mid: string; n: number; content: number; track: SourceTrack | undefined };
@@ -183,6 +190,7 @@ export function jingleToSdp(session: JingleSdpSession, opts: JingleToSdpOptions)
 
   const names = new Set(session.contents.map((c) => c.name));
   const sessionLines: SdpLine[] = [{ kind: 'timing', start: 0, stop: 0 }];
+  if (opts.iceLite === true) sessionLines.push({ kind: 'raw', name: 'ice-lite' });
   let bundled = false;
   for (const g of session.groups) {
     const mids = g.contents.filter((m) => names.has(m));

@@ -1,0 +1,131 @@
+// Firefox ESR as a participant of the end-to-end tests: Debian's firefox-esr driven by
+// puppeteer-core over WebDriver BiDi, with fake devices, and the checks a user makes (video frames
+// decoded in a tile, audio arriving), read from the page as e2e-stack.ts reads them in Chromium.
+import puppeteer, { type Browser as FirefoxBrowser, type Page as FirefoxPage } from 'puppeteer-core';
+import { directJoinPath, eventually, type E2e } from './e2e-stack.ts';
+
+export type { FirefoxBrowser, FirefoxPage };
+
+/**
+ * Firefox's fake devices, and how it may gather a loopback candidate. Firefox limits ICE to the
+ * "default route" address (here the eth0 one; never 127.0.0.1) for any page that neither captures
+ * nor holds a camera or microphone permission (PeerConnectionMedia::GetPrefDefaultAddressOnly),
+ * and `media.navigator.permission.disabled` hands out streams without recording either, so with it
+ * `media.peerconnection.ice.loopback` has no effect and Firefox never reaches a bridge on
+ * 127.0.0.1. A standing "allow" for camera and microphone (what a user who ticks "remember" has)
+ * lets it gather every address, loopback included. No prompt appears: the fake streams need none.
+ */
+export const FIREFOX_PREFS = {
+  'media.navigator.streams.fake': true,
+  'permissions.default.camera': 1,
+  'permissions.default.microphone': 1,
+  'media.peerconnection.ice.loopback': true,
+  'media.autoplay.default': 0,
+  // Background tabs keep their timers: the test polls every page while another one has focus.
+  'dom.min_background_timeout_value': 0,
+};
+
+export async function launchFirefox(): Promise<FirefoxBrowser> {
+  return puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: FIREFOX_PREFS });
+}
+
+/** Records every RTCPeerConnection the Firefox page makes (as e2e-stack does for Chromium). */
+const RECORD_PEER_CONNECTIONS = `(() => {
+  const Native = window.RTCPeerConnection;
+  const made = (window.__peerConnections = []);
+  window.RTCPeerConnection = function (...args) { const pc = new Native(...args); made.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = Native.prototype;
+  Object.setPrototypeOf(window.RTCPeerConnection, Native);
+})();`;
+
+/** Finds the first element matching `selector` through every open shadow root (lit components). */
+const DEEP_QUERY = `window.__deepQuery = (selector, root = document) => {
+  const found = root.querySelector(selector);
+  if (found) return found;
+  for (const el of root.querySelectorAll('*')) {
+    if (el.shadowRoot) { const inner = window.__deepQuery(selector, el.shadowRoot); if (inner) return inner; }
+  }
+  return null;
+};`;
+
+export async function joinInFirefox(browser: FirefoxBrowser, e2e: E2e, room: string, name: string): Promise<FirefoxPage> {
+  const page = await browser.newPage();
+  await page.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS + DEEP_QUERY);
+  await page.goto(`${e2e.origin}${directJoinPath(room, name)}`);
+  await page.waitForFunction(() => (window as unknown as Deep).__deepQuery('[role=toolbar][aria-label="Meeting controls"]') !== null, { timeout: 15_000 });
+  return page;
+}
+
+export type Deep = { __deepQuery(selector: string): Element | null; __peerConnections: RTCPeerConnection[] };
+
+/**
+ * Frames of the video in `name`'s tile that Firefox has decoded and presented so far (0 while there
+ * is none). Firefox's getVideoPlaybackQuality() counts nothing for a MediaStream, so this asks the
+ * element itself: requestVideoFrameCallback reports presentedFrames with the next frame shown.
+ */
+export function firefoxDecodedFrames(page: FirefoxPage, name: string): Promise<number> {
+  return page.evaluate((n) => new Promise<number>((resolve) => {
+    const video = (window as unknown as Deep).__deepQuery(`[role=group][aria-label=${JSON.stringify(n)}] video`) as HTMLVideoElement | null;
+    if (video === null) return resolve(0);
+    video.requestVideoFrameCallback((_now, frame) => resolve(frame.presentedFrames));
+    setTimeout(() => resolve(0), 1000);
+  }), name);
+}
+
+export async function firefoxSeesVideoOf(page: FirefoxPage, name: string, timeoutMs = 20_000): Promise<void> {
+  const first = await eventually(() => firefoxDecodedFrames(page, name), (n) => n > 0, timeoutMs, `Firefox: video of ${name} starts`);
+  await eventually(() => firefoxDecodedFrames(page, name), (n) => n >= first + 10, timeoutMs, `Firefox: video of ${name} keeps coming`);
+}
+
+/** Audio samples received per remote stream over Firefox's peer connections. */
+export function firefoxAudioSamples(page: FirefoxPage): Promise<number[]> {
+  return page.evaluate(async () => {
+    const out: number[] = [];
+    for (const pc of (window as unknown as Deep).__peerConnections) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; totalSamplesReceived?: number; packetsReceived?: number }) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio' && (s.packetsReceived ?? 0) > 0) out.push(s.totalSamplesReceived ?? 0);
+      });
+    }
+    return out;
+  });
+}
+
+export async function firefoxHearsOthers(page: FirefoxPage, count: number, timeoutMs = 20_000): Promise<void> {
+  const total = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  const first = await eventually(() => firefoxAudioSamples(page), (a) => a.filter((n) => n > 0).length >= count, timeoutMs, `Firefox: ${count} audio streams arrive`);
+  await eventually(() => firefoxAudioSamples(page), (a) => total(a) >= total(first) + count * 9600, timeoutMs, 'Firefox: audio keeps coming');
+}
+
+/** What Firefox's connections are doing, for a failure message. */
+export function firefoxIceReport(page: FirefoxPage): Promise<string> {
+  return page.evaluate(async () => {
+    const lines: string[] = [];
+    for (const pc of (window as unknown as Deep).__peerConnections) {
+      const local: string[] = [];
+      (await pc.getStats()).forEach((s: { type: string; address?: string; port?: number; candidateType?: string }) => {
+        if (s.type === 'local-candidate') local.push(`${s.candidateType} ${s.address}:${s.port}`);
+      });
+      lines.push(`${pc.connectionState}/${pc.iceConnectionState} local: ${local.join(', ')}`);
+    }
+    return lines.join(' | ');
+  }).catch((e) => String(e));
+}
+
+
+/** The accessible names of the video tiles on Firefox's screen, in order. */
+export function firefoxTileNames(page: FirefoxPage): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const names = [];
+    const walk = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.tagName === 'MEET-VIDEO-TILE' && el.shadowRoot) {
+          const group = el.shadowRoot.querySelector('[role=group]');
+          if (group) names.push(group.getAttribute('aria-label') ?? '');
+        } else if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    return names;
+  })()`) as Promise<string[]>;
+}
