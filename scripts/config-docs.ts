@@ -8,6 +8,7 @@ import { xmppConfigSpec } from '@plenum/xmpp/server';
 import { focusConfigSpec } from '@plenum/focus';
 import { bridgeConfigSpec } from '@plenum/bridge';
 import { webServerConfigSpec } from '@plenum/meet-web';
+import { recorderConfigSpec } from '../packages/recorder/src/config.ts';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -64,6 +65,14 @@ export function renderConfigDocs(): string {
     'free loopback port: the web server is the one public HTTP port.',
     '',
     ...table('PLENUM_WEB_', webServerConfigSpec),
+    '',
+    '## Recorder (`packages/recorder`)',
+    '',
+    'File: `PLENUM_RECORDER_CONFIG=<file.json>` (`node --import tsx packages/recorder/src/main.ts`). Needs ffmpeg. The',
+    'XMPP server must list its component domain in `components.secrets`, and the focus must trust that domain',
+    '(`moderation.trustedServiceDomains`) so the recorder is treated as a service, never as a moderator.',
+    '',
+    ...table('PLENUM_RECORDER_', recorderConfigSpec),
     '',
   ].join('\n');
 }

@@ -4,7 +4,7 @@
 # to the check below.
 set -euo pipefail
 
-PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose)
+PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose ffmpeg redis-server)
 
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
@@ -13,6 +13,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+{ command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || missing+=(ffmpeg)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test prerequisites present: ${PACKAGES[*]}"
@@ -37,4 +39,7 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # The Prosody package starts a system service on 5222/5269; the tests and benchmarks run their own.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now prosody >/dev/null 2>&1 || true; fi
 if command -v service >/dev/null 2>&1; then $SUDO service prosody stop >/dev/null 2>&1 || true; fi
+# Likewise redis-server's service on 6379: the focus tests start their own on free ports.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+if command -v service >/dev/null 2>&1; then $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
 echo "test prerequisites installed"

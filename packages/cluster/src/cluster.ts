@@ -1,12 +1,12 @@
-// The split deployment as local processes on loopback (`npm run cluster`): the XMPP server, one
+// The split deployment as local processes on loopback (`npm run cluster`): the XMPP server, the
 // focus (with its status endpoint), N bridges with distinct ids and ports, the web process, and
-// redis-server when it is installed (later parts keep the focus state there; nothing uses it yet).
+// redis-server when it is installed.
 // Every process runs under the kit's reaper (spawnReaped): if this process dies, even by SIGKILL,
 // its children go with it. Configuration goes only through PLENUM_* variables, as in docker-compose.
 //
-// One focus, not two: without shared state (Redis, the next part of issue 6) two focus instances
-// would both answer conference requests and fight over the same rooms. A hot standby needs the
-// lease that comes with that part too, so the second instance is started then.
+// With Redis, two focus instances share the focus state (packages/focus README, "Several focus
+// instances"): `focus` becomes the active one, `focus-2` waits as a standby and takes over the
+// conferences when the active one dies. Without redis-server, one focus with its state in memory.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
@@ -49,10 +49,20 @@ export type RunningCluster = {
   readonly focusUrl: string;
   readonly xmpp: { readonly tcpPort: number; readonly componentPort: number; readonly httpPort: number };
   readonly bridges: readonly { readonly id: string; readonly httpPort: number; readonly udpPort: number }[];
+  /**
+   * Status endpoint bases of every focus instance (the active one first); a standby's health is
+   * 500 and its /stats empty until it has become the active instance.
+   */
+  readonly focusUrls: readonly string[];
   /** The redis-server port, when one was started. */
   readonly redisPort: number | undefined;
   readonly processes: readonly ClusterProcess[];
   readonly workDir: string;
+  /**
+   * Starts one more focus instance (a standby until the active one dies; needs Redis), as
+   * `focus-<n>`, and resolves with its process and status endpoint base.
+   */
+  addFocus(): Promise<ClusterProcess & { readonly url: string }>;
   /** Stops every process (bridges, focus and web first, the XMPP server last); idempotent. */
   stop(): Promise<void>;
 };
@@ -66,7 +76,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
   const logLevel = opts.logLevel ?? 'info';
   const focusSecret = randomBytes(16).toString('hex');
   const bridgeSecret = randomBytes(16).toString('hex');
-  const [tcpPort, componentPort, xmppHttpPort, focusHttpPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [tcpPort, componentPort, xmppHttpPort, focusHttpPort, standbyHttpPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   // Port 0 means any free port; it is chosen here because the bridges advertise the URL.
   const webPort = opts.webPort === undefined || opts.webPort === 0 ? await freePort() : opts.webPort;
   const started: Started[] = [];
@@ -99,13 +109,29 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       PLENUM_XMPP_LOG_LEVEL: logLevel,
     });
     await waitFor(xmpp, () => answersXmpp(tcpPort, DOMAIN, 2000));
-    const focus = await launch('focus', process.execPath, node('packages/focus/src/main.ts'), {
+    const focusVars = (instance: string, httpPort: number): Record<string, string> => ({
       PLENUM_FOCUS_DOMAIN: DOMAIN,
       PLENUM_FOCUS_COMPONENT_HOST: HOST, PLENUM_FOCUS_COMPONENT_PORT: String(componentPort),
       PLENUM_FOCUS_COMPONENT_SECRET: focusSecret,
-      PLENUM_FOCUS_HTTP_ENABLED: 'true', PLENUM_FOCUS_HTTP_HOST: HOST, PLENUM_FOCUS_HTTP_PORT: String(focusHttpPort),
+      PLENUM_FOCUS_HTTP_ENABLED: 'true', PLENUM_FOCUS_HTTP_HOST: HOST, PLENUM_FOCUS_HTTP_PORT: String(httpPort),
       PLENUM_FOCUS_LOG_LEVEL: logLevel,
+      ...(redisPort !== undefined ? { PLENUM_FOCUS_REDIS_URL: `redis://${HOST}:${redisPort}`, PLENUM_FOCUS_INSTANCE_ID: instance } : {}),
     });
+    const focus = await launch('focus', process.execPath, node('packages/focus/src/main.ts'), focusVars('focus-1', focusHttpPort));
+    const focusUrl = `http://${HOST}:${focusHttpPort}`;
+    const focusUrls = [focusUrl];
+    let focusCount = 1;
+    const addFocus = async (httpPort?: number): Promise<ClusterProcess & { readonly url: string }> => {
+      if (redisPort === undefined) throw new Error('a second focus instance needs Redis (redis-server is not installed)');
+      const name = `focus-${++focusCount}`;
+      const port = httpPort ?? await freePort();
+      const p = await launch(name, process.execPath, node('packages/focus/src/main.ts'), focusVars(name, port));
+      const url = `http://${HOST}:${port}`;
+      // A standby answers its status endpoint (health 500 until it is the active instance).
+      await waitFor(p, () => answersHttp(`${url}/about/health`));
+      return { name, pid: p.pid, logFile: p.logFile, hasExited: p.hasExited, url };
+    };
+
     const url = `http://localhost:${webPort}`;
     const bridges: { id: string; httpPort: number; udpPort: number; process: Started }[] = [];
     for (let i = 1; i <= (opts.bridges ?? 3); i++) {
@@ -130,15 +156,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       PLENUM_PROXY_BRIDGES: bridges.map((b) => `${b.id}=${HOST}:${b.httpPort}`).join(','),
       PLENUM_PROXY_DOMAIN: DOMAIN,
     });
-    const focusUrl = `http://${HOST}:${focusHttpPort}`;
     await waitFor(focus, () => isOk(`${focusUrl}/about/health`));
     for (const b of bridges) await waitFor(b.process, () => isOk(`http://${HOST}:${b.httpPort}/about/health`));
     await waitFor(web, () => isOk(`http://${HOST}:${webPort}/about/health`));
+    // The standby last, once the first instance is the active one: it only waits, and starting it earlier slows everyone's start on a small machine.
+    if (redisPort !== undefined) focusUrls.push((await addFocus(standbyHttpPort)).url);
     return {
-      url, focusUrl, redisPort, workDir,
+      url, focusUrl, focusUrls, redisPort, workDir,
       xmpp: { tcpPort, componentPort, httpPort: xmppHttpPort },
       bridges: bridges.map(({ id, httpPort, udpPort }) => ({ id, httpPort, udpPort })),
-      processes: started.map(({ name, pid, logFile, hasExited }) => ({ name, pid, logFile, hasExited })),
+      get processes() {
+        return started.map(({ name, pid, logFile, hasExited }) => ({ name, pid, logFile, hasExited }));
+      },
+      addFocus: () => addFocus(),
       stop,
     };
   } catch (error) {
@@ -181,6 +211,16 @@ async function isOk(url: string): Promise<boolean> {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
     await res.body?.cancel();
     return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function answersHttp(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.body?.cancel();
+    return true;
   } catch {
     return false;
   }

@@ -67,6 +67,18 @@ export const focusConfigSpec = {
     restartsPerMinute: f.int('fresh sessions one participant may ask for per minute', 5, { min: 1 }),
     offerOpusRed: f.bool('offer opus RED (payload type 112) to clients that support it', false),
   },
+  recording: {
+    enabled: f.bool('answer moderators\' jibri start/stop IQs with recorders from the jibri brewery (protocols.md §6)', true),
+    breweryJid: f.string('MUC room where recorders announce themselves with idle/busy status', 'jibribrewery@internal.plenum.localhost', { pattern: BARE_JID }),
+    requestTimeoutMs: f.int('how long a recorder may take to acknowledge a start or stop', 10_000, { min: 100 }),
+  },
+  redis: {
+    url: f.optionalString('Redis holding the state focus instances share (redis://host:port): with it, conferences are leased and a standby focus takes over; empty: state in memory, one focus (docs/deployment.md)'),
+    keyPrefix: f.string('prefix of the focus keys in Redis', 'plenum:focus:'),
+    leaseMs: f.int('a conference\'s lease: a focus that died loses its conferences to another instance after this long', 3_000, { min: 500, max: 60_000 }),
+    commandTimeoutMs: f.int('a Redis command slower than this fails and the focus goes on from memory', 1_000, { min: 50 }),
+  },
+  instanceId: f.optionalString('this focus instance in conference leases; give it a stable value so a restarted focus resumes its conferences at once (default: random, they are resumed when their lease expires)'),
   http: {
     enabled: f.bool('serve GET /stats and /about/health for operators (plenum status)', false),
     host: f.string('address of the status endpoint (keep it on loopback or a private network: it lists room names)', '127.0.0.1'),

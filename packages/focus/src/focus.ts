@@ -22,6 +22,12 @@ import { TokenBindings } from './conference/identity.ts';
 import { FeatureCache } from './jingle/feature-cache.ts';
 import { answerIq } from './xmpp/iq-answer.ts';
 import { NS_PLENUM_BRIDGE, handleEndpointLost } from './bridge-client/endpoint-lost.ts';
+import { ConferenceState } from './conference/conference-state.ts';
+import type { ConferenceStateSettings } from './conference/conference-state.ts';
+import type { FocusStateStore } from './state/state-store.ts';
+import { NS_JIBRI } from '@plenum/xmpp/codec';
+import { RecorderPool } from './recording/recorder-pool.ts';
+import { RecordingService } from './recording/recording-service.ts';
 
 /** Everything the focus is configured with, as plain values. */
 export type FocusSettings = {
@@ -30,6 +36,8 @@ export type FocusSettings = {
   readonly bridges: BridgeRegistryOptions;
   readonly breweryJid: string;
   readonly discoTimeoutMs: number;
+  /** Recording control (protocols.md §6); absent: jibri IQs are refused as unsupported. */
+  readonly recording?: { readonly breweryJid: string; readonly requestTimeoutMs: number };
 };
 
 /** What the focus is built from. */
@@ -41,6 +49,11 @@ export type FocusDeps = {
   readonly bridgeControl: BridgeControl;
   readonly tokenVerifier: TokenVerifier | undefined;
   readonly settings: FocusSettings;
+  /**
+   * Shared focus state (Redis, src/state/): conferences are leased, mirrored, taken over and
+   * resumed. Undefined: everything in memory, as one focus.
+   */
+  readonly state?: { readonly store: FocusStateStore; readonly settings: ConferenceStateSettings } | undefined;
 };
 
 /** Numbers for tests and operators. */
@@ -60,6 +73,12 @@ export class Focus {
   readonly conferences: ConferenceManager;
   readonly #brewery: Brewery;
   readonly #cancelSweep: Cancel;
+  readonly #recorders: RecorderPool | undefined;
+  readonly #recording: RecordingService | undefined;
+  readonly #state: ConferenceState | undefined;
+  /** Waiting for the brewery roster (the focus's own presence comes last) before resuming conferences. */
+  #resumeWhenBreweryJoined = false;
+  #cancelResume: Cancel | undefined;
   #isClosed = false;
 
   constructor(private readonly deps: FocusDeps) {
@@ -69,7 +88,10 @@ export class Focus {
       channel, registry: this.bridges, log: log.child({ part: 'brewery' }), clock, ids: deps.ids,
       focusJid: settings.conference.focusJid, breweryJid: settings.breweryJid, nick: settings.conference.focusNick,
     });
+    this.#state = deps.state === undefined ? undefined
+      : new ConferenceState({ store: deps.state.store, log: log.child({ part: 'state' }), clock, settings: deps.state.settings });
     this.conferences = new ConferenceManager({
+      state: this.#state,
       log, clock, ids: deps.ids, channel, bridgeControl: deps.bridgeControl, bridges: this.bridges,
       features: new FeatureCache({ channel, log: log.child({ part: 'features' }), from: settings.conference.focusJid, timeoutMs: settings.discoTimeoutMs, maxEntries: 1_000 }),
       tokens: new TokenBindings(),
@@ -80,17 +102,30 @@ export class Focus {
     this.bridges.events.on('bridgeUp', () => this.conferences.onBridgeUp());
     this.bridges.events.on('bridgeDown', (id, reason) => this.conferences.onBridgeDown(id, reason));
     this.bridges.events.on('bridgeLeaving', (id, reason) => this.conferences.onBridgeLeaving(id, reason));
+    if (settings.recording !== undefined) {
+      const { focusJid, focusNick } = settings.conference;
+      this.#recorders = new RecorderPool({ channel, log: log.child({ part: 'recorders' }), focusJid, breweryJid: settings.recording.breweryJid, nick: focusNick });
+      this.#recording = new RecordingService({
+        channel, clock, ids: deps.ids, log: log.child({ part: 'recording' }), pool: this.#recorders, focusJid, focusNick, requestTimeoutMs: settings.recording.requestTimeoutMs,
+      });
+    }
     this.#cancelSweep = clock.setInterval(() => this.bridges.sweep(clock.now()), SWEEP_INTERVAL_MS);
   }
 
   /** The XMPP connection is up (first time or again): enter the brewery. */
   online(): void {
-    if (!this.#isClosed) this.#brewery.join();
+    if (this.#isClosed) return;
+    this.#resumeWhenBreweryJoined = this.#state !== undefined;
+    this.#brewery.join();
+    this.#recorders?.join();
   }
 
   /** The XMPP connection dropped: the server took the focus out of every room. */
   offline(): void {
+    this.#resumeWhenBreweryJoined = false;
+    this.#cancelResume?.();
     this.bridges.clear();
+    this.#recorders?.clear();
     void this.conferences.closeAll('xmpp connection lost');
   }
 
@@ -99,7 +134,12 @@ export class Focus {
     if (this.#isClosed) return;
     switch (stanza.name) {
       case 'presence':
-        if (!this.#brewery.handlePresence(stanza)) this.conferences.routePresence(stanza);
+        if (this.#resumeWhenBreweryJoined && this.#isOwnBreweryPresence(stanza)) {
+          this.#resumeWhenBreweryJoined = false;
+          // After the brewery handled it: the bridges of the roster are known by then.
+          queueMicrotask(() => void this.#resumeStored());
+        }
+        if (!this.#brewery.handlePresence(stanza) && this.#recorders?.handlePresence(stanza) !== true) this.conferences.routePresence(stanza);
         return;
       case 'iq':
         if (stanza.attrs.type === 'get' || stanza.attrs.type === 'set') void this.#answer(stanza);
@@ -124,7 +164,27 @@ export class Focus {
     this.#isClosed = true;
     this.#cancelSweep();
     await this.conferences.closeAll('focus shutting down');
+    this.#state?.close();
+    this.#cancelResume?.();
     this.#brewery.leave();
+    this.#recorders?.leave();
+  }
+
+  /** The brewery roster is in (bridges known): continue the stored conferences nobody runs. */
+  async #resumeStored(): Promise<void> {
+    if (this.#isClosed) return;
+    const { resumed, held } = await this.conferences.resumeStored();
+    if (resumed > 0) this.deps.log.info('stored conferences taken over', { conferences: resumed });
+    // Leases of the instance that died run out shortly: look again until none is held.
+    if (held > 0 && this.deps.state !== undefined) {
+      this.#cancelResume?.();
+      this.#cancelResume = this.deps.clock.setTimeout(() => void this.#resumeStored(), Math.max(100, Math.floor(this.deps.state.settings.leaseMs / 4)));
+    }
+  }
+
+  #isOwnBreweryPresence(presence: El): boolean {
+    const { breweryJid, conference } = this.deps.settings;
+    return presence.attrs.type === undefined && presence.attrs.from === `${breweryJid}/${conference.focusNick}`;
   }
 
   #answer(iq: El): Promise<void> {
@@ -144,6 +204,14 @@ export class Focus {
       if (occ === undefined) throw FocusError.unknownSession('no conference for this address');
       handleJingleIq(occ.conf, occ.nick, payload);
       return undefined;
+    }
+    // Recording (recording/): a recorder's status report from the jibri brewery, or a participant's start/stop.
+    if (isSet && payload.name === 'jibri' && ns === NS_JIBRI && this.#recording !== undefined && this.deps.settings.recording !== undefined) {
+      const from = iq.attrs.from ?? '';
+      if (from.startsWith(`${this.deps.settings.recording.breweryJid}/`)) return this.#recording.handleRecorderIq(from, payload);
+      const occ = this.conferences.occupant(from);
+      if (occ === undefined) throw FocusError.forbidden('recording is controlled by conference participants');
+      return this.#recording.handleClientIq(occ.conf, occ.nick, payload);
     }
     if (isSet && payload.name === 'mute' && MUTE_NAMESPACES.has(ns)) {
       const occ = this.conferences.occupant(iq.attrs.from);

@@ -12,3 +12,7 @@ export { tokenVerifierFrom, tokenVerifierForConfig } from './auth/jwt-token-veri
 export type { ClaimsVerifier } from './auth/jwt-token-verifier.ts';
 export { selectBridge, correctedStress } from './bridges/bridge-selector.ts';
 export type { BridgeCandidate, SelectionRequest, SelectionOptions, Selection } from './bridges/bridge-selector.ts';
+export { MemoryStateStore } from './state/memory-state-store.ts';
+export { RedisStateStore } from './state/redis-state-store.ts';
+export type { RedisStateStoreOptions } from './state/redis-state-store.ts';
+export type { FocusStateStore, ConferenceRecord, ParticipantRecord, StoredConference, StateStoreEvents } from './state/state-store.ts';

@@ -14,6 +14,7 @@ import type { FocusSettings, FocusStats } from './focus.ts';
 import { Focus } from './focus.ts';
 import type { StatusServer } from './http/status-server.ts';
 import { focusStatus, startStatusServer } from './http/status-server.ts';
+import { RedisStateStore } from './state/redis-state-store.ts';
 
 /** How to start a focus. */
 export type StartFocusOptions = ConfigSources & {
@@ -27,6 +28,11 @@ export type StartFocusOptions = ConfigSources & {
    * tokenVerifierFrom(new JwtVerifier(…)) from the XMPP server's JWT settings.
    */
   readonly tokenVerifier?: TokenVerifier;
+  /**
+   * Gives up waiting (with `redis.url` a focus waits as a standby until the active instance's
+   * XMPP connection is gone): the connection closes and startFocus rejects.
+   */
+  readonly signal?: AbortSignal;
 };
 
 /** A running focus. */
@@ -48,6 +54,7 @@ export function focusSettings(c: FocusConfig): FocusSettings {
   return {
     breweryJid: c.bridges.breweryJid,
     discoTimeoutMs: c.jingle.discoTimeoutMs,
+    ...(c.recording.enabled ? { recording: { breweryJid: c.recording.breweryJid, requestTimeoutMs: c.recording.requestTimeoutMs } } : {}),
     bridges: {
       healthTimeoutMs: c.bridges.healthTimeoutMs,
       failureResetMs: c.bridges.failureResetMs,
@@ -95,16 +102,24 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
   const log = opts.log ?? (config.log.level === 'silent' ? silentLogger : createPinoLogger({ level: config.log.level, component: 'focus' }));
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? randomIds;
+  const store = config.redis.url === undefined ? undefined : await connectStateStore(config, log);
+  // Active/standby (README "Several focus instances"): the XMPP server accepts one connection per
+  // component domain, so a second instance is refused (`conflict`) and keeps retrying, briefly
+  // spaced, until the active one's connection is gone; then it takes over the leased conferences.
   const connection = new ComponentConnection({
-    log: log.child({ part: 'xmpp' }), clock, ids,
+    log: store === undefined ? log.child({ part: 'xmpp' }) : standbyLog(log.child({ part: 'xmpp' })), clock, ids,
     options: {
       host: config.component.host, port: config.component.port, domain: config.component.domain,
-      secret: config.component.secret, reconnectMaxDelayMs: config.component.reconnectMaxDelayMs,
+      secret: config.component.secret,
+      reconnectMaxDelayMs: store === undefined ? config.component.reconnectMaxDelayMs : Math.min(config.component.reconnectMaxDelayMs, STANDBY_RETRY_MAX_MS),
+      retryAfterRefusal: store !== undefined,
     },
   });
   const settings = focusSettings(config);
+  const instanceId = config.instanceId ?? randomUUID();
   const focus = new Focus({
     log, clock, ids, channel: connection,
+    ...(store !== undefined ? { state: { store, settings: { instanceId, leaseMs: config.redis.leaseMs } } } : {}),
     bridgeControl: new ColibriBridgeControl({ channel: connection, log: log.child({ part: 'colibri' }), from: settings.conference.focusJid }),
     tokenVerifier: opts.tokenVerifier,
     settings,
@@ -112,23 +127,38 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
   connection.events.on('stanza', (s) => focus.handleStanza(s));
   connection.events.on('online', () => focus.online());
   connection.events.on('offline', () => focus.offline());
-  try {
-    await connection.start();
-  } catch (error) {
-    await focus.close();
-    await connection.close();
-    throw error;
-  }
   let status: StatusServer | undefined;
-  if (config.http.enabled) {
+  const startStatus = async (): Promise<void> => {
+    if (!config.http.enabled) return;
     try {
+      // Healthy = the active instance (connected as the component); a standby answers 500.
       status = await startStatusServer({ host: config.http.host, port: config.http.port, status: () => focusStatus(focus, clock.now()), isHealthy: () => connection.isOnline });
     } catch (error) {
       await focus.close();
       await connection.close();
+      await store?.close();
       throw error;
     }
+  };
+  if (store !== undefined) {
+    // A standby serves its status endpoint while it waits, so operators (and the cluster) see it.
+    await startStatus();
+    log.info('focus waiting to be the active instance', { instance: instanceId });
   }
+  const abort = (): void => void connection.close();
+  opts.signal?.addEventListener('abort', abort);
+  try {
+    await (opts.signal === undefined ? connection.start() : Promise.race([connection.start(), aborted(opts.signal)]));
+  } catch (error) {
+    await status?.close();
+    await focus.close();
+    await connection.close();
+    await store?.close();
+    throw error;
+  } finally {
+    opts.signal?.removeEventListener('abort', abort);
+  }
+  if (store === undefined) await startStatus();
   log.info('focus started', { domain: config.component.domain, brewery: config.bridges.breweryJid, httpPort: status?.port });
   let closing: Promise<void> | undefined;
   return {
@@ -141,8 +171,51 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
         await status?.close();
         await focus.close();
         await connection.close();
+        await store?.close();
       })();
       return closing;
     },
+  };
+}
+
+/** The longest pause between a standby's attempts to become the focus component. */
+const STANDBY_RETRY_MAX_MS = 500;
+/** How long start-up waits for Redis before going on from memory (it keeps reconnecting). */
+const REDIS_START_WAIT_MS = 3_000;
+
+/** The shared state store; an unreachable Redis is logged, not fatal (the store reconnects). */
+async function connectStateStore(config: FocusConfig, log: Logger): Promise<RedisStateStore> {
+  const store = new RedisStateStore({
+    log: log.child({ part: 'redis' }),
+    options: { url: config.redis.url as string, keyPrefix: config.redis.keyPrefix, commandTimeoutMs: config.redis.commandTimeoutMs },
+  });
+  try {
+    await store.connected(REDIS_START_WAIT_MS);
+  } catch (error) {
+    log.warn('redis not reachable at start: focus state in memory until it is', { err: (error as Error).message });
+  }
+  return store;
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (): void => reject(new Error('focus start aborted'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+/**
+ * A standby is refused with `conflict` twice a second while the active instance runs: expected,
+ * so those refusals are debug lines, not errors (everything else passes unchanged).
+ */
+function standbyLog(log: Logger): Logger {
+  return {
+    trace: (msg, fields) => log.trace(msg, fields),
+    debug: (msg, fields) => log.debug(msg, fields),
+    info: (msg, fields) => log.info(msg, fields),
+    warn: (msg, fields) => log.warn(msg, fields),
+    error: (msg, fields) => (fields?.condition === 'conflict' ? log.debug('standby: another focus instance is active', fields) : log.error(msg, fields)),
+    child: (fields) => standbyLog(log.child(fields)),
   };
 }

@@ -69,6 +69,16 @@ export class BridgeSession {
     return this.#feedbackSources;
   }
 
+  /**
+   * Takes over a conference another focus instance (or this one before a restart) created on the
+   * bridge (focus state, src/state/): later requests modify it instead of creating it.
+   */
+  adopt(feedbackSources: EndpointSources, endpointIds: readonly string[]): void {
+    this.#isCreated = true;
+    this.#feedbackSources = feedbackSources;
+    for (const id of endpointIds) this.#endpoints.add(id);
+  }
+
   /** Endpoints allocated and not expired. */
   get endpointCount(): number {
     return this.#endpoints.size;

@@ -5,8 +5,8 @@
 // (`bridgeLost`) and moves all its participants (Conference#moveAll); an endpoint the bridge no
 // longer knows (UNKNOWN_ENDPOINT) is re-invited alone (`endpointUnknown`).
 import type { Clock, Logger } from '@plenum/kit';
-import type { Colibri2Endpoint } from '@plenum/xmpp/codec';
-import type { BridgeControl, BridgeFailure } from '../ports.ts';
+import type { Colibri2Endpoint, EndpointSources } from '@plenum/xmpp/codec';
+import type { BridgeAddress, BridgeControl, BridgeFailure } from '../ports.ts';
 import { FocusError } from '../errors.ts';
 import type { BridgeRegistry } from '../bridges/bridge-registry.ts';
 import { correctedStress, selectBridge } from '../bridges/bridge-selector.ts';
@@ -84,6 +84,19 @@ export class ConferenceBridge {
       address, meetingId, this.deps.roomJid);
     this.deps.log.info('conference bridge selected', { bridge: address.id, region: bridges.region(address.id) });
     return this.#session;
+  }
+
+  /** Continues a conference already on `address` (taken over, or resumed after a restart: src/state/). */
+  adopt(address: BridgeAddress, meetingId: string, feedbackSources: EndpointSources, endpointIds: readonly string[]): BridgeSession {
+    const session = new BridgeSession({ control: this.deps.control, log: this.deps.log, requestTimeoutMs: this.deps.requestTimeoutMs },
+      address, meetingId, this.deps.roomJid);
+    session.adopt(feedbackSources, endpointIds);
+    // Counted like placed endpoints, so that their expiry later balances (the rampup overcounts a while).
+    const nowMs = this.deps.clock.now();
+    for (let i = 0; i < endpointIds.length; i++) this.deps.bridges.endpointAdded(address.id, nowMs);
+    this.#session = session;
+    this.deps.log.info('conference bridge taken over', { bridge: address.id, endpoints: endpointIds.length });
+    return session;
   }
 
   /**

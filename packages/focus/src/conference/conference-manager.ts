@@ -10,6 +10,8 @@ import { Conference } from './conference.ts';
 import type { ConferenceDeps } from './conference.ts';
 import { classifyIdentity, isAuthenticated, tokenAllowsRoom } from './identity.ts';
 import { startMutedPolicyFrom } from './start-muted.ts';
+import type { ConferenceState } from './conference-state.ts';
+import type { StoredConference } from '../state/state-store.ts';
 
 /** Settings of the manager (plain values). */
 export type ManagerSettings = {
@@ -26,7 +28,12 @@ export class ConferenceManager {
   readonly #log: Logger;
   readonly #clock: Clock;
 
-  constructor(private readonly deps: ConferenceDeps & { readonly tokenVerifier: TokenVerifier | undefined; readonly manager: ManagerSettings }) {
+  constructor(private readonly deps: ConferenceDeps & {
+    readonly tokenVerifier: TokenVerifier | undefined;
+    readonly manager: ManagerSettings;
+    /** Shared state (src/state/): undefined runs everything in memory, as one focus. */
+    readonly state?: ConferenceState | undefined;
+  }) {
     this.#log = deps.log;
     this.#clock = deps.clock;
   }
@@ -61,7 +68,12 @@ export class ConferenceManager {
       // protocols.md §8.2: only authenticated users start conferences; guests are told so and retry.
       if (this.deps.manager.requireAuthenticationToStart && !isAuthenticated(identity)) throw FocusError.notAuthorized();
       if (this.#conferences.size >= this.deps.manager.maxConferences) throw FocusError.conferenceLimit(this.deps.manager.maxConferences);
-      conf = this.#create(roomJid, req.properties);
+      // Another live focus instance runs it (its lease is held): the client asks again shortly.
+      if (this.deps.state !== undefined && !(await this.deps.state.claim(roomJid))) throw FocusError.timeout('waiting for the focus instance that runs this conference');
+      // A conference another instance ran (or this one before a restart) continues from its state.
+      const stored = await this.deps.state?.load(roomJid).catch(() => undefined);
+      const current = this.#conferences.get(roomJid);
+      conf = current !== undefined && !current.isEnded ? current : this.#create(roomJid, req.properties, stored);
     }
     if (!conf.takeJoinToken()) throw FocusError.joinRate();
     const isPresent = conf.participants.all().some((p) => p.realJid === requester);
@@ -108,9 +120,44 @@ export class ConferenceManager {
     for (const c of this.#conferences.values()) c.onBridgeLeaving(id, reason);
   }
 
-  /** Ends every conference. */
+  /**
+   * Ends every conference. With shared state they are detached instead (media keeps flowing, the
+   * state stays) so that the instance taking over, or this one restarted, continues them.
+   */
   async closeAll(reason: string): Promise<void> {
+    if (this.deps.state !== undefined) {
+      for (const c of this.#conferences.values()) c.detach(reason);
+      return;
+    }
     await Promise.all([...this.#conferences.values()].map((c) => c.close(reason)));
+  }
+
+  /**
+   * Takes over or resumes the stored conferences whose lease is free (their focus died) or ours
+   * (this instance restarted): rejoins each room and continues its sessions (conference.ts).
+   */
+  async resumeStored(): Promise<{ readonly resumed: number; readonly held: number }> {
+    const state = this.deps.state;
+    if (state === undefined) return { resumed: 0, held: 0 };
+    let resumed = 0;
+    let held = 0;
+    for (const roomJid of await state.stored()) {
+      const existing = this.#conferences.get(roomJid);
+      if (existing !== undefined && !existing.isEnded) continue;
+      try {
+        if (!(await state.claim(roomJid))) {
+          held++;
+          continue;
+        }
+        const stored = await state.load(roomJid);
+        if (stored === undefined || this.#conferences.get(roomJid)?.isEnded === false) continue;
+        this.#resume(stored);
+        resumed++;
+      } catch (error) {
+        this.#log.warn('stored conference not resumed', { conf: roomJid, err: (error as Error).message });
+      }
+    }
+    return { resumed, held };
   }
 
   #conferenceOf(from: string | undefined): Conference | undefined {
@@ -130,8 +177,15 @@ export class ConferenceManager {
     return verified.value;
   }
 
-  #create(roomJid: string, properties: Readonly<Record<string, string>>): Conference {
-    const conf = new Conference(this.deps, roomJid, startMutedPolicyFrom(properties));
+  #resume(stored: StoredConference): void {
+    const conf = this.#create(stored.conference.roomJid, {}, stored);
+    this.#log.info('conference taken over', { conf: conf.roomJid, participants: stored.participants.length });
+    conf.ready().catch((error: unknown) => this.#log.warn('taken-over conference did not start', { conf: conf.roomJid, err: (error as Error).message }));
+  }
+
+  #create(roomJid: string, properties: Readonly<Record<string, string>>, resumeFrom?: StoredConference): Conference {
+    const conf = new Conference(this.deps, roomJid, startMutedPolicyFrom(properties), resumeFrom);
+    this.deps.state?.track(conf);
     this.#conferences.set(roomJid, conf);
     conf.events.on('ended', () => {
       if (this.#conferences.get(roomJid) === conf) this.#conferences.delete(roomJid);

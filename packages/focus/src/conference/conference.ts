@@ -41,6 +41,7 @@ import { ConferenceBridge } from './conference-bridge.ts';
 import type { Participant } from './participant-registry.ts';
 import { ParticipantRegistry } from './participant-registry.ts';
 import type { StartMutedPolicy } from './start-muted.ts';
+import type { ParticipantRecord, StoredConference } from '../state/state-store.ts';
 import { startMutedFor } from './start-muted.ts';
 import {
   ROOM_TIMEOUT_MS, joinPresence, leavePresence, meetingIdOf, ownerConfigIq, presenceFeatures, presenceText, readOccupantPresence, roomInfoIq,
@@ -85,8 +86,17 @@ export type ConferenceDeps = {
   readonly settings: ConferenceSettings;
 };
 
-/** Events of a conference. */
-export type ConferenceEvents = { ended: [reason: string] };
+/**
+ * Events of a conference. `ended` carries `isDetached`: the focus let go of a conference that goes
+ * on (shutting down or offline with shared state, src/state/) — its state must be kept.
+ * `participantChanged` / `participantLeft` / `running` feed the state mirror.
+ */
+export type ConferenceEvents = {
+  ended: [reason: string, isDetached: boolean];
+  running: [];
+  participantChanged: [p: Participant];
+  participantLeft: [endpointId: string];
+};
 
 const MAX_INVITE_ATTEMPTS = 3;
 /** A conference leaves a bridge that still works (drain, graceful shutdown) at most this often. */
@@ -113,8 +123,11 @@ export class Conference {
   #hadParticipants = false;
   #lastMoveMs = Number.NEGATIVE_INFINITY;
   #isBridgeNotAvailable = false;
+  /** Sessions to continue (a conference taken over or resumed, src/state/), by endpoint id, until the roster is read. */
+  readonly #resumable = new Map<string, ParticipantRecord>();
 
-  constructor(readonly deps: ConferenceDeps, readonly roomJid: string, readonly startMuted: StartMutedPolicy) {
+  constructor(readonly deps: ConferenceDeps, readonly roomJid: string, readonly startMuted: StartMutedPolicy, readonly resumeFrom?: StoredConference) {
+    for (const r of resumeFrom?.participants ?? []) this.#resumable.set(r.endpointId, r);
     this.log = deps.log.child({ conf: roomJid });
     this.events = new TypedEmitter<ConferenceEvents>(this.log);
     const s = deps.settings;
@@ -152,6 +165,13 @@ export class Conference {
     return this.#ready;
   }
 
+  /** What the bridge gave an endpoint and which bridge it is on (for the state mirror). */
+  endpointOf(endpointId: string): { readonly allocation: EndpointAllocation; readonly bridgeId: string } | undefined {
+    const allocation = this.#allocations.get(endpointId);
+    const session = this.#endpointSessions.get(endpointId);
+    return allocation === undefined || session === undefined ? undefined : { allocation, bridgeId: session.bridge.id };
+  }
+
   /** Spends a join token (limits.joinRatePerSecond / joinBurst). */
   takeJoinToken(): boolean {
     return this.#joinBucket.take(this.deps.clock.now());
@@ -167,6 +187,7 @@ export class Conference {
   apply(p: Participant, input: SessionInput, answer?: { readonly transport?: IceUdpTransport }): SessionStep {
     const step = stepSession(p.session, input, this.deps.settings.restartLimits);
     this.#run(p, step, answer);
+    if (this.participants.get(p.endpointId) === p) this.events.emit('participantChanged', p);
     return step;
   }
 
@@ -174,6 +195,7 @@ export class Conference {
   updateBridge(p: Participant, update: { readonly transport?: IceUdpTransport; readonly sources?: EndpointSources; readonly forceMute?: boolean }): void {
     const endpoint = endpointUpdate(p.endpointId, update);
     this.bridge.update(update.forceMute === true ? { ...endpoint, forceMute: { ...p.forceMuted } } : endpoint);
+    this.events.emit('participantChanged', p);
   }
 
   /** A presence from the room. */
@@ -223,6 +245,23 @@ export class Conference {
     this.#moveOff(bridgeId, reason, false);
   }
 
+  /**
+   * Lets go of a conference that goes on without this focus (shared state, src/state/): no
+   * session-terminate, nothing expired on the bridge, so media keeps flowing and the instance that
+   * takes over (or this one after a restart) continues it. The room is left with the connection.
+   */
+  detach(reason: string): void {
+    if (this.#phase === 'ended') return;
+    this.#phase = 'ended';
+    for (const cancel of this.#timers) cancel();
+    this.#timers.clear();
+    this.#cancelEmpty?.();
+    this.signaling.close();
+    this.#selfJoin?.reject(FocusError.closed());
+    this.log.info('conference detached', { reason, participants: this.participants.size });
+    this.events.emit('ended', reason, true);
+  }
+
   /** Ends the conference (idempotent): see the closing cascade at the top of the file. */
   async close(reason: string): Promise<void> {
     if (this.#phase === 'ended') return;
@@ -234,7 +273,7 @@ export class Conference {
     this.signaling.close();
     this.#selfJoin?.reject(FocusError.closed());
     this.log.info('conference ended', { reason, participants: this.participants.size });
-    this.events.emit('ended', reason);
+    this.events.emit('ended', reason, false);
     for (const p of this.participants.all()) {
       const sid = p.session.sid;
       if (sid !== undefined && (p.session.phase === 'offered' || p.session.phase === 'active')) {
@@ -314,9 +353,54 @@ export class Conference {
     if (this.#phase === 'ended') throw FocusError.closed();
     this.#phase = 'running';
     this.log.info('conference started', { meetingId: this.#meetingId });
+    this.#resumeBridge();
+    this.events.emit('running');
     this.#electModerators();
-    for (const p of this.participants.all()) this.apply(p, { kind: 'invite' });
+    for (const p of this.participants.all()) if (p.session.phase === 'new') this.apply(p, { kind: 'invite' });
     this.#checkEmpty();
+  }
+
+  /**
+   * A conference taken over or resumed: the bridge session continues on the stored bridge, the
+   * participants still in the room keep their sessions (their view of the sources is what they
+   * were offered plus what they were sent since, i.e. everyone's current sources), and endpoints of
+   * those who left meanwhile are expired.
+   */
+  #resumeBridge(): void {
+    const stored = this.resumeFrom;
+    if (stored === undefined) return;
+    const bridge = stored.conference.bridge;
+    const kept = this.participants.all().filter((p) => p.session.phase === 'offered' || p.session.phase === 'active');
+    if (bridge === undefined || stored.conference.meetingId !== this.#meetingId) {
+      // Nothing to continue on: everyone gets a fresh session.
+      for (const p of kept) this.#move(p);
+      return;
+    }
+    const session = this.bridge.adopt(bridge, stored.conference.meetingId, stored.conference.feedbackSources, stored.participants.map((r) => r.endpointId));
+    for (const p of kept) this.#endpointSessions.set(p.endpointId, session);
+    for (const p of kept) {
+      this.signaling.offered(p.endpointId, this.participants.sourcesFor(p.endpointId, this.bridge.jvbSources()));
+      if (p.session.phase === 'active') this.signaling.activate(p.endpointId);
+    }
+    // Left meanwhile, or not resumable: their endpoints go (queued before any fresh allocation).
+    for (const gone of this.#resumable.keys()) this.bridge.expireEndpoint(gone, session);
+    this.#resumable.clear();
+    this.log.info('conference resumed', { bridge: bridge.id, kept: kept.length, meetingId: this.#meetingId });
+  }
+
+  /** Gives a returning occupant its stored session back (before the conference runs). */
+  #restore(p: Participant): void {
+    const r = this.#resumable.get(p.endpointId);
+    // Not the same client, or sources now taken: it stays resumable, so its old endpoint is expired
+    // (#resumeBridge) before the fresh invite allocates it again.
+    if (r === undefined || r.realJid !== p.realJid || this.participants.claimSources(p.endpointId, r.sources) !== undefined) return;
+    this.#resumable.delete(p.endpointId);
+    p.session = { phase: r.phase, generation: 1, sid: r.sid, bridgeSessionId: r.bridgeSessionId, restartsMs: [] };
+    this.#allocations.set(p.endpointId, { transport: r.transport, hasSctp: r.hasSctp });
+    // Features decide the format of later source signaling; the session itself needs none now.
+    this.deps.features.featuresOf(p.occupantJid, p.caps).then((f) => {
+      p.features ??= clientFeaturesFrom(f);
+    }, () => undefined);
   }
 
   #onSelfPresence(presence: El, occ: OccupantPresence): void {
@@ -358,6 +442,7 @@ export class Conference {
       statsId: presenceText(presence, 'stats-id'),
       caps: capsOf(presence),
     }, isService ? { audio: false, video: false } : startMutedFor(this.startMuted, position));
+    if (this.#phase === 'joining') this.#restore(p);
     this.#cancelEmpty?.();
     this.#cancelEmpty = undefined;
     this.#hadParticipants = true;
@@ -375,6 +460,7 @@ export class Conference {
     this.participants.remove(nick);
     this.#allocations.delete(nick);
     this.#endpointSessions.delete(nick);
+    this.events.emit('participantLeft', nick);
     this.log.info('participant left', { participant: nick, count: this.participants.size });
     this.#electModerators();
     this.#checkEmpty();

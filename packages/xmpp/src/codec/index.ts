@@ -14,3 +14,4 @@ export * from './colibri2/index.ts';
 export * from './jingle-sdp/index.ts';
 export * from './bridge-channel/index.ts';
 export * from './jitsi-lobby/index.ts';
+export * from './jitsi-jibri/index.ts';

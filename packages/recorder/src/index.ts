@@ -1,0 +1,10 @@
+export { startRecorder } from './start.ts';
+export type { StartRecorderOptions, RunningRecorder } from './start.ts';
+export { Recorder } from './recorder.ts';
+export type { RecorderDeps, RecorderEvents } from './recorder.ts';
+export { recorderConfigSpec, loadRecorderConfig } from './config.ts';
+export type { RecorderConfig } from './config.ts';
+export { RecorderError } from './errors.ts';
+export type { RecorderErrorCode } from './errors.ts';
+export type { Manifest, ManifestTrack } from './manifest.ts';
+export { composeFilter, gridLayout } from './media/composer.ts';

@@ -1,0 +1,326 @@
+// One recording (protocols.md §6 file mode): the recorder joins the room as a service occupant
+// (the jibri feature in its presence; the focus trusts its domain and never makes it moderator),
+// takes the focus's session-initiate with a receive-only werift leg (media-leg.ts), and writes every
+// source it is told about: one copy per source (track-writer.ts) plus the composed view of the
+// sources present at the start (composer.ts). Ends on stop, when the room empties, or on a failure;
+// the manifest is written in every case so what was recorded stays usable.
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '@plenum/kit';
+import { TypedEmitter } from '@plenum/kit';
+import type { El, Jingle } from '@plenum/xmpp/codec';
+import {
+  NS_DISCO_INFO, NS_JINGLE, NS_MUC, NS_MUC_USER, child, children, decodeJingle, el, encodeDiscoInfo, encodeJingle, errorReply, iqResult,
+} from '@plenum/xmpp/codec';
+import type { RequestOptions } from '@plenum/xmpp/component';
+import type { ManifestTrack, Manifest } from '../manifest.ts';
+import { writeManifest } from '../manifest.ts';
+import { Composer } from '../media/composer.ts';
+import type { ComposerOptions } from '../media/composer.ts';
+import type { RecordedSource } from '../media/recorded-source.ts';
+import { RtpFanout } from '../media/rtp-fanout.ts';
+import { TrackWriter } from '../media/track-writer.ts';
+import { isVp8KeyFrameStart } from '../media/vp8-keyframe.ts';
+import { waitUntilBound } from '../media/loopback-ports.ts';
+import { RecorderError } from '../errors.ts';
+import type { MediaLegOptions } from './media-leg.ts';
+import { MediaLeg } from './media-leg.ts';
+import { SourceBook } from './source-book.ts';
+
+/** What a session needs from the recorder. */
+export type SessionDeps = {
+  readonly log: Logger;
+  readonly channel: { send(stanza: El): void; request(iq: El, opts: RequestOptions): Promise<El> };
+  readonly now: () => number;
+  readonly ffmpegPath: string;
+  readonly ffmpegStopTimeoutMs: number;
+  /** undefined: no composed file. */
+  readonly composed: ComposerOptions | undefined;
+  readonly jingleTimeoutMs: number;
+  readonly media: MediaLegOptions;
+  readonly focusNick: string;
+};
+
+export type SessionParams = {
+  readonly sessionId: string;
+  readonly roomJid: string;
+  /** The recorder's full JID for this session (its real JID in the room). */
+  readonly jid: string;
+  /** Its nickname in the room (= its endpoint id on the bridge). */
+  readonly nick: string;
+  readonly dir: string;
+};
+
+export type SessionEvents = {
+  /** Media flows and the files are being written. */
+  recording: [];
+  /** The session is over on its own (room empty, failure); stop() was not called. */
+  ended: [reason: string, failure: boolean];
+};
+
+/** Disco#info features: what the focus offers depends on them (protocols.md §2.1). No SCTP, no RTX, XEP-0339 sources. */
+const FEATURES = [
+  'urn:xmpp:jingle:1', 'urn:xmpp:jingle:apps:rtp:1', 'urn:xmpp:jingle:apps:rtp:audio', 'urn:xmpp:jingle:apps:rtp:video',
+  'urn:xmpp:jingle:apps:dtls:0', 'urn:xmpp:jingle:transports:ice-udp:1', 'http://jitsi.org/source-name',
+  'http://jitsi.org/receive-multiple-video-streams', 'http://jitsi.org/protocol/jibri',
+];
+
+const KEY_FRAME_WAIT_MS = 3_000;
+const FFMPEG_READY_TIMEOUT_MS = 5_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class RecordingSession {
+  readonly events: TypedEmitter<SessionEvents>;
+  readonly #fanout = new RtpFanout();
+  /** The segment being written per SSRC, and every segment ever started (for the manifest). */
+  readonly #writers = new Map<number, TrackWriter>();
+  readonly #segments: TrackWriter[] = [];
+  readonly #restarting = new Set<number>();
+  /** Video SSRCs a key frame was seen from (the composer waits for them). */
+  readonly #keyFramed = new Set<number>();
+  readonly #occupants = new Set<string>();
+  #book: SourceBook | undefined;
+  #leg: MediaLeg | undefined;
+  #composer: Composer | undefined;
+  #startedMs = 0;
+  #phase: 'joining' | 'recording' | 'stopping' | 'ended' = 'joining';
+  #hadOccupants = false;
+  #offered: ((j: Jingle) => void) | undefined;
+  #stopping: Promise<string> | undefined;
+
+  constructor(private readonly deps: SessionDeps, readonly params: SessionParams) {
+    this.events = new TypedEmitter<SessionEvents>(deps.log);
+  }
+
+  get occupantJid(): string {
+    return `${this.params.roomJid}/${this.params.nick}`;
+  }
+
+  get focusOccupant(): string {
+    return `${this.params.roomJid}/${this.deps.focusNick}`;
+  }
+
+  /** Joins the room, answers the focus's offer, starts the writers. Rejects (and cleans up) on failure. */
+  async start(): Promise<void> {
+    const { deps, params } = this;
+    await mkdir(params.dir, { recursive: true });
+    const offered = new Promise<Jingle>((resolve, reject) => {
+      const timer = setTimeout(() => reject(RecorderError.timeout('waiting for the focus\'s offer')), deps.jingleTimeoutMs);
+      this.#offered = (j) => {
+        clearTimeout(timer);
+        resolve(j);
+      };
+    });
+    deps.channel.send(el('presence', { from: params.jid, to: this.occupantJid },
+      el('x', { xmlns: NS_MUC }),
+      el('features', {}, el('feature', { var: 'http://jitsi.org/protocol/jibri' }))));
+    const offer = await offered;
+    await this.#answer(offer);
+    if (this.#phase !== 'joining') return;
+    await this.#leg?.connected(deps.jingleTimeoutMs);
+    const book = this.#book as SourceBook;
+    this.#startedMs = deps.now();
+    const initial = book.all();
+    await Promise.all(initial.map((s) => this.#startTrack(s)));
+    this.#askKeyFrames(initial);
+    if (deps.composed !== undefined && initial.length > 0) {
+      // ffmpeg learns a video's frame size from a key frame: compose the videos that sent one.
+      const videos = initial.filter((s) => s.media === 'video');
+      const deadline = deps.now() + KEY_FRAME_WAIT_MS;
+      while (videos.some((s) => !this.#keyFramed.has(s.ssrc)) && deps.now() < deadline && this.#phase === 'joining') await sleep(50);
+      const composed = initial.filter((s) => s.media === 'audio' || this.#keyFramed.has(s.ssrc));
+      if (composed.length < initial.length) deps.log.warn('videos without a key frame left out of the composed view', { left: initial.length - composed.length });
+      this.#composer = await Composer.start(composed, params.dir, deps.ffmpegPath, deps.composed, deps.log);
+      for (const [ssrc, port] of this.#composer.ports) this.#fanout.route(ssrc, port);
+    }
+    // "on" means the files are being written: wait until every ffmpeg listens.
+    await waitUntilBound([...this.#writers.values()].map((w) => w.port).concat([...(this.#composer?.ports.values() ?? [])]), FFMPEG_READY_TIMEOUT_MS);
+    if (this.#phase !== 'joining') return;
+    this.#phase = 'recording';
+    // The composer's sockets open a moment after it starts: ask again so its videos start at a key frame.
+    this.#askKeyFrames(initial);
+    deps.log.info('recording', { sources: initial.length, composed: this.#composer !== undefined });
+    this.events.emit('recording');
+  }
+
+  /** A stanza for this session (room presence, IQs from the room); false when it is not one. */
+  handleStanza(s: El): boolean {
+    const from = s.attrs.from ?? '';
+    if (!from.startsWith(`${this.params.roomJid}/`)) return false;
+    if (s.name === 'presence') {
+      this.#onPresence(s, from.slice(this.params.roomJid.length + 1));
+      return true;
+    }
+    if (s.name !== 'iq' || (s.attrs.type !== 'get' && s.attrs.type !== 'set')) return false;
+    if (s.attrs.type === 'get' && child(s, 'query', NS_DISCO_INFO) !== undefined) {
+      this.deps.channel.send(iqResult(s, encodeDiscoInfo({ identities: [{ category: 'client', type: 'recorder', name: 'Plenum recorder' }], features: FEATURES })));
+      return true;
+    }
+    const jingleEl = child(s, 'jingle', NS_JINGLE);
+    if (jingleEl === undefined || from !== this.focusOccupant) {
+      this.deps.channel.send(errorReply(s, { type: 'cancel', condition: 'service-unavailable' }));
+      return true;
+    }
+    const jingle = decodeJingle(jingleEl);
+    if (!jingle.ok) {
+      this.deps.channel.send(errorReply(s, { type: 'modify', condition: 'bad-request', text: jingle.error.text }));
+      return true;
+    }
+    this.deps.channel.send(iqResult(s));
+    this.#onJingle(jingle.value);
+    return true;
+  }
+
+  /** Ends the recording: ffmpeg finishes every file, the manifest is written; resolves with its path. Idempotent. */
+  stop(failure?: string): Promise<string> {
+    this.#stopping ??= this.#finish(failure);
+    return this.#stopping;
+  }
+
+  async #answer(offer: Jingle): Promise<void> {
+    const { leg, accept } = await MediaLeg.answer(offer, this.params.nick, this.deps.media);
+    const previous = this.#leg;
+    this.#leg = leg;
+    await previous?.close();
+    this.#book ??= new SourceBook(offer);
+    this.#book.add(offer);
+    leg.onRtp((p) => this.#onRtp(p.header.ssrc, p.serialize(), p.payload));
+    const reply = await this.deps.channel.request(el('iq', { type: 'set', from: this.params.jid, to: this.focusOccupant }, encodeJingle({
+      action: 'session-accept', sid: offer.sid, responder: this.params.jid, contents: accept.contents, groups: accept.groups,
+    })), { timeoutMs: this.deps.jingleTimeoutMs });
+    if (reply.attrs.type !== 'result') throw RecorderError.mediaFailed('the focus refused the session-accept');
+  }
+
+  #onJingle(j: Jingle): void {
+    switch (j.action) {
+      case 'session-initiate':
+        if (this.#offered !== undefined) {
+          const offered = this.#offered;
+          this.#offered = undefined;
+          offered(j);
+        } else if (this.#phase === 'recording') {
+          // The focus moved the recorder to a fresh session (bridge change): same sources, new leg.
+          this.#answer(j).then(() => this.#askKeyFrames(this.#book?.all() ?? []))
+            .catch((error: unknown) => void this.#fail(`re-invite failed: ${(error as Error).message}`));
+        }
+        return;
+      case 'source-add': {
+        const added = this.#book?.add(j) ?? [];
+        if (this.#phase !== 'recording') return;
+        void Promise.all(added.map((s) => this.#startTrack(s))).then(() => this.#askKeyFrames(added));
+        return;
+      }
+      case 'source-remove':
+        // The track's file simply ends; its writer finishes with the others.
+        this.#book?.remove(j);
+        return;
+      case 'session-terminate':
+        if (j.reason?.text !== 'moving' && this.#phase === 'recording') void this.#fail('the focus ended the media session');
+        return;
+      default:
+        return;
+    }
+  }
+
+  #onPresence(p: El, nick: string): void {
+    if (nick === this.params.nick) {
+      if (p.attrs.type === 'error') void this.#fail('the room refused the recorder');
+      return;
+    }
+    if (nick === this.deps.focusNick) {
+      if (p.attrs.type === 'unavailable') void this.#fail('the focus left the room');
+      return;
+    }
+    const isService = children(child(p, 'features') ?? el('x'), 'feature').some((f) => f.attrs.var === 'http://jitsi.org/protocol/jibri');
+    if (p.attrs.type === 'unavailable') this.#occupants.delete(nick);
+    else if (p.attrs.type === undefined && !isService && child(p, 'x', NS_MUC_USER) !== undefined) {
+      this.#occupants.add(nick);
+      this.#hadOccupants = true;
+    }
+    if (this.#hadOccupants && this.#occupants.size === 0 && this.#phase === 'recording') {
+      this.deps.log.info('room empty: recording ends');
+      void this.#end('everyone left', false);
+    }
+  }
+
+  #onRtp(ssrc: number, packet: Buffer, payload: Buffer): void {
+    const nowMs = this.deps.now();
+    if (!this.#keyFramed.has(ssrc) && this.#book?.get(ssrc)?.media === 'video' && isVp8KeyFrameStart(payload)) this.#keyFramed.add(ssrc);
+    const writer = this.#writers.get(ssrc);
+    if (writer !== undefined) {
+      if (!writer.hasEnded) writer.noteArrival(nowMs);
+      else if (this.#phase === 'recording' && !this.#restarting.has(ssrc)) this.#nextSegment(writer);
+    }
+    this.#fanout.send(ssrc, packet, nowMs);
+  }
+
+  async #startTrack(s: RecordedSource, segment = 0): Promise<void> {
+    if (segment === 0 && this.#writers.has(s.ssrc)) return;
+    const writer = await TrackWriter.start(s, this.params.dir, this.deps.ffmpegPath, segment, this.deps.log);
+    this.#writers.set(s.ssrc, writer);
+    this.#segments.push(writer);
+    this.#fanout.route(s.ssrc, writer.port);
+  }
+
+  /** A source that was idle past RTP_IDLE_END_S (its file ended) sends again: a new file. */
+  #nextSegment(ended: TrackWriter): void {
+    const ssrc = ended.source.ssrc;
+    this.#restarting.add(ssrc);
+    this.#fanout.unroute(ssrc, ended.port);
+    this.#startTrack(ended.source, ended.segment + 1)
+      .then(() => this.#askKeyFrames([ended.source]))
+      .catch((error: unknown) => this.deps.log.warn('track segment could not start', { source: ended.source.name, err: (error as Error).message }))
+      .finally(() => this.#restarting.delete(ssrc));
+  }
+
+  #askKeyFrames(sources: readonly RecordedSource[]): void {
+    // ffmpeg can start a video only at a key frame: ask now and once more when it has surely bound its port.
+    const ask = (): void => {
+      for (const s of sources) if (s.media === 'video') this.#leg?.requestKeyFrame(s.ssrc);
+    };
+    ask();
+    setTimeout(ask, 500).unref();
+  }
+
+  async #fail(reason: string): Promise<void> {
+    this.deps.log.warn('recording failed', { reason });
+    await this.#end(reason, true);
+  }
+
+  async #end(reason: string, failure: boolean): Promise<void> {
+    if (this.#stopping !== undefined) return;
+    await this.stop(failure ? reason : undefined).catch(() => undefined);
+    this.events.emit('ended', reason, failure);
+  }
+
+  async #finish(failure: string | undefined): Promise<string> {
+    this.#phase = 'stopping';
+    this.#offered = undefined;
+    const endedMs = this.deps.now();
+    // No more packets: every ffmpeg ends its inputs after RTP_IDLE_END_S and finishes its file.
+    await this.#fanout.close();
+    const timeout = this.deps.ffmpegStopTimeoutMs;
+    await Promise.all([...this.#segments.map((w) => w.finish(timeout)), this.#composer?.finish(timeout)]);
+    this.deps.channel.send(el('presence', { from: this.params.jid, to: this.occupantJid, type: 'unavailable' }));
+    await this.#leg?.close().catch(() => undefined);
+    const startedMs = this.#startedMs === 0 ? endedMs : this.#startedMs;
+    const tracks: ManifestTrack[] = this.#segments.map((w) => ({
+      file: w.file, source: w.source.name, owner: w.source.owner, media: w.source.media, codec: w.source.codec, ssrc: w.source.ssrc, segment: w.segment,
+      startOffsetMs: w.firstMs === undefined ? undefined : Math.max(0, w.firstMs - startedMs),
+      durationMs: w.firstMs === undefined || w.lastMs === undefined ? 0 : w.lastMs - w.firstMs, packets: w.packets,
+    }));
+    const owners = new Map<string, string[]>();
+    for (const t of tracks) if (!(owners.get(t.owner) ?? []).includes(t.source)) owners.set(t.owner, [...(owners.get(t.owner) ?? []), t.source]);
+    const manifest: Manifest = {
+      version: 1, sessionId: this.params.sessionId, room: this.params.roomJid, mode: 'file',
+      startedAt: new Date(startedMs).toISOString(), endedAt: new Date(endedMs).toISOString(), durationMs: endedMs - startedMs,
+      participants: [...owners].map(([endpointId, sources]) => ({ endpointId, sources })),
+      composed: this.#composer === undefined ? undefined : { file: this.#composer.file, sources: this.#composer.sources.map((s) => s.name) },
+      tracks,
+      ...(failure !== undefined ? { failure } : {}),
+    };
+    const path = await writeManifest(this.params.dir, manifest);
+    this.#phase = 'ended';
+    this.deps.log.info('recording written', { tracks: tracks.length, durationMs: manifest.durationMs, failure });
+    return path;
+  }
+}

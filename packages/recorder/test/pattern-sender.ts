@@ -1,0 +1,57 @@
+// Known media for a test participant: ffmpeg encodes a sine tone (Opus) and a 320×240 test pattern
+// (VP8) in real time and packetizes them as RTP to two loopback sockets; each packet is sent on
+// through the participant's SRTP context under its signalled SSRC and payload type (ffmpeg's -ssrc
+// option is a signed 32-bit integer, hence the `| 0`).
+import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { RtpPacket } from 'werift';
+import type { ReapedProcess } from '@plenum/testkit';
+import { spawnReaped } from '@plenum/testkit';
+import type { MediaParticipant } from '@plenum/testkit/media-participant';
+
+export const PATTERN_WIDTH = 320;
+export const PATTERN_HEIGHT = 240;
+
+const bound = (): Promise<Socket> => new Promise((resolve, reject) => {
+  const s = createSocket('udp4');
+  s.once('error', reject);
+  s.bind(0, '127.0.0.1', () => resolve(s));
+});
+
+export class PatternSender {
+  private constructor(private readonly ffmpeg: ReapedProcess, private readonly sockets: readonly Socket[]) {}
+
+  /** Starts sending `toneHz` and the test pattern from `p` until {@link stop}. */
+  static async start(p: MediaParticipant, toneHz: number): Promise<PatternSender> {
+    const audio = await bound();
+    const video = await bound();
+    const forward = (s: Socket): void => {
+      s.on('message', (msg) => {
+        // ffmpeg also sends RTCP to port+1; only RTP (payload types below 64 after the marker bit) arrives here.
+        const pt = (msg[1] ?? 0) & 0x7f;
+        if (pt >= 64 && pt <= 95) return;
+        const packet = RtpPacket.deSerialize(msg);
+        void p.sendRtp(packet.header, packet.payload).catch(() => undefined);
+      });
+    };
+    forward(audio);
+    forward(video);
+    const { opusPayloadType, vp8PayloadType } = p.negotiated;
+    const ffmpeg = await spawnReaped('ffmpeg', [
+      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-re', '-f', 'lavfi', '-i', `sine=frequency=${toneHz}:sample_rate=48000`,
+      '-re', '-f', 'lavfi', '-i', `testsrc2=size=${PATTERN_WIDTH}x${PATTERN_HEIGHT}:rate=15`,
+      '-map', '0:a', '-c:a', 'libopus', '-b:a', '32k', '-f', 'rtp', '-payload_type', String(opusPayloadType), '-ssrc', String(p.audioSsrc | 0),
+      `rtp://127.0.0.1:${audio.address().port}?pkt_size=1100`,
+      '-map', '1:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-g', '15', '-b:v', '200k',
+      '-f', 'rtp', '-payload_type', String(vp8PayloadType), '-ssrc', String((p.videoSsrcs[0] ?? 0) | 0),
+      `rtp://127.0.0.1:${video.address().port}?pkt_size=1100`,
+    ]);
+    return new PatternSender(ffmpeg, [audio, video]);
+  }
+
+  async stop(): Promise<void> {
+    await this.ffmpeg.stop(2000);
+    for (const s of this.sockets) s.close();
+  }
+}

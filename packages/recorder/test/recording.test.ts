@@ -1,0 +1,156 @@
+// Issue 7's proof, first part: a file recording of a real conference without a browser. Our XMPP
+// server, focus and bridge (testkit startStack), three werift participants sending a tone and a
+// test pattern, and the recorder component: a moderator starts a recording, 10 s later stops it.
+// ffprobe/ffmpeg check the files; the room sees the status; a guest's start is refused.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { El } from '@plenum/xmpp/codec';
+import { NS_JIBRI, NS_MUC_USER, child, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
+import type { RunningStack } from '@plenum/testkit';
+import { nextEvent, startStack } from '@plenum/testkit';
+import { MediaParticipant } from '@plenum/testkit/media-participant';
+import type { Manifest, RunningRecorder } from '../src/index.ts';
+import { startRecorder } from '../src/index.ts';
+import { PATTERN_HEIGHT, PATTERN_WIDTH, PatternSender } from './pattern-sender.ts';
+
+const run = promisify(execFile);
+const ROOM = 'recorded';
+const RECORD_MS = 10_000;
+const RECORDER_DOMAIN = 'recorder.plenum.localhost';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const conditionOf = (iq: El): string | undefined =>
+  child(iq, 'error')?.children.find((c): c is El => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
+const jibriIq = (p: MediaParticipant, action: 'start' | 'stop'): El =>
+  el('iq', { type: 'set', to: p.signalling.focusOccupant }, el('jibri', { xmlns: NS_JIBRI, action, recording_mode: 'file' }));
+const statusIs = (p: MediaParticipant, status: string) => (e: El): boolean => {
+  if (e.name !== 'presence' || e.attrs.from !== p.signalling.focusOccupant) return false;
+  const s = decodeRecordingStatus(e);
+  return s.ok && s.value?.status === status;
+};
+
+type Probe = { format: { duration: string }; streams: { codec_type: string; codec_name: string; width?: number; height?: number }[] };
+async function ffprobe(file: string): Promise<Probe> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name,width,height', '-of', 'json', file]);
+  return JSON.parse(stdout) as Probe;
+}
+/** Mean level (dB) of `file`'s audio in a narrow band around `hz`. */
+async function bandLevel(file: string, hz: number): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-v', 'info', '-i', file, '-vn', '-af', `bandpass=f=${hz}:width_type=h:w=30,volumedetect`, '-f', 'null', '-']);
+  const m = /mean_volume: (-?[\d.]+) dB/.exec(stderr);
+  if (m?.[1] === undefined) throw new Error(`no volumedetect output for ${file}`);
+  return Number(m[1]);
+}
+/** Decodes the whole file; resolves with ffmpeg's error output (empty when it decoded cleanly). */
+async function decodeErrors(file: string): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+  return stderr.trim();
+}
+
+test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM per source, a manifest; guests are refused', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'plenum-rec-'));
+  const secrets = { focus: 'f-secret', bridges: 'b-secret', recorder: 'r-secret' };
+  let stack: RunningStack | undefined;
+  let recorder: RunningRecorder | undefined;
+  const people: MediaParticipant[] = [];
+  const senders: PatternSender[] = [];
+  try {
+    const finalizeScript = join(dir, 'finalize.sh');
+    await writeFile(finalizeScript, `#!/bin/sh\necho "$1" > "${join(dir, 'finalized.txt')}"\n`);
+    await chmod(finalizeScript, 0o755);
+    stack = await startStack({
+      server: { components: { secrets: [`focus.plenum.localhost=${secrets.focus}`, `*.bridge.plenum.localhost=${secrets.bridges}`, `${RECORDER_DOMAIN}=${secrets.recorder}`] } },
+      focus: { component: { secret: secrets.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
+      bridgeValues: () => ({ xmpp: { secret: secrets.bridges } }),
+    });
+    recorder = await startRecorder({
+      values: {
+        component: { port: stack.server.componentPort, secret: secrets.recorder },
+        output: { directory: join(dir, 'out'), finalizeCommand: finalizeScript },
+        log: { level: 'silent' },
+      },
+      media: { interfaceAddress: '127.0.0.1' },
+    });
+    for (let i = 0; i < 3; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
+    await Promise.all(people.map((p) => p.connected()));
+    const [host, guest] = people as [MediaParticipant, MediaParticipant, MediaParticipant];
+    for (const [i, p] of people.entries()) senders.push(await PatternSender.start(p, 440 + 220 * i));
+    await host.signalling.client.next((e) => e.name === 'presence' && e.attrs.from === host.signalling.occupantJid
+      && child(child(e, 'x', NS_MUC_USER) ?? el('x'), 'item')?.attrs.role === 'moderator', 5000, 'host is moderator');
+
+    const refused = await guest.signalling.request(jibriIq(guest, 'start'));
+    assert.is(conditionOf(refused), 'forbidden', 'a guest may not start a recording');
+
+    // The recorder's brewery presence may reach the focus a moment after it started: retry until it is known.
+    let started: El | undefined;
+    for (let attempt = 0; attempt < 50 && started === undefined; attempt++) {
+      // The focus waits up to 10 s for the recorder's ack (recording.requestTimeoutMs).
+      const reply = await host.signalling.request(jibriIq(host, 'start'), 15_000);
+      if (conditionOf(reply) === 'service-unavailable') await sleep(100);
+      else started = reply;
+    }
+    assert.is(started?.attrs.type, 'result', 'the moderator\'s start is accepted');
+    await guest.signalling.client.next(statusIs(guest, 'on'), 20_000, 'recording on');
+    const onAt = Date.now();
+    await sleep(RECORD_MS);
+    const recorded = nextEvent(recorder.recorder.events, 'recorded', () => true, 20_000);
+    const stopped = await host.signalling.request(jibriIq(host, 'stop'), 15_000);
+    const stoppedAt = Date.now();
+    assert.is(stopped.attrs.type, 'result');
+    const [manifestPath] = await recorded;
+    await guest.signalling.client.next(statusIs(guest, 'off'), 10_000, 'recording off');
+
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+    const recDir = join(manifestPath, '..');
+    assert.is(manifest.participants.length, 3, 'every participant is in the manifest');
+    assert.is(manifest.tracks.filter((t) => t.segment === 0).length, 6, 'one track per source: 3 × (audio + video)');
+    for (const p of people) {
+      const mine = manifest.tracks.filter((t) => t.owner === p.id && t.segment === 0);
+      assert.equal(mine.map((t) => t.ssrc).sort(), [p.audioSsrc, p.videoSsrcs[0]].sort(), `${p.id}'s sources`);
+    }
+    for (const t of manifest.tracks) {
+      assert.ok(existsSync(join(recDir, t.file)), `${t.file} exists`);
+      assert.is(await decodeErrors(join(recDir, t.file)), '', `${t.file} decodes without errors`);
+      const probe = await ffprobe(join(recDir, t.file));
+      const stream = probe.streams[0];
+      assert.is(stream?.codec_name, t.media === 'audio' ? 'opus' : 'vp8', `${t.file} codec copied, not transcoded`);
+      if (t.media === 'video') assert.equal([stream?.width, stream?.height], [PATTERN_WIDTH, PATTERN_HEIGHT], `${t.file} frame size`);
+      assert.ok(t.durationMs > RECORD_MS - 1000, `${t.file} covers the recording (${t.durationMs} ms)`);
+    }
+
+    assert.is(manifest.composed?.file, 'composed.mp4');
+    const composed = await ffprobe(join(recDir, 'composed.mp4'));
+    const duration = Number(composed.format.duration);
+    const expected = (stoppedAt - onAt) / 1000;
+    assert.ok(Math.abs(duration - expected) <= 0.5, `composed duration ${duration} s, recording was on for ${expected} s`);
+    assert.ok(composed.streams.some((s) => s.codec_type === 'video' && s.codec_name === 'h264'), 'composed video stream');
+    assert.ok(composed.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac'), 'composed audio stream');
+    assert.is(await decodeErrors(join(recDir, 'composed.mp4')), '', 'the composed file decodes');
+    // Every participant's tone (440, 660, 880 Hz) is in the mix, well above a frequency nobody sent.
+    const quiet = await bandLevel(join(recDir, 'composed.mp4'), 1500);
+    for (const hz of [440, 660, 880]) {
+      const level = await bandLevel(join(recDir, 'composed.mp4'), hz);
+      assert.ok(level > quiet + 20, `${hz} Hz tone in the composed audio (${level} dB vs ${quiet} dB at 1500 Hz)`);
+    }
+
+    // The finalize hook ran with the manifest path.
+    const deadline = Date.now() + 5000;
+    while (!existsSync(join(dir, 'finalized.txt')) && Date.now() < deadline) await sleep(50);
+    assert.is((await readFile(join(dir, 'finalized.txt'), 'utf8')).trim(), manifestPath);
+  } finally {
+    for (const s of senders) await s.stop();
+    for (const p of people) await p.close();
+    await recorder?.close();
+    await stack?.close();
+    // KEEP=1 leaves the recording in the temporary directory for a look with ffplay.
+    if (process.env.KEEP === undefined) await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
