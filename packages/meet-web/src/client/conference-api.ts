@@ -191,6 +191,11 @@ export interface LocalMedia {
   /** Opens camera and/or microphone; rejects with a `ConferenceError` (`media-denied`, `media-not-found` or `media-failed`) the views can show. */
   open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream>;
   readonly stream: MediaStream | undefined;
+  /**
+   * Set while `open` runs. The core waits for it before it offers media, so the app can join and
+   * open camera and microphone at the same time (both take hundreds of milliseconds).
+   */
+  readonly opening: Promise<unknown> | undefined;
   close(): void;
 }
 

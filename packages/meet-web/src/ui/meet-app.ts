@@ -162,15 +162,14 @@ export class MeetApp extends LitElement {
    * rejoin opens it here. Without camera and microphone the user still joins (and is told).
    */
   async #startMediaAndJoin(ctx: AppContext, conference: Conference, join: JoinRequest, login: LoginRequest | undefined): Promise<void> {
-    if (ctx.media.stream === undefined) {
-      try {
-        await ctx.media.open({ audio: true, video: true });
-      } catch (error) {
+    // Camera and microphone open while the join runs (the core waits for them before it offers media).
+    if (ctx.media.stream === undefined && ctx.media.opening === undefined) {
+      ctx.media.open({ audio: true, video: true }).catch((error: unknown) => {
         const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
           ? (error as { code: ConferenceErrorCode }).code : 'media-failed';
         const text = explainError(code);
         this.mediaProblem = `${text.title}. ${text.detail}`;
-      }
+      });
     }
     const jwt = parseRoute(location.pathname, location.search).jwt;
     // The outcome shows in the conference's snapshot (state `failed` with its error), except a

@@ -749,6 +749,9 @@ export class PlenumConference implements Conference {
       this.#channel = new BridgeChannel(session.webSocketUrl, (m) => this.#onBridgeMessage(m), this.#log.child({ part: 'bridge-channel' }));
       this.#channel.send({ colibriClass: 'ReceiverVideoConstraints', lastN: this.#config.channelLastN, defaultConstraints: { maxHeight: this.#config.resolution } });
     }
+    // The app may still be opening camera and microphone (it joins meanwhile): offer them once open.
+    await this.#media.opening?.catch(() => undefined);
+    if (this.#session !== session) return;
     const stream = this.#media.stream;
     const audio = stream?.getAudioTracks()[0];
     const camera = stream?.getVideoTracks()[0];

@@ -23,6 +23,7 @@ export function mediaError(error: unknown): ConferenceError {
 export class BrowserLocalMedia implements LocalMedia {
   readonly #config: WebConfig;
   #stream: MediaStream | undefined;
+  #opening: Promise<unknown> | undefined;
 
   constructor(config: WebConfig) {
     this.#config = config;
@@ -32,12 +33,26 @@ export class BrowserLocalMedia implements LocalMedia {
     return this.#stream;
   }
 
+  get opening(): Promise<unknown> | undefined {
+    return this.#opening;
+  }
+
   async devices(): Promise<readonly MediaDeviceInfo[]> {
     if (!navigator.mediaDevices?.enumerateDevices) return [];
     return navigator.mediaDevices.enumerateDevices();
   }
 
-  async open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream> {
+  open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream> {
+    const opening = this.#open(options);
+    this.#opening = opening;
+    const settled = (): void => {
+      if (this.#opening === opening) this.#opening = undefined;
+    };
+    opening.then(settled, settled);
+    return opening;
+  }
+
+  async #open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream> {
     if (!navigator.mediaDevices?.getUserMedia) {
       throw { code: 'media-failed', message: 'This page has no access to cameras (it must be served over HTTPS or from localhost).' } satisfies ConferenceError;
     }

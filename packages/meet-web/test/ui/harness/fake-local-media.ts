@@ -7,6 +7,8 @@ export type FakeMediaMode = 'browser-fake-device' | 'painted' | 'denied' | 'no-d
 
 export class FakeLocalMedia implements LocalMedia {
   stream: MediaStream | undefined;
+  /** The views' tests await `open` themselves; nothing is ever pending here. */
+  readonly opening: Promise<unknown> | undefined = undefined;
   readonly opened: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }[] = [];
 
   constructor(private readonly mode: FakeMediaMode, private readonly paintedName = 'You') {}
