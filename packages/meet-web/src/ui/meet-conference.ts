@@ -316,7 +316,10 @@ export class MeetConference extends LitElement {
     const target = event.composedPath()[0];
     if (target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
     const action = SHORTCUTS[event.key.toLowerCase()];
-    if (action === undefined || this.dialog !== undefined || this.snapshot?.state !== 'joined' || this.ended !== undefined) return;
+    // The toolbar is usable while connecting, so its shortcuts are too (a key pressed then used to be lost).
+    const state = this.snapshot?.state;
+    const isLive = state === 'joined' || state === 'connecting' || state === 'reconnecting';
+    if (action === undefined || this.dialog !== undefined || !isLive || this.ended !== undefined) return;
     event.preventDefault();
     this.#act(action);
   };

@@ -2,7 +2,7 @@
 // indicators, speaker view, screen share, chat, keyboard shortcuts, leaving.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addBobAndCarol, joinAsAlice, stageName, tileNames } from './meeting.ts';
+import { DIRECT_JOIN, addBobAndCarol, joinAsAlice, stageName, tileNames } from './meeting.ts';
 import { inPage, startUiHarness, type UiHarness } from './ui-harness.ts';
 
 let ui: UiHarness;
@@ -120,6 +120,15 @@ test('keyboard shortcuts M V D C R W call the right methods, not while typing', 
   assert.equal(calls, ['setAudioMuted(true)', 'setVideoMuted(true)', 'startScreenShare()', 'setHandRaised(true)', 'setAudioMuted(false)']);
   assert.is(await message.inputValue(), 'mvdrw');
   await page.getByRole('main', { name: 'Tile view' }).waitFor();
+});
+
+test('a shortcut pressed while the meeting is still connecting is not lost', async () => {
+  const page = await ui.open(`/Early${DIRECT_JOIN}`, { script: { holdJoin: true } });
+  await page.getByRole('toolbar', { name: 'Meeting controls' }).waitFor();
+  assert.is(await inPage(page, (h) => h.conference.snapshot.state, null), 'connecting');
+  await page.keyboard.press('m');
+  await page.getByRole('button', { name: 'Unmute microphone' }).waitFor();
+  assert.equal(await inPage(page, (h) => h.conference.callsOf('setAudioMuted'), null), [[true]]);
 });
 
 test('leaving says so and Rejoin joins again', async () => {
