@@ -17,7 +17,7 @@ export type AimdOptions = {
   readonly startBps: number;
   readonly minBps: number;
   readonly maxBps: number;
-  /** After this long without a decrease, the rate may grow back to startBps regardless of the acked rate. */
+  /** After this long without a decrease, the rate jumps back to startBps (no probing: this retries what an earlier decrease suspended). */
   readonly recoveryMs?: number;
 };
 
@@ -77,10 +77,19 @@ export class AimdRateControl {
         const grown = nearCapacity
           ? this.#bps + (ADDITIVE_BPS_PER_SECOND * dtMs) / 1000
           : this.#bps * MULTIPLICATIVE_PER_SECOND ** (dtMs / 1000);
-        let ceiling = 1.5 * ackedBps + 10_000;
-        if (nowMs - this.#lastDecreaseMs >= this.#o.recoveryMs) ceiling = Math.max(ceiling, this.#o.startBps);
+        const ceiling = 1.5 * ackedBps + 10_000;
         // the ceiling stops growth; it never pulls the rate down
         this.#bps = Math.min(grown, Math.max(this.#bps, ceiling));
+        if (nowMs - this.#lastDecreaseMs >= this.#o.recoveryMs && this.#bps < this.#o.startBps) {
+          // No probing here: after a quiet spell the estimate jumps back to the start value, so a
+          // layer (or a whole source) suspended by an earlier decrease is tried again. The acked
+          // bitrate cannot show the room to grow while that layer is not sent, and +8 %/s from an
+          // audio-only rate would keep video off for tens of seconds. A real bottleneck answers
+          // with overuse and a decrease; the link-capacity guess from the suspended time is dropped.
+          this.#bps = this.#o.startBps;
+          this.#linkCapacityBps = 0;
+          this.#lastDecreaseMs = nowMs;
+        }
         if (this.#linkCapacityBps > 0 && ackedBps > 1.5 * this.#linkCapacityBps) this.#linkCapacityBps = 0; // the path got better
         break;
       }

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BandwidthEstimator, DEFAULT_START_BPS } from '../../src/bwe/bandwidth-estimator.ts';
 import { BandwidthUsage, TrendlineDetector } from '../../src/bwe/trendline.ts';
+import { AimdRateControl } from '../../src/bwe/aimd-rate-control.ts';
 import { SendHistory, UNKNOWN_SEND_TIME } from '../../src/bwe/send-history.ts';
 import { TwccRecorder } from '../../src/rtp/twcc-feedback.ts';
 import { newTwccFeedback, readTwccFeedback } from '../../src/rtp/twcc.ts';
@@ -117,6 +118,21 @@ test('recovery: when the bottleneck goes away the estimate climbs back above wha
   const { at } = simulate(30_000, { capacityBps: (t) => (t < 5000 ? 1e6 : 20e6), sendBps: () => 2e6, queueLimitMs: 60_000 });
   assert.ok(at(5000) < 1e6, `congested: ${mbps(at(5000))}`);
   assert.ok(at(30_000) > 2e6, `recovered: ${mbps(at(30_000))}`);
+});
+
+test('a source suspended by a decrease is retried: after a quiet spell the estimate returns to the start value at once', () => {
+  // After overuse only audio is sent (acked 50 kbit/s): growth bounded by the acked rate alone
+  // would keep 1 Mbit/s video suspended for tens of seconds.
+  const aimd = new AimdRateControl({ startBps: 2_000_000, minBps: 30_000, maxBps: 20_000_000, recoveryMs: 5000 });
+  aimd.update(BandwidthUsage.overusing, 300_000, 1000);
+  assert.ok(aimd.bps <= 300_000, `decreased to ${aimd.bps}`);
+  let t = 1000;
+  while (t < 5900) aimd.update(BandwidthUsage.normal, 50_000, (t += 100));
+  assert.ok(aimd.bps < 1_000_000, `no jump before the quiet spell is over (${aimd.bps})`);
+  aimd.update(BandwidthUsage.normal, 50_000, (t = 6000));
+  assert.is(aimd.bps, 2_000_000, 'back at the start value');
+  aimd.update(BandwidthUsage.overusing, 400_000, (t += 300));
+  assert.ok(aimd.bps <= 400_000, 'a real bottleneck takes it down again');
 });
 
 test('a REMB from the receiver caps the estimate while it lasts', () => {

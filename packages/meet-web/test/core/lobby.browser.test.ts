@@ -22,6 +22,8 @@ test('knockers wait in the lobby; the moderator admits one and denies another', 
     };
     const alice = await knock('Alice');
     assert.ok('id' in await alice.result);
+    // The focus grants moderator just after the join; before that the core refuses moderator actions.
+    await eventually(() => call(alice.page, (h) => h.state()), (s) => s.participants.some((p) => p.isLocal && p.role === 'moderator'), 10_000, 'Alice is moderator');
     await call(alice.page, (h) => h.setLobbyEnabled(true));
     await eventually(() => call(alice.page, (h) => h.room()), (r) => r.lobbyEnabled === true, 5000, 'lobby on');
 
