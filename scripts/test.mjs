@@ -79,23 +79,35 @@ function runFile(file) {
   });
 }
 
-process.stdout.write(`\n== ${files.length} test files, ${concurrency} at a time\n`);
-const queue = [...files];
-const workers = Array.from({ length: concurrency }, async () => {
-  for (;;) {
-    const file = queue.shift();
-    if (file === undefined) return;
-    const r = await runFile(file);
-    passed += r.passed;
-    failed += r.failed;
-    const name = relative(root, file);
-    if (r.failed > 0) {
-      process.stdout.write(`FAIL ${name} (${r.passed} passed, ${r.failed} failed, ${r.ms} ms)\n${r.output}\n`);
-    } else {
-      process.stdout.write(`ok   ${name} (${r.passed} passed, ${r.ms} ms)\n`);
+// Files that drive browsers (each runs several Chromium or Firefox instances, enough to fill two
+// cores) run one at a time after the others: two of them side by side starve each other's media
+// and make real-time assertions (frames decoded, a dominant speaker) depend on the machine's luck.
+const isBrowserFile = (f) => /\.browser\.test\.ts$|[\\/]e2e[\\/]|[\\/]test[\\/]ui[\\/]|chromium|firefox|browser-same-origin/.test(relative(root, f));
+const light = files.filter((f) => !isBrowserFile(f));
+const heavy = files.filter(isBrowserFile);
+
+async function runAll(list, jobs) {
+  const queue = [...list];
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    for (;;) {
+      const file = queue.shift();
+      if (file === undefined) return;
+      const r = await runFile(file);
+      passed += r.passed;
+      failed += r.failed;
+      const name = relative(root, file);
+      if (r.failed > 0) {
+        process.stdout.write(`FAIL ${name} (${r.passed} passed, ${r.failed} failed, ${r.ms} ms)\n${r.output}\n`);
+      } else {
+        process.stdout.write(`ok   ${name} (${r.passed} passed, ${r.ms} ms)\n`);
+      }
     }
-  }
-});
-await Promise.all(workers);
+  }));
+}
+
+process.stdout.write(`\n== ${light.length} test files, ${concurrency} at a time\n`);
+await runAll(light, concurrency);
+process.stdout.write(`\n== ${heavy.length} browser test files, one at a time\n`);
+await runAll(heavy, 1);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
