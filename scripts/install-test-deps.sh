@@ -4,7 +4,7 @@
 # to the check below.
 set -euo pipefail
 
-PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose ffmpeg redis-server)
+PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose ffmpeg redis-server sip-tester baresip espeak-ng)
 
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
@@ -15,6 +15,9 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
+command -v baresip >/dev/null 2>&1 || missing+=(baresip)
+command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test prerequisites present: ${PACKAGES[*]}"
