@@ -1,0 +1,111 @@
+// bench:sip, codec part: CPU per call per 20 ms for the gateway's media work, one core, no I/O.
+// Each call does what the real call does every tick: the phone's payload through the jitter
+// buffer, decode and resampling to 48 kHz, Opus encode for the conference; and the conference's 4
+// talkers as Opus packets through the mixer (4 decodes + sum), resampled and encoded for the phone.
+// Speech-like input: the gateway's own spoken prompts. Usage:
+//   node --import tsx bench/sip/codec-cost.ts [--calls 20] [--frames 500]
+import { parseArgs } from 'node:util';
+import { loadPrompts } from '../../packages/sip-gateway/src/media/prompt-player.ts';
+import { createPhoneDecoder, createPhoneEncoder } from '../../packages/sip-gateway/src/media/phone-codec.ts';
+import { JitterBuffer } from '../../packages/sip-gateway/src/media/jitter-buffer.ts';
+import { ConferenceAudioMixer } from '../../packages/sip-gateway/src/media/conference-audio-mixer.ts';
+import { OpusFrameEncoder, opusBandwidthForPhone } from '../../packages/sip-gateway/src/media/opus-codec.ts';
+import type { PhoneCodecName } from '../../packages/sip-gateway/src/media/phone-audio.ts';
+
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '20' }, frames: { type: 'string', default: '500' } } });
+const CALLS = Number(values.calls);
+const FRAMES = Number(values.frames);
+const TALKERS = 4;
+const WARMUP_FRAMES = 50;
+
+const prompts = loadPrompts();
+const voice = [...prompts.values()];
+const voiceFrame = (talker: number, frame: number): Int16Array => {
+  const pcm = voice[talker % voice.length]!;
+  const frames = pcm.length / 960;
+  const f = frame % frames;
+  return pcm.subarray(f * 960, (f + 1) * 960);
+};
+
+// The conference's talkers and the phones' streams, encoded once up front (that is the senders' CPU, not ours).
+const talkerPackets: Uint8Array[][] = [];
+for (let t = 0; t < TALKERS; t++) {
+  const encoder = new OpusFrameEncoder();
+  talkerPackets.push(Array.from({ length: FRAMES + WARMUP_FRAMES }, (_, f) => encoder.encode(voiceFrame(t, f)).slice()));
+}
+
+function phonePayloads(codec: PhoneCodecName): Uint8Array[] {
+  const encoder = createPhoneEncoder(codec);
+  const buffer = new Uint8Array(1500);
+  return Array.from({ length: FRAMES + WARMUP_FRAMES }, (_, f) => buffer.slice(0, encoder.encode(voiceFrame(5, f), buffer, 0)));
+}
+
+type Call = {
+  jitter: JitterBuffer;
+  decoder: ReturnType<typeof createPhoneDecoder>;
+  encoder: ReturnType<typeof createPhoneEncoder>;
+  toConference: OpusFrameEncoder;
+  mixer: ConferenceAudioMixer;
+  fromPhone: Int16Array;
+  toPhone: Uint8Array;
+};
+
+function runCodec(codec: PhoneCodecName): { usPerCallFrame: number; callsPerCore: number; stagesUs: number[] } {
+  const payloads = phonePayloads(codec);
+  const calls: Call[] = Array.from({ length: CALLS }, () => ({
+    jitter: new JitterBuffer({ depthPackets: 3, capacityPackets: 64, maxPayloadBytes: 1500 }),
+    decoder: createPhoneDecoder(codec),
+    encoder: createPhoneEncoder(codec),
+    toConference: new OpusFrameEncoder({ maxBandwidth: opusBandwidthForPhone(codec) }),
+    mixer: new ConferenceAudioMixer(),
+    fromPhone: new Int16Array(960),
+    toPhone: new Uint8Array(1500),
+  }));
+  let sink = 0;
+  const stageNs = new Float64Array(4);
+  let mark = 0n;
+  const lap = (stage: number): void => {
+    const now = process.hrtime.bigint();
+    stageNs[stage]! += Number(now - mark);
+    mark = now;
+  };
+  const tick = (frame: number): void => {
+    for (const call of calls) {
+      mark = process.hrtime.bigint();
+      const payload = payloads[frame]!;
+      call.jitter.push(frame & 0xffff, frame * 160, payload, 0, payload.length);
+      while (!call.decoder.hasFrame) {
+        const next = call.jitter.pop();
+        if (next === 'empty') break;
+        if (next === 'packet') call.decoder.push(call.jitter.payload, call.jitter.payloadLength);
+        else call.decoder.conceal();
+      }
+      call.decoder.readFrame(call.fromPhone);
+      lap(0);
+      sink += call.toConference.encode(call.fromPhone).length;
+      lap(1);
+      for (let t = 0; t < TALKERS; t++) call.mixer.push(1000 + t, frame & 0xffff, frame * 960, talkerPackets[t]![frame]!);
+      const mix = call.mixer.mixFrame();
+      lap(2);
+      sink += call.encoder.encode(mix, call.toPhone, 0);
+      lap(3);
+    }
+  };
+  for (let f = 0; f < WARMUP_FRAMES; f++) tick(f);
+  stageNs.fill(0);
+  const cpuStart = process.cpuUsage();
+  for (let f = WARMUP_FRAMES; f < WARMUP_FRAMES + FRAMES; f++) tick(f);
+  const cpu = process.cpuUsage(cpuStart);
+  if (sink === 0) throw new Error('nothing was encoded');
+  const usPerCallFrame = (cpu.user + cpu.system) / (CALLS * FRAMES);
+  const stagesUs = [...stageNs].map((ns) => ns / 1000 / (CALLS * FRAMES));
+  return { usPerCallFrame, callsPerCore: 20_000 / usPerCallFrame, stagesUs };
+}
+
+console.log(`sip codec cost: ${CALLS} calls × ${FRAMES} frames, ${TALKERS} talkers mixed per call (CPU time, one core)`);
+for (const codec of ['PCMU', 'G722', 'opus'] as PhoneCodecName[]) {
+  const r = runCodec(codec);
+  const [fromPhone, toConference, mix, toPhone] = r.stagesUs.map((us) => us!.toFixed(0));
+  console.log(`${codec.padEnd(5)} ${r.usPerCallFrame.toFixed(1).padStart(7)} µs per call per 20 ms  ≈ ${Math.floor(r.callsPerCore)} calls per core` +
+    `  (wall µs: phone→48k ${fromPhone}, Opus encode ${toConference}, mix ${TALKERS} ${mix}, 48k→phone ${toPhone})`);
+}
