@@ -42,6 +42,8 @@ export type EndpointRoute = {
   twccId: number;
   /** Whether it negotiated RTX (RFC 4588) for video. */
   hasRtx: boolean;
+  /** Whether it negotiated video at all; an audio-only endpoint (a SIP gateway's call) gets no video routes, as JVB's acceptVideo. */
+  acceptsVideo: boolean;
   /** Media payload type (0–127) → its RTX payload type (`apt`), −1 when none was negotiated. */
   rtxPayloadTypes: Int16Array;
   /** Every negotiated extension over its media (BUNDLE: one id means one URI, RFC 8285 §6). */
@@ -137,6 +139,7 @@ function updateEndpoint(r: EndpointRoute, e: EndpointState): void {
   r.twccId = idOf(r.extensions, RTP_EXTENSION_URI.transportWideCC);
   r.rtxPayloadTypes = rtxPayloadTypesOf(e.media);
   r.hasRtx = e.media.some((m) => m.type === 'video' && m.payloadTypes.some((pt) => pt.name.toLowerCase() === 'rtx'));
+  r.acceptsVideo = e.media.some((m) => m.type === 'video');
 }
 
 /** A new, empty table set for a conference. */
@@ -167,7 +170,7 @@ export function rebuildConferenceRoutes(
     let r = routes.endpoints.get(e.id);
     if (r === undefined) {
       r = {
-        id: e.id, payloadKinds: [], audioLevelId: 0, twccId: 0, hasRtx: false, rtxPayloadTypes: new Int16Array(128).fill(-1),
+        id: e.id, payloadKinds: [], audioLevelId: 0, twccId: 0, hasRtx: false, acceptsVideo: false, rtxPayloadTypes: new Int16Array(128).fill(-1),
         extensions: [], transport: undefined, twccSeq: 0, cache: undefined, bwe: undefined,
       };
       routes.endpoints.set(e.id, r);
@@ -206,7 +209,7 @@ export function rebuildConferenceRoutes(
       }
       const primaryRtx = [...rtx].find(([, m]) => m === primarySsrc)?.[0];
       for (const receiver of routes.endpoints.values()) {
-        if (receiver === owner) continue;
+        if (receiver === owner || (isVideo && !receiver.acceptsVideo)) continue;
         const key = `${receiver.id}\n${s.id}`;
         const outRtxSsrc = receiver.hasRtx ? primaryRtx : undefined;
         let route = routes.routeByKey.get(key);

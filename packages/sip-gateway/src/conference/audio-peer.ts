@@ -1,0 +1,171 @@
+// The call's media with the bridge: a werift peer answering the focus's offer (the bridge's ICE/DTLS
+// transport). Audio sendrecv with one source of our own; a video content (only offered when the
+// focus could not read our features) is answered inactive; the data content is left out (no SCTP).
+//
+// The offer's remote sources are left out of the SDP: werift would want a receive slot per track,
+// and the gateway needs none. Every decrypted packet is taken from the DTLS transport below
+// werift's router, whatever its SSRC; packets of the negotiated Opus payload type are passed on.
+// Our packets go straight to the DTLS transport with a header the peer owns (SSRC, sequence,
+// timestamp and the RFC 6464 level the bridge's dominant-speaker detection reads), reused for every
+// packet. The SDP says `a=ice-lite` because Plenum's bridge is ICE-lite and werift only takes the
+// controlling role when told so.
+import type { RTCDtlsTransport, RtpPacket } from 'werift';
+import { RTCPeerConnection, RtpHeader, useAudioLevelIndication, useSdesMid } from 'werift';
+import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
+import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
+import { LegError } from './conference-leg-error.ts';
+
+const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+/** Opus at 48 kHz: one 20 ms frame advances the RTP clock by 960. */
+const SAMPLES_PER_FRAME = 960;
+
+export type AudioPeerOptions = {
+  /** Gather ICE candidates only on this IPv4 address (tests: 127.0.0.1); default: every interface. */
+  readonly interfaceAddress?: string;
+};
+
+/** Our own audio source as signalled in session-accept. */
+export type OwnAudioSource = { readonly ssrc: number; readonly endpointId: string };
+
+/** Jitsi's source name for an endpoint's first audio source (protocols.md §0). */
+export const audioSourceName = (endpointId: string): string => `${endpointId}-a0`;
+
+/** Receives one Opus packet: SSRC, sequence number, RTP timestamp, payload (valid while the handler runs). */
+export type AudioHandler = (ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array) => void;
+
+/** The offer reduced to what werift answers: audio and video, no remote sources, no data. */
+function offerForWerift(offer: Jingle): Pick<Jingle, 'contents' | 'groups'> {
+  const contents = offer.contents
+    .filter((c) => c.description?.media === 'audio' || c.description?.media === 'video')
+    .map((c): JingleContent => (c.description === undefined ? c : { ...c, description: { ...c.description, sources: [], sourceGroups: [] } }));
+  const names = new Set(contents.map((c) => c.name));
+  return { contents, groups: offer.groups.map((g) => ({ semantics: g.semantics, contents: g.contents.filter((n) => names.has(n)) })) };
+}
+
+/** One werift peer connection with the bridge, for one Jingle session. */
+export class AudioPeer {
+  readonly #header: RtpHeader;
+  /** The level byte of the RFC 6464 extension, rewritten per packet. */
+  readonly #level = Buffer.alloc(1);
+  readonly #levelExtension: { id: number; payload: Buffer }[];
+  #isClosed = false;
+
+  private constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly dtls: RTCDtlsTransport,
+    readonly opusPayloadType: number,
+    /** The ssrc-audio-level id both sides agreed on; undefined when not negotiated. */
+    readonly audioLevelId: number | undefined,
+    ssrc: number,
+  ) {
+    this.#levelExtension = audioLevelId === undefined ? [] : [{ id: audioLevelId, payload: this.#level }];
+    this.#header = new RtpHeader({ ssrc, payloadType: opusPayloadType, extension: audioLevelId !== undefined, extensions: this.#levelExtension });
+  }
+
+  /** Answers the offer; resolves with the peer and the session-accept contents carrying `own` as the audio source. */
+  static async answer(offer: Jingle, own: OwnAudioSource, opts: AudioPeerOptions): Promise<{ peer: AudioPeer; accept: Pick<Jingle, 'contents' | 'groups'> }> {
+    const audioOffer = offer.contents.find((c) => c.description?.media === 'audio')?.description;
+    const opus = audioOffer?.payloadTypes.find((p) => p.name.toLowerCase() === 'opus');
+    if (audioOffer === undefined || opus === undefined) throw LegError.mediaFailed('the focus offered no Opus audio');
+    const mapped = jingleToSdp(offerForWerift(offer), { sessionId: '1', sessionVersion: 1, role: 'offer' });
+    if (!mapped.ok) throw LegError.mediaFailed(`the focus's offer does not map to SDP: ${mapped.error.text}`);
+    const address = opts.interfaceAddress;
+    const pc = new RTCPeerConnection({
+      iceUseIpv4: true, iceUseIpv6: false,
+      ...(address !== undefined
+        ? { iceAdditionalHostAddresses: [address], iceInterfaceAddresses: { udp4: address }, iceFilterCandidatePair: (pair) => pair.remoteCandidate.host === address }
+        : {}),
+      headerExtensions: { audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()] },
+    });
+    try {
+      await pc.setRemoteDescription({ type: 'offer', sdp: mapped.value.replace(/\r\nt=0 0\r\n/, '\r\nt=0 0\r\na=ice-lite\r\n') });
+      const transceivers = pc.getTransceivers();
+      const audio = transceivers.find((t) => t.kind === 'audio');
+      if (audio === undefined) throw LegError.mediaFailed('werift made no audio transceiver from the offer');
+      for (const t of transceivers) t.setDirection(t === audio ? 'sendrecv' : 'inactive');
+      await pc.setLocalDescription(await pc.createAnswer());
+      const answer = sdpToJingle(pc.localDescription?.sdp ?? '', { creator: 'responder', owner: own.endpointId });
+      if (!answer.ok) throw LegError.mediaFailed(`werift's answer does not map to Jingle: ${answer.error.text}`);
+      const contents = answer.value.contents.map((c): JingleContent => {
+        const d = c.description;
+        if (d === undefined) return c;
+        const sources = d.media === 'audio' ? [{ ssrc: own.ssrc, name: audioSourceName(own.endpointId), msid: `${own.endpointId}-audio-0 ${audioSourceName(own.endpointId)}`, parameters: [] }] : [];
+        return { ...c, description: { ...d, sources, sourceGroups: [] } };
+      });
+      const answeredAudio = contents.find((c) => c.description?.media === 'audio')?.description;
+      const levelId = answeredAudio?.headerExtensions.find((h) => h.uri === AUDIO_LEVEL_URI)?.id;
+      const peer = new AudioPeer(pc, audio.receiver.dtlsTransport, opus.id, levelId, own.ssrc);
+      return { peer, accept: { contents, groups: answer.value.groups } };
+    } catch (error) {
+      await pc.close();
+      throw error;
+    }
+  }
+
+  get isConnected(): boolean {
+    return this.pc.connectionState === 'connected';
+  }
+
+  /** Every Opus packet from the bridge. */
+  onAudio(handler: AudioHandler): void {
+    const pt = this.opusPayloadType;
+    this.dtls.onRtp.subscribe((p: RtpPacket) => {
+      const h = p.header;
+      if (h.payloadType === pt) handler(h.ssrc, h.sequenceNumber, h.timestamp, p.payload);
+    });
+  }
+
+  /** Called once if the connection fails or closes after it was up (not after close()). */
+  onFailed(handler: (state: string) => void): void {
+    let wasConnected = this.isConnected;
+    const { unSubscribe } = this.pc.connectionStateChange.subscribe((s) => {
+      if (s === 'connected') wasConnected = true;
+      if (this.#isClosed || !wasConnected || (s !== 'failed' && s !== 'closed' && s !== 'disconnected')) return;
+      unSubscribe();
+      handler(s);
+    });
+  }
+
+  /**
+   * Sends one 20 ms Opus frame: `sequenceNumber` / `frameIndex` are the sender's counters (the
+   * timestamp is frameIndex·960), `levelByte` the RFC 6464 byte, `isTalkspurtStart` sets the marker
+   * (RFC 3551 §4.1: first packet after silence).
+   */
+  send(payload: Uint8Array, sequenceNumber: number, frameIndex: number, levelByte: number, isTalkspurtStart: boolean): void {
+    if (this.#isClosed || !this.isConnected) return;
+    const h = this.#header;
+    h.sequenceNumber = sequenceNumber & 0xffff;
+    h.timestamp = (frameIndex * SAMPLES_PER_FRAME) >>> 0;
+    h.marker = isTalkspurtStart;
+    this.#level[0] = levelByte;
+    const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    // Encrypts synchronously (the header is read before this returns); the send itself never rejects.
+    void this.dtls.sendRtp(body, h);
+  }
+
+  /** Resolves once ICE and DTLS are up with the bridge; rejects if they fail or take longer than `timeoutMs`. */
+  connected(timeoutMs: number): Promise<void> {
+    const pc = this.pc;
+    if (pc.connectionState === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unSubscribe();
+        reject(LegError.mediaFailed(`no media connection with the bridge after ${timeoutMs} ms (${pc.connectionState})`));
+      }, timeoutMs);
+      const { unSubscribe } = pc.connectionStateChange.subscribe((s) => {
+        if (s !== 'connected' && s !== 'failed' && s !== 'closed') return;
+        clearTimeout(timer);
+        unSubscribe();
+        if (s === 'connected') resolve();
+        else reject(LegError.mediaFailed(`the media connection with the bridge ${s}`));
+      });
+    });
+  }
+
+  /** Closes the peer connection; idempotent. */
+  async close(): Promise<void> {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    await this.pc.close().catch(() => undefined);
+  }
+}
