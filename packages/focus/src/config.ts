@@ -72,6 +72,20 @@ export const focusConfigSpec = {
     breweryJid: f.string('MUC room where recorders announce themselves with idle/busy status', 'jibribrewery@internal.plenum.localhost', { pattern: BARE_JID }),
     requestTimeoutMs: f.int('how long a recorder may take to acknowledge a start or stop', 10_000, { min: 100 }),
   },
+  dialOut: {
+    enabled: f.bool('route moderators\' Rayo dial IQs to SIP gateways from the jigasi brewery (protocols.md §7)', true),
+    breweryJid: f.string('MUC room where SIP gateways announce themselves with stats', 'jigasibrewery@internal.plenum.localhost', { pattern: BARE_JID }),
+    requestTimeoutMs: f.int('how long a gateway may take to answer a dial', 15_000, { min: 100 }),
+    retries: f.int('other gateways tried after one refused a dial', 2, { min: 0, max: 10 }),
+  },
+  dialIn: {
+    enabled: f.bool('give every conference a dial-in PIN and answer PIN lookups from trusted SIP gateways (urn:plenum:dial-in:0)', true),
+    pinDigits: f.int('digits of a dial-in PIN (the first is never 0)', 8, { min: 4, max: 12 }),
+    pinLookupsPerSecond: f.int('PIN lookups per second from all gateways together (token bucket refill)', 20, { min: 1 }),
+    pinLookupBurst: f.int('PIN lookups accepted at once', 50, { min: 1 }),
+    roomLookupsPerSecond: f.int('lookups of a room\'s PIN per second (occupants and GET /dial-in/code together)', 20, { min: 1 }),
+    roomLookupBurst: f.int('room PIN lookups accepted at once', 50, { min: 1 }),
+  },
   redis: {
     url: f.optionalString('Redis holding the state focus instances share (redis://host:port): with it, conferences are leased and a standby focus takes over; empty: state in memory, one focus (docs/deployment.md)'),
     keyPrefix: f.string('prefix of the focus keys in Redis', 'plenum:focus:'),
@@ -80,7 +94,7 @@ export const focusConfigSpec = {
   },
   instanceId: f.optionalString('this focus instance in conference leases; give it a stable value so a restarted focus resumes its conferences at once (default: random, they are resumed when their lease expires)'),
   http: {
-    enabled: f.bool('serve GET /stats and /about/health for operators (plenum status)', false),
+    enabled: f.bool('serve GET /stats and /about/health for operators (plenum status), and GET /dial-in/code?conference= for the web server (dialIn.enabled)', false),
     host: f.string('address of the status endpoint (keep it on loopback or a private network: it lists room names)', '127.0.0.1'),
     port: f.port('port of the status endpoint (0: any free port)', 8889),
   },

@@ -28,6 +28,13 @@ import type { FocusStateStore } from './state/state-store.ts';
 import { NS_JIBRI } from '@plenum/xmpp/codec';
 import { RecorderPool } from './recording/recorder-pool.ts';
 import { RecordingService } from './recording/recording-service.ts';
+import { NS_PLENUM_DIAL_IN, NS_RAYO } from '@plenum/xmpp/codec';
+import { GatewayPool } from './dial/gateway-pool.ts';
+import { DialOutService } from './dial/dial-out.ts';
+import { PinDirectory } from './dial/pin-directory.ts';
+import type { PinDirectorySettings } from './dial/pin-directory.ts';
+import type { PinStore } from './dial/pin-store.ts';
+import { MemoryPinStore } from './dial/pin-store.ts';
 
 /** Everything the focus is configured with, as plain values. */
 export type FocusSettings = {
@@ -38,6 +45,10 @@ export type FocusSettings = {
   readonly discoTimeoutMs: number;
   /** Recording control (protocols.md §6); absent: jibri IQs are refused as unsupported. */
   readonly recording?: { readonly breweryJid: string; readonly requestTimeoutMs: number };
+  /** Dial-out through SIP gateways of the jigasi brewery (protocols.md §7); absent: Rayo dial IQs are refused as unsupported. */
+  readonly dialOut?: { readonly breweryJid: string; readonly requestTimeoutMs: number; readonly retries: number };
+  /** Dial-in PINs (dial/pin-directory.ts); absent: conferences get none and dial-in IQs are refused as unsupported. */
+  readonly dialIn?: PinDirectorySettings;
 };
 
 /** What the focus is built from. */
@@ -54,6 +65,8 @@ export type FocusDeps = {
    * resumed. Undefined: everything in memory, as one focus.
    */
   readonly state?: { readonly store: FocusStateStore; readonly settings: ConferenceStateSettings } | undefined;
+  /** Where dial-in PINs are kept (Redis with shared state); default: in memory. */
+  readonly pinStore?: PinStore | undefined;
 };
 
 /** Numbers for tests and operators. */
@@ -76,6 +89,10 @@ export class Focus {
   readonly #recorders: RecorderPool | undefined;
   readonly #recording: RecordingService | undefined;
   readonly #state: ConferenceState | undefined;
+  readonly #gateways: GatewayPool | undefined;
+  readonly #dialOut: DialOutService | undefined;
+  /** Dial-in PINs; undefined when dial-in is off. */
+  readonly pins: PinDirectory | undefined;
   /** Waiting for the brewery roster (the focus's own presence comes last) before resuming conferences. */
   #resumeWhenBreweryJoined = false;
   #cancelResume: Cancel | undefined;
@@ -98,6 +115,8 @@ export class Focus {
       settings: settings.conference,
       tokenVerifier: deps.tokenVerifier,
       manager: settings.manager,
+      onConferenceCreated: (conf) => this.pins?.track(conf),
+      sipGatewayEnabled: () => this.#gateways?.hasSipGateway === true,
     });
     this.bridges.events.on('bridgeUp', () => this.conferences.onBridgeUp());
     this.bridges.events.on('bridgeDown', (id, reason) => this.conferences.onBridgeDown(id, reason));
@@ -109,6 +128,18 @@ export class Focus {
         channel, clock, ids: deps.ids, log: log.child({ part: 'recording' }), pool: this.#recorders, focusJid, focusNick, requestTimeoutMs: settings.recording.requestTimeoutMs,
       });
     }
+    const { focusJid, focusNick } = settings.conference;
+    if (settings.dialOut !== undefined) {
+      this.#gateways = new GatewayPool({ channel, log: log.child({ part: 'sip-gateways' }), focusJid, breweryJid: settings.dialOut.breweryJid, nick: focusNick });
+      this.#dialOut = new DialOutService({
+        channel, clock, ids: deps.ids, log: log.child({ part: 'dial-out' }), pool: this.#gateways, focusJid,
+        requestTimeoutMs: settings.dialOut.requestTimeoutMs, retries: settings.dialOut.retries,
+      });
+    }
+    this.pins = settings.dialIn === undefined ? undefined : new PinDirectory({
+      store: deps.pinStore ?? new MemoryPinStore(), conferences: this.conferences, channel, clock, ids: deps.ids,
+      log: log.child({ part: 'dial-in' }), focusJid, settings: settings.dialIn,
+    });
     this.#cancelSweep = clock.setInterval(() => this.bridges.sweep(clock.now()), SWEEP_INTERVAL_MS);
   }
 
@@ -118,6 +149,7 @@ export class Focus {
     this.#resumeWhenBreweryJoined = this.#state !== undefined;
     this.#brewery.join();
     this.#recorders?.join();
+    this.#gateways?.join();
   }
 
   /** The XMPP connection dropped: the server took the focus out of every room. */
@@ -126,6 +158,7 @@ export class Focus {
     this.#cancelResume?.();
     this.bridges.clear();
     this.#recorders?.clear();
+    this.#gateways?.clear();
     void this.conferences.closeAll('xmpp connection lost');
   }
 
@@ -139,7 +172,9 @@ export class Focus {
           // After the brewery handled it: the bridges of the roster are known by then.
           queueMicrotask(() => void this.#resumeStored());
         }
-        if (!this.#brewery.handlePresence(stanza) && this.#recorders?.handlePresence(stanza) !== true) this.conferences.routePresence(stanza);
+        if (!this.#brewery.handlePresence(stanza) && this.#recorders?.handlePresence(stanza) !== true && this.#gateways?.handlePresence(stanza) !== true) {
+          this.conferences.routePresence(stanza);
+        }
         return;
       case 'iq':
         if (stanza.attrs.type === 'get' || stanza.attrs.type === 'set') void this.#answer(stanza);
@@ -168,6 +203,7 @@ export class Focus {
     this.#cancelResume?.();
     this.#brewery.leave();
     this.#recorders?.leave();
+    this.#gateways?.leave();
   }
 
   /** The brewery roster is in (bridges known): continue the stored conferences nobody runs. */
@@ -213,6 +249,14 @@ export class Focus {
       if (occ === undefined) throw FocusError.forbidden('recording is controlled by conference participants');
       return this.#recording.handleClientIq(occ.conf, occ.nick, payload);
     }
+    // Dial-out (dial/dial-out.ts): a moderator's Rayo dial to the focus occupant.
+    if (isSet && payload.name === 'dial' && ns === NS_RAYO && this.#dialOut !== undefined) {
+      const occ = this.conferences.occupant(iq.attrs.from);
+      if (occ === undefined) throw FocusError.forbidden('dial-out is for conference participants');
+      return this.#dialOut.handleClientDial(occ.conf, occ.nick, payload);
+    }
+    // Dial-in PINs (dial/pin-directory.ts): a gateway's lookup by PIN, an occupant's by room.
+    if (!isSet && payload.name === 'dial-in' && ns === NS_PLENUM_DIAL_IN && this.pins !== undefined) return this.pins.handleIq(iq.attrs.from, payload);
     if (isSet && payload.name === 'mute' && MUTE_NAMESPACES.has(ns)) {
       const occ = this.conferences.occupant(iq.attrs.from);
       if (occ === undefined) throw FocusError.forbidden('mute requests come from conference participants');
@@ -222,7 +266,7 @@ export class Focus {
     if (!isSet && payload.name === 'query' && ns === NS_DISCO_INFO && payload.attrs.node === undefined) {
       return encodeDiscoInfo({
         identities: [{ category: 'component', type: 'generic', name: 'Plenum conference focus' }],
-        features: [NS_DISCO_INFO, NS_FOCUS, NS_PING, NS_JINGLE],
+        features: [NS_DISCO_INFO, NS_FOCUS, NS_PING, NS_JINGLE, ...(this.#dialOut !== undefined ? [NS_RAYO] : []), ...(this.pins !== undefined ? [NS_PLENUM_DIAL_IN] : [])],
       });
     }
     if (!isSet && payload.name === 'ping' && ns === NS_PING) return undefined;

@@ -16,3 +16,5 @@ export { MemoryStateStore } from './state/memory-state-store.ts';
 export { RedisStateStore } from './state/redis-state-store.ts';
 export type { RedisStateStoreOptions } from './state/redis-state-store.ts';
 export type { FocusStateStore, ConferenceRecord, ParticipantRecord, StoredConference, StateStoreEvents } from './state/state-store.ts';
+export type { PinDirectory, PinDirectorySettings } from './dial/pin-directory.ts';
+export type { PinStore } from './dial/pin-store.ts';

@@ -15,6 +15,8 @@ import { Focus } from './focus.ts';
 import type { StatusServer } from './http/status-server.ts';
 import { focusStatus, startStatusServer } from './http/status-server.ts';
 import { RedisStateStore } from './state/redis-state-store.ts';
+import { RedisPinStore } from './dial/redis-pin-store.ts';
+import type { PinDirectory } from './dial/pin-directory.ts';
 
 /** How to start a focus. */
 export type StartFocusOptions = ConfigSources & {
@@ -55,6 +57,15 @@ export function focusSettings(c: FocusConfig): FocusSettings {
     breweryJid: c.bridges.breweryJid,
     discoTimeoutMs: c.jingle.discoTimeoutMs,
     ...(c.recording.enabled ? { recording: { breweryJid: c.recording.breweryJid, requestTimeoutMs: c.recording.requestTimeoutMs } } : {}),
+    ...(c.dialOut.enabled ? { dialOut: { breweryJid: c.dialOut.breweryJid, requestTimeoutMs: c.dialOut.requestTimeoutMs, retries: c.dialOut.retries } } : {}),
+    ...(c.dialIn.enabled ? {
+      dialIn: {
+        pinDigits: c.dialIn.pinDigits, trustedServiceDomains: c.moderation.trustedServiceDomains,
+        pinLookupsPerSecond: c.dialIn.pinLookupsPerSecond, pinLookupBurst: c.dialIn.pinLookupBurst,
+        roomLookupsPerSecond: c.dialIn.roomLookupsPerSecond, roomLookupBurst: c.dialIn.roomLookupBurst,
+        requestTimeoutMs: c.dialOut.requestTimeoutMs,
+      },
+    } : {}),
     bridges: {
       healthTimeoutMs: c.bridges.healthTimeoutMs,
       failureResetMs: c.bridges.failureResetMs,
@@ -116,6 +127,13 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
     },
   });
   const settings = focusSettings(config);
+  // With shared state the PINs are shared too: any focus instance answers them.
+  const pinStore = store === undefined || !config.dialIn.enabled ? undefined : new RedisPinStore({
+    log: log.child({ part: 'redis-pins' }),
+    options: { url: config.redis.url as string, keyPrefix: config.redis.keyPrefix, commandTimeoutMs: config.redis.commandTimeoutMs },
+  });
+  // Like the state store: an unreachable Redis is not fatal (PIN lookups fail until it is back).
+  await pinStore?.connected(REDIS_START_WAIT_MS).catch((error: unknown) => log.warn('redis not reachable at start: no dial-in pins until it is', { err: (error as Error).message }));
   const instanceId = config.instanceId ?? randomUUID();
   const focus = new Focus({
     log, clock, ids, channel: connection,
@@ -123,6 +141,7 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
     bridgeControl: new ColibriBridgeControl({ channel: connection, log: log.child({ part: 'colibri' }), from: settings.conference.focusJid }),
     tokenVerifier: opts.tokenVerifier,
     settings,
+    pinStore,
   });
   connection.events.on('stanza', (s) => focus.handleStanza(s));
   connection.events.on('online', () => focus.online());
@@ -132,11 +151,15 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
     if (!config.http.enabled) return;
     try {
       // Healthy = the active instance (connected as the component); a standby answers 500.
-      status = await startStatusServer({ host: config.http.host, port: config.http.port, status: () => focusStatus(focus, clock.now()), isHealthy: () => connection.isOnline });
+      status = await startStatusServer({
+        host: config.http.host, port: config.http.port, status: () => focusStatus(focus, clock.now()), isHealthy: () => connection.isOnline,
+        ...(focus.pins !== undefined ? { dialInCode: (room: string) => (focus.pins as PinDirectory).pinForHttp(room) } : {}),
+      });
     } catch (error) {
       await focus.close();
       await connection.close();
       await store?.close();
+      await pinStore?.close();
       throw error;
     }
   };
@@ -154,6 +177,7 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
     await focus.close();
     await connection.close();
     await store?.close();
+    await pinStore?.close();
     throw error;
   } finally {
     opts.signal?.removeEventListener('abort', abort);
@@ -172,6 +196,7 @@ export async function startFocus(opts: StartFocusOptions = {}): Promise<RunningF
         await focus.close();
         await connection.close();
         await store?.close();
+        await pinStore?.close();
       })();
       return closing;
     },

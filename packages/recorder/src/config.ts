@@ -32,6 +32,23 @@ export const recorderConfigSpec = {
     height: f.int('composed video height', 360, { min: 64, max: 2160 }),
     frameRate: f.int('composed video frame rate', 15, { min: 1, max: 60 }),
   },
+  stream: {
+    defaultBaseUrl: f.string('where a bare stream key (no rtmp:// URL) is streamed to, as Jibri does: YouTube\'s ingest', 'rtmp://a.rtmp.youtube.com/live2', { pattern: /^rtmps?:\/\/[^\s]+$/ }),
+    videoBitrateKbps: f.int('H.264 bitrate of the live stream', 1_500, { min: 100, max: 20_000 }),
+    reconnectMinDelayMs: f.int('first wait before reconnecting to an RTMP server that dropped or refused; doubles per failed attempt', 500, { min: 50 }),
+    reconnectMaxDelayMs: f.int('longest wait between reconnection attempts', 8_000, { min: 100 }),
+    giveUpAfterMs: f.int('how long the stream may stay down (or never come up) before the session ends as failed', 60_000, { min: 1_000 }),
+  },
+  retention: {
+    days: f.int('recordings are deleted this many days after they ended (0 = kept forever); only directories with the recorder\'s manifest', 7, { min: 0, max: 36_500 }),
+    sweepIntervalMs: f.int('how often old recordings are looked for', 3_600_000, { min: 1_000 }),
+  },
+  download: {
+    port: f.int('port of the HTTP server giving the initiator their recording at /recordings/<token>/ (0 = no server, no link)', 0, { min: 0, max: 65_535 }),
+    host: f.string('address the download server binds', '127.0.0.1'),
+    publicBaseUrl: f.optionalString('the download server as users reach it (e.g. https://meet.example.org, behind a reverse proxy); default http://<host>:<port>'),
+    maxConnections: f.int('simultaneous connections to the download server; more are refused', 100, { min: 1, max: 10_000 }),
+  },
   jingleTimeoutMs: f.int('how long the focus may take to offer the recorder its session after it joined the room', 15_000, { min: 1_000 }),
   log: {
     level: f.oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),

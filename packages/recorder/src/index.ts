@@ -1,7 +1,7 @@
 export { startRecorder } from './start.ts';
 export type { StartRecorderOptions, RunningRecorder } from './start.ts';
 export { Recorder } from './recorder.ts';
-export type { RecorderDeps, RecorderEvents } from './recorder.ts';
+export type { RecorderDeps, RecorderEvents, RecordingLinks } from './recorder.ts';
 export { recorderConfigSpec, loadRecorderConfig } from './config.ts';
 export type { RecorderConfig } from './config.ts';
 export { RecorderError } from './errors.ts';

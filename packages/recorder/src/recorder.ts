@@ -1,10 +1,13 @@
 // The recorder component (Jibri's role, protocols.md §6): sits in the jibri brewery announcing
 // idle/busy, takes `<jibri action=start|stop>` from the focus's brewery occupant only, runs one
 // recording at a time (recording-session.ts) and reports `status=on|off` back to the focus. After
-// a recording: busy → idle, then the finalize hook runs with the manifest path.
+// a file recording: its download link goes with the final `off` (Plenum's recording-link extension),
+// busy → idle, then the finalize hook runs with the manifest path. A `stream` start goes live to
+// the RTMP URL or YouTube key in `streamid` (never logged).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Clock, Logger } from '@plenum/kit';
 import { PlenumError, TypedEmitter } from '@plenum/kit';
 import type { El, JibriIq } from '@plenum/xmpp/codec';
@@ -12,6 +15,8 @@ import { NS_JIBRI, NS_MUC, child, decodeJibriIq, el, encodeJibriIq, encodeJibriS
 import type { RequestOptions } from '@plenum/xmpp/component';
 import type { RecorderConfig } from './config.ts';
 import { RecorderError } from './errors.ts';
+import type { StreamTarget } from './media/stream-target.ts';
+import { resolveStreamTarget } from './media/stream-target.ts';
 import type { MediaLegOptions } from './session/media-leg.ts';
 import { RecordingSession } from './session/recording-session.ts';
 
@@ -19,8 +24,11 @@ export type RecorderChannel = { send(stanza: El): void; request(iq: El, opts: Re
 
 export type RecorderEvents = {
   /** A recording finished and its manifest was written (before the finalize hook). */
-  recorded: [manifestPath: string, sessionId: string];
+  recorded: [manifestPath: string, sessionId: string, downloadUrl: string | undefined];
 };
+
+/** Makes a finished recording downloadable; resolves with its link. */
+export type RecordingLinks = { publish(dir: string): Promise<string> };
 
 export type RecorderDeps = {
   readonly log: Logger;
@@ -28,6 +36,8 @@ export type RecorderDeps = {
   readonly channel: RecorderChannel;
   readonly config: RecorderConfig;
   readonly media: MediaLegOptions;
+  /** Download links for finished recordings; none when the download server is off. */
+  readonly links?: RecordingLinks;
 };
 
 const REPORT_TIMEOUT_MS = 10_000;
@@ -107,9 +117,15 @@ export class Recorder {
 
   #start(from: string, req: JibriIq): El {
     if (this.#session !== undefined) throw RecorderError.busy();
-    if ((req.recordingMode ?? 'file') !== 'file') throw RecorderError.unsupportedMode(req.recordingMode ?? '');
     if (req.room === undefined || req.sessionId === undefined) throw RecorderError.badRequest('start needs room and session_id');
     const { config, log, clock } = this.deps;
+    let stream: StreamTarget | undefined;
+    if (req.recordingMode === 'stream') {
+      if (req.streamId === undefined) throw RecorderError.badRequest('stream mode needs a streamid');
+      const target = resolveStreamTarget(req.streamId, config.stream.defaultBaseUrl);
+      if (!target.ok) throw RecorderError.badRequest(target.error);
+      stream = target.value;
+    }
     const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
     const roomNode = (req.room.split('@')[0] ?? 'room').replace(/[^a-zA-Z0-9_-]/g, '_');
     const nick = randomBytes(4).toString('hex');
@@ -118,9 +134,17 @@ export class Recorder {
       ffmpegPath: config.ffmpeg.path, ffmpegStopTimeoutMs: config.ffmpeg.stopTimeoutMs,
       composed: config.composed.enabled ? { width: config.composed.width, height: config.composed.height, frameRate: config.composed.frameRate } : undefined,
       jingleTimeoutMs: config.jingleTimeoutMs, media: this.deps.media, focusNick: config.focusNick,
+      stream: {
+        videoBitrateKbps: config.stream.videoBitrateKbps, reconnectMinDelayMs: config.stream.reconnectMinDelayMs,
+        reconnectMaxDelayMs: config.stream.reconnectMaxDelayMs, giveUpAfterMs: config.stream.giveUpAfterMs,
+      },
     }, {
       sessionId: req.sessionId, roomJid: req.room, nick, jid: `${config.component.domain}/${nick}`,
-      dir: join(config.output.directory, `${roomNode}-${stamp}-${req.sessionId.slice(0, 8)}`),
+      // A live stream keeps nothing: its scratch directory (ffmpeg's SDP) is private and removed at the end.
+      dir: stream === undefined
+        ? join(config.output.directory, `${roomNode}-${stamp}-${req.sessionId.slice(0, 8)}`)
+        : join(tmpdir(), `plenum-stream-${req.sessionId.slice(0, 8)}-${randomBytes(4).toString('hex')}`),
+      ...(stream !== undefined ? { stream } : {}),
     });
     this.#session = session;
     this.#focus = from;
@@ -131,7 +155,7 @@ export class Recorder {
       log.warn('recording could not start', { err: (error as Error).message });
       void this.#finish(session, (error as Error).message);
     });
-    log.info('recording requested', { room: req.room, sessionId: req.sessionId });
+    log.info('recording requested', { room: req.room, sessionId: req.sessionId, mode: stream === undefined ? 'file' : 'stream' });
     return encodeJibriIq({ status: 'pending', sessionId: req.sessionId });
   }
 
@@ -145,17 +169,25 @@ export class Recorder {
     } catch (error) {
       this.deps.log.error('recording could not be finished', { err: error });
     }
-    this.#report(session.params.sessionId, failure === undefined ? { status: 'off' } : { status: 'off', failureReason: 'error', shouldRetry: false });
+    let link: string | undefined;
+    if (manifest !== undefined && this.deps.links !== undefined) {
+      link = await this.deps.links.publish(dirname(manifest)).catch((error: unknown) => {
+        this.deps.log.warn('no download link for the recording', { err: (error as Error).message });
+        return undefined;
+      });
+    }
+    const linked = link !== undefined ? { downloadUrl: link } : {};
+    this.#report(session.params.sessionId, failure === undefined ? { status: 'off', ...linked } : { status: 'off', failureReason: 'error', shouldRetry: false, ...linked });
     this.#session = undefined;
     this.#finishing = undefined;
     this.#announce();
     if (manifest === undefined) return;
-    this.events.emit('recorded', manifest, session.params.sessionId);
+    this.events.emit('recorded', manifest, session.params.sessionId, link);
     this.#finalize(manifest);
   }
 
   /** Jibri's status IQ to the focus (protocols.md §6). */
-  #report(sessionId: string, status: Pick<JibriIq, 'status' | 'failureReason' | 'shouldRetry'>): void {
+  #report(sessionId: string, status: Pick<JibriIq, 'status' | 'failureReason' | 'shouldRetry' | 'downloadUrl'>): void {
     const to = this.#focus;
     if (to === undefined) return;
     this.deps.channel.request(el('iq', { type: 'set', from: this.jid, to }, encodeJibriIq({ ...status, sessionId })), { timeoutMs: REPORT_TIMEOUT_MS })

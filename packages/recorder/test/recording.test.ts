@@ -1,7 +1,8 @@
 // Issue 7's proof, first part: a file recording of a real conference without a browser. Our XMPP
 // server, focus and bridge (testkit startStack), three werift participants sending a tone and a
 // test pattern, and the recorder component: a moderator starts a recording, 10 s later stops it.
-// ffprobe/ffmpeg check the files; the room sees the status; a guest's start is refused.
+// ffprobe/ffmpeg check the files; the room sees the status; a guest's start is refused; the
+// moderator alone gets the download link, which serves the recording over HTTP.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import * as assert from 'uvu/assert';
 import type { El } from '@plenum/xmpp/codec';
 import { NS_JIBRI, NS_MUC_USER, child, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
 import type { RunningStack } from '@plenum/testkit';
-import { nextEvent, startStack } from '@plenum/testkit';
+import { freePort, nextEvent, startStack } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import type { Manifest, RunningRecorder } from '../src/index.ts';
 import { startRecorder } from '../src/index.ts';
@@ -25,6 +26,7 @@ const RECORD_MS = 10_000;
 const RECORDER_DOMAIN = 'recorder.plenum.localhost';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+const isRecordingLink = (e: El): boolean => e.name === 'message' && String(child(e, 'json-message', 'http://jitsi.org/jitmeet')?.children[0] ?? '').includes('"recording-link"');
 const conditionOf = (iq: El): string | undefined =>
   child(iq, 'error')?.children.find((c): c is El => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
 const jibriIq = (p: MediaParticipant, action: 'start' | 'stop'): El =>
@@ -73,6 +75,7 @@ test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM 
       values: {
         component: { port: stack.server.componentPort, secret: secrets.recorder },
         output: { directory: join(dir, 'out'), finalizeCommand: finalizeScript },
+        download: { port: await freePort() },
         log: { level: 'silent' },
       },
       media: { interfaceAddress: '127.0.0.1' },
@@ -103,8 +106,19 @@ test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM 
     const stopped = await host.signalling.request(jibriIq(host, 'stop'), 15_000);
     const stoppedAt = Date.now();
     assert.is(stopped.attrs.type, 'result');
-    const [manifestPath] = await recorded;
+    const [manifestPath, , link] = await recorded;
     await guest.signalling.client.next(statusIs(guest, 'off'), 10_000, 'recording off');
+
+    // The download link reaches the moderator who started the recording, privately, and nobody else.
+    assert.ok(link?.startsWith(`${recorder.downloadBaseUrl ?? '?'}/recordings/`), `a download link (${link})`);
+    const linkMessage = await host.signalling.client.next(isRecordingLink, 10_000, 'recording link');
+    assert.is(linkMessage.attrs.from, host.signalling.focusOccupant);
+    assert.is((JSON.parse(String(child(linkMessage, 'json-message', 'http://jitsi.org/jitmeet')?.children[0])) as { url: string }).url, link);
+    await sleep(300);
+    for (const other of people.slice(1)) assert.not.ok(other.signalling.client.inbox.some(isRecordingLink), `${other.id} did not get the link`);
+    const viaLink = await ffprobe(`${link}composed.mp4`);
+    assert.ok(viaLink.streams.some((st) => st.codec_type === 'video'), 'the composed file plays over the link');
+    assert.is((await fetch(`${link}composed.mp4`.replace(/recordings\/[^/]+\//, 'recordings/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/'))).status, 404, 'a wrong token is 404');
 
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
     const recDir = join(manifestPath, '..');

@@ -33,6 +33,10 @@ export class ConferenceManager {
     readonly manager: ManagerSettings;
     /** Shared state (src/state/): undefined runs everything in memory, as one focus. */
     readonly state?: ConferenceState | undefined;
+    /** Told of every conference created or taken over (dial-in PINs, dial/pin-directory.ts). */
+    readonly onConferenceCreated?: (conf: Conference) => void;
+    /** Whether a SIP gateway can take dial-outs now (the response's sipGatewayEnabled). */
+    readonly sipGatewayEnabled?: () => boolean;
   }) {
     this.#log = deps.log;
     this.#clock = deps.clock;
@@ -86,7 +90,7 @@ export class ConferenceManager {
       focusJid: this.deps.manager.focusDomain,
       properties: {
         authentication: String(this.deps.manager.requireAuthenticationToStart),
-        sipGatewayEnabled: 'false',
+        sipGatewayEnabled: String(this.deps.sipGatewayEnabled?.() === true),
         'visitors-supported': 'false',
       },
     });
@@ -190,6 +194,7 @@ export class ConferenceManager {
     conf.events.on('ended', () => {
       if (this.#conferences.get(roomJid) === conf) this.#conferences.delete(roomJid);
     });
+    this.deps.onConferenceCreated?.(conf);
     this.#log.info('conference created', { conf: roomJid, conferences: this.#conferences.size });
     return conf;
   }

@@ -2,6 +2,9 @@
 // and GET /stats (JSON: the bridges as the focus sees them, the conferences with their bridge and
 // participant count). Off unless `http.enabled`; binds loopback by default, since room names are
 // not for the public. No user's JID or address is in it: rooms, bridge ids and counts only.
+// With dial-in on it also answers GET /dial-in/code?conference=<room JID> in the format of Jitsi's
+// conference mapper ({message, id, conference}); the web server forwards its own /dial-in/code here
+// in split deployments (what that reveals: dial/pin-directory.ts).
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,21 +29,34 @@ export function focusStatus(focus: Focus, nowMs: number): FocusStatus {
   return { conferences, participants: conferences.reduce((n, c) => n + c.participants, 0), bridges: focus.bridges.snapshot(nowMs) };
 }
 
+const ROOM_JID = /^[^@/\s]{1,256}@[a-z0-9]([a-z0-9.-]{0,250}[a-z0-9])?$/;
+
 /** A listening status server. */
 export type StatusServer = { readonly port: number; close(): Promise<void> };
 
 /** Serves /about/health and /stats on host:port (port 0: any free port). */
 export async function startStatusServer(opts: {
   readonly host: string; readonly port: number; readonly status: () => FocusStatus; readonly isHealthy: () => boolean;
+  /** The PIN of a live, open room (PinDirectory.pinForHttp); absent: /dial-in/code is 404. */
+  readonly dialInCode?: (roomJid: string) => Promise<string | undefined>;
 }): Promise<StatusServer> {
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://focus').pathname;
+    const url = new URL(req.url ?? '/', 'http://focus');
+    const path = url.pathname;
     const send = (code: number, body: unknown): void => {
       res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
     if (req.method !== 'GET') return send(405, { error: 'method not allowed' });
     if (path === '/stats') return send(200, opts.status());
+    if (path === '/dial-in/code' && opts.dialInCode !== undefined) {
+      const conference = (url.searchParams.get('conference') ?? '').toLowerCase();
+      if (!ROOM_JID.test(conference)) return send(400, { message: 'conference must be a room JID' });
+      opts.dialInCode(conference).then(
+        (pin) => (pin === undefined ? send(404, { message: 'No conference mapping was found', conference }) : send(200, { message: 'Successfully retrieved conference mapping', id: Number(pin), conference })),
+        () => send(500, { message: 'dial-in lookup failed' }));
+      return;
+    }
     if (path === '/about/health') return opts.isHealthy() ? send(200, { healthy: true }) : send(500, { healthy: false });
     return send(404, { error: 'not found' });
   });

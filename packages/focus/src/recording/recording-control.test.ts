@@ -128,4 +128,33 @@ test('a recorder that leaves the brewery mid-recording: the room sees off with a
   }
 });
 
+const isRecordingLink = (e: El): boolean => e.name === 'message' && (child(e, 'json-message', 'http://jitsi.org/jitmeet')?.children[0] ?? '').toString().includes('"recording-link"');
+
+test('the download link in the recorder\'s final status reaches the initiator only, privately from the focus occupant', async () => {
+  const { stack, host, guest } = await room('linked');
+  try {
+    const recorder = await scriptedRecorder(stack, 'rec3');
+    const replyP = host.bot.request(startIq(host));
+    const start = await nextJibri(recorder, 'start');
+    const sessionId = child(start, 'jibri', NS_JIBRI)?.attrs.session_id as string;
+    recorder.send(el('iq', { type: 'result', id: start.attrs.id, to: start.attrs.from, from: start.attrs.to }));
+    assert.is((await replyP).attrs.type, 'result');
+    const url = 'https://rec.example/recordings/0123456789abcdef0123456789abcdef0123456789a/';
+    const off = await recorder.request(el('iq', { type: 'set', from: `${RECORDER_DOMAIN}/rec3`, to: `${JIBRI_BREWERY}/focus` },
+      encodeJibriIq({ status: 'off', sessionId, downloadUrl: url })));
+    assert.is(off.attrs.type, 'result');
+    const link = await host.bot.next(isRecordingLink, 5000, 'recording link');
+    assert.is(link.attrs.type, 'chat');
+    assert.is(link.attrs.from, host.focusOccupant, 'sent by the focus occupant');
+    const body = JSON.parse(String(child(link, 'json-message', 'http://jitsi.org/jitmeet')?.children[0])) as { type: string; url: string };
+    assert.equal([body.type, body.url], ['recording-link', url]);
+    // The guest sees the recording end like everyone, but not the link.
+    await guest.bot.next(recordingStatus(guest, 'off'), 5000, 'off status');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.not.ok(guest.bot.inbox.some(isRecordingLink), 'the guest did not get the link');
+  } finally {
+    await stack.close();
+  }
+});
+
 test.run();

@@ -2,10 +2,14 @@
 // IQ to the focus occupant is checked, an idle recorder from the jibri brewery is picked and sent
 // the start (room, session_id, recording_mode, app_data), and the room learns the state through
 // `<jibri-recording-status>` in the focus's presence: pending → on (the recorder reports it) → off
-// (stopped, or with failure_reason when the recorder fails or leaves the brewery).
+// (stopped, or with failure_reason when the recorder fails or leaves the brewery). A recorder's final
+// `off` may carry Plenum's download link (urn:plenum:recording:0): it goes to the moderator who
+// started the recording only, as a private json-message `{type:"recording-link", url}` from the
+// focus occupant — never to the room.
 import type { Clock, Logger } from '@plenum/kit';
 import type { El, JibriIq, RecordingMode, RecordingStatusExtension } from '@plenum/xmpp/codec';
-import { decodeJibriIq, el, encodeJibriIq, encodeRecordingStatus } from '@plenum/xmpp/codec';
+import { NS_JITSI_MEET, decodeJibriIq, decodeStanzaError, el, encodeJibriIq, encodeRecordingStatus } from '@plenum/xmpp/codec';
+import { PlenumError } from '@plenum/kit';
 import { FocusError } from '../errors.ts';
 import type { Ids, StanzaChannel } from '../ports.ts';
 import type { Conference } from '../conference/conference.ts';
@@ -20,6 +24,9 @@ type RecordingSession = {
   readonly recorderJid: string;
   readonly mode: RecordingMode;
   readonly initiator: string;
+  /** The initiator's nick in the room (their occupant JID gets the download link). */
+  readonly initiatorNick: string;
+  readonly conf: Conference;
   status: 'pending' | 'on';
 };
 
@@ -56,7 +63,7 @@ export class RecordingService {
     const p = conf.participants.get(nick);
     if (p === undefined) throw FocusError.forbidden('recording is controlled by conference participants');
     if (!isModerator(p.role, p.affiliation)) throw FocusError.forbidden('only moderators may start or stop recording');
-    if (req.action === 'start') return this.#start(conf, p.realJid, req);
+    if (req.action === 'start') return this.#start(conf, p.realJid, nick, req);
     if (req.action === 'stop') return this.#stop(conf, req);
     throw FocusError.badRequest('jibri IQ needs action start or stop');
   }
@@ -74,11 +81,12 @@ export class RecordingService {
     } else if (r.status === 'off') {
       if (r.failureReason !== undefined) this.deps.pool.failed(s.recorderNick, this.deps.clock.now());
       this.#end(s, r.failureReason);
+      if (r.downloadUrl !== undefined && s.mode === 'file') this.#sendLink(s, r.downloadUrl);
     }
     return undefined;
   }
 
-  async #start(conf: Conference, initiator: string, req: JibriIq): Promise<El> {
+  async #start(conf: Conference, initiator: string, initiatorNick: string, req: JibriIq): Promise<El> {
     const mode = req.recordingMode ?? 'file';
     if (mode === 'stream' && req.streamId === undefined) throw FocusError.badRequest('stream mode needs a streamid');
     if (mode === 'file' && req.streamId !== undefined) throw FocusError.badRequest('file mode takes no streamid');
@@ -95,12 +103,19 @@ export class RecordingService {
       ...(req.youTubeBroadcastId !== undefined ? { youTubeBroadcastId: req.youTubeBroadcastId } : {}),
       ...(req.appData !== undefined ? { appData: req.appData } : {}),
     });
-    const s: RecordingSession = { sessionId, roomJid: conf.roomJid, recorderNick: pick.nick, recorderJid: pick.jid, mode, initiator, status: 'pending' };
+    const s: RecordingSession = {
+      sessionId, roomJid: conf.roomJid, recorderNick: pick.nick, recorderJid: pick.jid, mode, initiator, initiatorNick, conf, status: 'pending',
+    };
     this.#sessions.set(sessionId, s);
     try {
       await this.deps.channel.request(el('iq', { type: 'set', from: this.deps.focusJid, to: pick.jid, id: this.deps.ids.next() }, start), { timeoutMs: this.deps.requestTimeoutMs });
     } catch (error) {
       this.#sessions.delete(sessionId);
+      // The recorder refused the request itself (e.g. a streamid that is no RTMP URL or key): the
+      // moderator's mistake, not the recorder's failure.
+      const refusal = error instanceof PlenumError && error.code === 'remote-error' && typeof error.opts.cause === 'object'
+        ? decodeStanzaError(error.opts.cause as El) : undefined;
+      if (refusal?.condition === 'bad-request') throw FocusError.badRequest(refusal.text ?? 'the recorder refused the request');
       this.deps.pool.failed(pick.nick, this.deps.clock.now());
       this.deps.log.warn('recorder refused the start', { recorder: pick.nick, err: (error as Error).message });
       throw RecordingError.recorderFailed(error);
@@ -136,6 +151,18 @@ export class RecordingService {
       ...(failureReason !== undefined ? { failureReason } : {}),
     });
     this.deps.log.info('recording ended', { conf: s.roomJid, recorder: s.recorderNick, sessionId: s.sessionId, failureReason, why });
+  }
+
+  /** The link goes to the initiator's occupant only, and only while the same person holds that nick. */
+  #sendLink(s: RecordingSession, url: string): void {
+    const p = s.conf.participants.get(s.initiatorNick);
+    if (p === undefined || p.realJid !== s.initiator) {
+      this.deps.log.info('recording link not sent: the initiator left', { conf: s.roomJid, sessionId: s.sessionId });
+      return;
+    }
+    this.deps.channel.send(el('message', { type: 'chat', from: this.deps.focusJid, to: `${s.roomJid}/${s.initiatorNick}`, id: this.deps.ids.next() },
+      el('json-message', { xmlns: NS_JITSI_MEET }, JSON.stringify({ type: 'recording-link', url, sessionId: s.sessionId }))));
+    this.deps.log.info('recording link sent to the initiator', { conf: s.roomJid, sessionId: s.sessionId });
   }
 
   #publish(roomJid: string, status: RecordingStatusExtension): void {

@@ -4,7 +4,9 @@
 // source it is told about: one copy per source (track-writer.ts) plus the composed view of the
 // sources present at the start (composer.ts). Ends on stop, when the room empties, or on a failure;
 // the manifest is written in every case so what was recorded stays usable.
-import { mkdir } from 'node:fs/promises';
+// Stream mode (a `stream` target) writes no files: the composed view goes live to an RTMP server
+// (stream-pusher.ts), its scratch directory is removed at the end, and there is no manifest.
+import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { El, Jingle } from '@plenum/xmpp/codec';
@@ -15,9 +17,12 @@ import type { RequestOptions } from '@plenum/xmpp/component';
 import type { ManifestTrack, Manifest } from '../manifest.ts';
 import { writeManifest } from '../manifest.ts';
 import { Composer } from '../media/composer.ts';
+import { ComposerFeed } from '../media/composer-feed.ts';
 import type { ComposerOptions } from '../media/composer.ts';
 import type { RecordedSource } from '../media/recorded-source.ts';
 import { RtpFanout } from '../media/rtp-fanout.ts';
+import { StreamPusher } from '../media/stream-pusher.ts';
+import type { StreamTarget } from '../media/stream-target.ts';
 import { TrackWriter } from '../media/track-writer.ts';
 import { isVp8KeyFrameStart } from '../media/vp8-keyframe.ts';
 import { waitUntilBound } from '../media/loopback-ports.ts';
@@ -38,6 +43,13 @@ export type SessionDeps = {
   readonly jingleTimeoutMs: number;
   readonly media: MediaLegOptions;
   readonly focusNick: string;
+  /** Live streaming limits (stream mode). */
+  readonly stream: {
+    readonly videoBitrateKbps: number;
+    readonly reconnectMinDelayMs: number;
+    readonly reconnectMaxDelayMs: number;
+    readonly giveUpAfterMs: number;
+  };
 };
 
 export type SessionParams = {
@@ -48,6 +60,8 @@ export type SessionParams = {
   /** Its nickname in the room (= its endpoint id on the bridge). */
   readonly nick: string;
   readonly dir: string;
+  /** Stream mode: where the composed view goes live (no files are kept). */
+  readonly stream?: StreamTarget;
 };
 
 export type SessionEvents = {
@@ -70,7 +84,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class RecordingSession {
   readonly events: TypedEmitter<SessionEvents>;
+  /** To the per-source writers, unchanged. */
   readonly #fanout = new RtpFanout();
+  /** To the composer (file or stream), with quiet sources' gaps filled so the composed view never stalls. */
+  readonly #feed = new ComposerFeed(() => this.deps.now());
   /** The segment being written per SSRC, and every segment ever started (for the manifest). */
   readonly #writers = new Map<number, TrackWriter>();
   readonly #segments: TrackWriter[] = [];
@@ -81,11 +98,12 @@ export class RecordingSession {
   #book: SourceBook | undefined;
   #leg: MediaLeg | undefined;
   #composer: Composer | undefined;
+  #pusher: StreamPusher | undefined;
   #startedMs = 0;
   #phase: 'joining' | 'recording' | 'stopping' | 'ended' = 'joining';
   #hadOccupants = false;
   #offered: ((j: Jingle) => void) | undefined;
-  #stopping: Promise<string> | undefined;
+  #stopping: Promise<string | undefined> | undefined;
 
   constructor(private readonly deps: SessionDeps, readonly params: SessionParams) {
     this.events = new TypedEmitter<SessionEvents>(deps.log);
@@ -120,17 +138,17 @@ export class RecordingSession {
     const book = this.#book as SourceBook;
     this.#startedMs = deps.now();
     const initial = book.all();
+    if (params.stream !== undefined) {
+      await this.#startStream(initial, params.stream);
+      return;
+    }
     await Promise.all(initial.map((s) => this.#startTrack(s)));
     this.#askKeyFrames(initial);
     if (deps.composed !== undefined && initial.length > 0) {
-      // ffmpeg learns a video's frame size from a key frame: compose the videos that sent one.
-      const videos = initial.filter((s) => s.media === 'video');
-      const deadline = deps.now() + KEY_FRAME_WAIT_MS;
-      while (videos.some((s) => !this.#keyFramed.has(s.ssrc)) && deps.now() < deadline && this.#phase === 'joining') await sleep(50);
-      const composed = initial.filter((s) => s.media === 'audio' || this.#keyFramed.has(s.ssrc));
-      if (composed.length < initial.length) deps.log.warn('videos without a key frame left out of the composed view', { left: initial.length - composed.length });
+      const composed = await this.#keyFramedSources(initial);
+      if (this.#phase !== 'joining') return;
       this.#composer = await Composer.start(composed, params.dir, deps.ffmpegPath, deps.composed, deps.log);
-      for (const [ssrc, port] of this.#composer.ports) this.#fanout.route(ssrc, port);
+      for (const source of composed) this.#feed.route(source, this.#composer.ports.get(source.ssrc) as number);
     }
     // "on" means the files are being written: wait until every ffmpeg listens.
     await waitUntilBound([...this.#writers.values()].map((w) => w.port).concat([...(this.#composer?.ports.values() ?? [])]), FFMPEG_READY_TIMEOUT_MS);
@@ -140,6 +158,47 @@ export class RecordingSession {
     this.#askKeyFrames(initial);
     deps.log.info('recording', { sources: initial.length, composed: this.#composer !== undefined });
     this.events.emit('recording');
+  }
+
+  /** Stream mode: compose what is there and push it; "recording" once media reaches the RTMP server. */
+  async #startStream(initial: readonly RecordedSource[], target: StreamTarget): Promise<void> {
+    const { deps, params } = this;
+    if (initial.length === 0) throw RecorderError.mediaFailed('nobody sends media: nothing to stream');
+    this.#askKeyFrames(initial);
+    const composed = await this.#keyFramedSources(initial);
+    // Stopped while waiting: start no ffmpeg the finished session would not end.
+    if (this.#phase !== 'joining') return;
+    const pusher = new StreamPusher(composed, {
+      target, composed: deps.composed ?? { width: 640, height: 360, frameRate: 15 }, ...deps.stream, dir: params.dir, ffmpegPath: deps.ffmpegPath, log: deps.log,
+    });
+    this.#pusher = pusher;
+    pusher.events.on('ports', (ports) => {
+      for (const source of composed) this.#feed.route(source, ports.get(source.ssrc) as number);
+      // A fresh ffmpeg can start a video only at a key frame.
+      this.#askKeyFrames(composed);
+    });
+    pusher.events.on('failed', (reason) => void this.#fail(reason));
+    const settled = new Promise<void>((resolve) => {
+      pusher.events.once('live', resolve);
+      pusher.events.once('failed', () => resolve());
+      pusher.events.once('finishing', resolve);
+    });
+    await pusher.start();
+    await settled;
+    if (this.#phase !== 'joining' || !pusher.isLive) return;
+    this.#phase = 'recording';
+    deps.log.info('streaming', { sources: composed.length, target: target.redacted });
+    this.events.emit('recording');
+  }
+
+  /** Waits (up to KEY_FRAME_WAIT_MS) for the videos' key frames: ffmpeg learns a video's size from one. */
+  async #keyFramedSources(sources: readonly RecordedSource[]): Promise<RecordedSource[]> {
+    const videos = sources.filter((s) => s.media === 'video');
+    const deadline = this.deps.now() + KEY_FRAME_WAIT_MS;
+    while (videos.some((s) => !this.#keyFramed.has(s.ssrc)) && this.deps.now() < deadline && this.#phase === 'joining') await sleep(50);
+    const ready = sources.filter((s) => s.media === 'audio' || this.#keyFramed.has(s.ssrc));
+    if (ready.length < sources.length) this.deps.log.warn('videos without a key frame left out of the composed view', { left: sources.length - ready.length });
+    return ready;
   }
 
   /** A stanza for this session (room presence, IQs from the room); false when it is not one. */
@@ -171,7 +230,7 @@ export class RecordingSession {
   }
 
   /** Ends the recording: ffmpeg finishes every file, the manifest is written; resolves with its path. Idempotent. */
-  stop(failure?: string): Promise<string> {
+  stop(failure?: string): Promise<string | undefined> {
     this.#stopping ??= this.#finish(failure);
     return this.#stopping;
   }
@@ -251,10 +310,11 @@ export class RecordingSession {
       else if (this.#phase === 'recording' && !this.#restarting.has(ssrc)) this.#nextSegment(writer);
     }
     this.#fanout.send(ssrc, packet, nowMs);
+    this.#feed.push(ssrc, packet, payload, nowMs);
   }
 
   async #startTrack(s: RecordedSource, segment = 0): Promise<void> {
-    if (segment === 0 && this.#writers.has(s.ssrc)) return;
+    if (this.params.stream !== undefined || (segment === 0 && this.#writers.has(s.ssrc))) return;
     const writer = await TrackWriter.start(s, this.params.dir, this.deps.ffmpegPath, segment, this.deps.log);
     this.#writers.set(s.ssrc, writer);
     this.#segments.push(writer);
@@ -292,16 +352,23 @@ export class RecordingSession {
     this.events.emit('ended', reason, failure);
   }
 
-  async #finish(failure: string | undefined): Promise<string> {
+  async #finish(failure: string | undefined): Promise<string | undefined> {
     this.#phase = 'stopping';
     this.#offered = undefined;
     const endedMs = this.deps.now();
     // No more packets: every ffmpeg ends its inputs after RTP_IDLE_END_S and finishes its file.
-    await this.#fanout.close();
+    await Promise.all([this.#fanout.close(), this.#feed.close()]);
     const timeout = this.deps.ffmpegStopTimeoutMs;
-    await Promise.all([...this.#segments.map((w) => w.finish(timeout)), this.#composer?.finish(timeout)]);
+    await Promise.all([...this.#segments.map((w) => w.finish(timeout)), this.#composer?.finish(timeout), this.#pusher?.finish(timeout)]);
     this.deps.channel.send(el('presence', { from: this.params.jid, to: this.occupantJid, type: 'unavailable' }));
     await this.#leg?.close().catch(() => undefined);
+    if (this.params.stream !== undefined) {
+      // Nothing of a live stream is kept here.
+      await rm(this.params.dir, { recursive: true, force: true });
+      this.#phase = 'ended';
+      this.deps.log.info('stream ended', { attempts: this.#pusher?.attempts ?? 0, failure });
+      return undefined;
+    }
     const startedMs = this.#startedMs === 0 ? endedMs : this.#startedMs;
     const tracks: ManifestTrack[] = this.#segments.map((w) => ({
       file: w.file, source: w.source.name, owner: w.source.owner, media: w.source.media, codec: w.source.codec, ssrc: w.source.ssrc, segment: w.segment,
@@ -314,7 +381,7 @@ export class RecordingSession {
       version: 1, sessionId: this.params.sessionId, room: this.params.roomJid, mode: 'file',
       startedAt: new Date(startedMs).toISOString(), endedAt: new Date(endedMs).toISOString(), durationMs: endedMs - startedMs,
       participants: [...owners].map(([endpointId, sources]) => ({ endpointId, sources })),
-      composed: this.#composer === undefined ? undefined : { file: this.#composer.file, sources: this.#composer.sources.map((s) => s.name) },
+      composed: this.#composer?.file === undefined ? undefined : { file: this.#composer.file, sources: this.#composer.sources.map((s) => s.name) },
       tracks,
       ...(failure !== undefined ? { failure } : {}),
     };

@@ -15,3 +15,5 @@ export * from './jingle-sdp/index.ts';
 export * from './bridge-channel/index.ts';
 export * from './jitsi-lobby/index.ts';
 export * from './jitsi-jibri/index.ts';
+export * from './jitsi-rayo/index.ts';
+export * from './plenum-dial-in/index.ts';

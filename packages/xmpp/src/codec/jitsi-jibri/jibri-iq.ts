@@ -5,7 +5,7 @@ import { child, el } from '../xml/element.ts';
 import type {
   JibriCodecError, JibriIq, JibriStatus, RecordingStatusExtension,
 } from './jibri-types.ts';
-import { NS_HEALTH, NS_JIBRI } from './jibri-types.ts';
+import { NS_HEALTH, NS_JIBRI, NS_PLENUM_RECORDING } from './jibri-types.ts';
 
 // Attribute names exactly as Jicofo and Jibri write them (protocols.md §6: snake case, and the
 // one-word `streamid` / `displayname` / `sipaddress`).
@@ -38,6 +38,7 @@ export function decodeJibriIq(e: El): Result<JibriIq, JibriCodecError> {
   const retry = e.attrs.should_retry;
   if (retry !== undefined && retry !== 'true' && retry !== 'false') return err({ code: 'jibri/bad-attribute', text: 'should_retry must be true or false' });
   const a = e.attrs;
+  const link = nonEmpty(child(e, 'recording-link', NS_PLENUM_RECORDING)?.attrs.url);
   return ok({
     ...(action.value !== undefined ? { action: action.value } : {}),
     ...(mode.value !== undefined ? { recordingMode: mode.value } : {}),
@@ -51,6 +52,7 @@ export function decodeJibriIq(e: El): Result<JibriIq, JibriCodecError> {
     ...(status.value !== undefined ? { status: status.value } : {}),
     ...(failure.value !== undefined ? { failureReason: failure.value } : {}),
     ...(retry !== undefined ? { shouldRetry: retry === 'true' } : {}),
+    ...(link !== undefined ? { downloadUrl: link } : {}),
   });
 }
 
@@ -63,7 +65,7 @@ export function encodeJibriIq(j: JibriIq): El {
     you_tube_broadcast_id: j.youTubeBroadcastId, app_data: j.appData, room: j.room, session_id: j.sessionId,
     displayname: j.displayName, sipaddress: j.sipAddress, status: j.status, failure_reason: j.failureReason,
     should_retry: j.shouldRetry === undefined ? undefined : String(j.shouldRetry),
-  });
+  }, ...(j.downloadUrl !== undefined ? [el('recording-link', { xmlns: NS_PLENUM_RECORDING, url: j.downloadUrl })] : []));
 }
 
 /** Reads the `<jibri-status>` of a brewery presence; undefined when the presence has none or it is malformed. */

@@ -3,6 +3,12 @@
 
 export const NS_JIBRI = 'http://jitsi.org/protocol/jibri';
 export const NS_HEALTH = 'http://jitsi.org/protocol/health';
+/**
+ * Plenum's extension (docs/architecture.md): a recorder's final `status="off"` may carry
+ * `<recording-link xmlns="urn:plenum:recording:0" url="…"/>`, the download link for the moderator
+ * who started the recording. Jitsi's jibri IQ has no field for it.
+ */
+export const NS_PLENUM_RECORDING = 'urn:plenum:recording:0';
 
 export type JibriAction = 'start' | 'stop';
 export type RecordingMode = 'file' | 'stream';
@@ -29,6 +35,8 @@ export type JibriIq = {
   readonly status?: RecordingStatus;
   readonly failureReason?: JibriFailureReason;
   readonly shouldRetry?: boolean;
+  /** Plenum extension: where the finished recording can be downloaded (recorder → focus only). */
+  readonly downloadUrl?: string;
 };
 
 /** A recorder's presence in the jibri brewery: available = idle + healthy. */

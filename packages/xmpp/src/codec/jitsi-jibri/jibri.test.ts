@@ -42,6 +42,15 @@ test('a recorder\'s status report decodes status, failure_reason and should_retr
   assert.equal(r.value, { sessionId: 's1', status: 'off', failureReason: 'error', shouldRetry: false });
 });
 
+test('a final status may carry Plenum\'s recording-link extension', () => {
+  const off = { sessionId: 's1', status: 'off', downloadUrl: 'https://rec.example/recordings/abc/' } as const;
+  const wire = serialize(encodeJibriIq(off));
+  assert.match(wire, '<recording-link xmlns="urn:plenum:recording:0" url="https://rec.example/recordings/abc/"/>');
+  const back = decodeJibriIq(xml(wire));
+  assert.ok(back.ok);
+  assert.equal(back.value, off);
+});
+
 test('bad actions, modes and the wrong element are refused with typed errors', () => {
   const bad = decodeJibriIq(xml('<jibri xmlns="http://jitsi.org/protocol/jibri" action="pause"/>'));
   assert.ok(!bad.ok);
