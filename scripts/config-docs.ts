@@ -9,6 +9,7 @@ import { focusConfigSpec } from '@plenum/focus';
 import { bridgeConfigSpec } from '@plenum/bridge';
 import { webServerConfigSpec } from '@plenum/meet-web';
 import { recorderConfigSpec } from '../packages/recorder/src/config.ts';
+import { sipGatewayConfigSpec } from '../packages/sip-gateway/src/config.ts';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -73,6 +74,15 @@ export function renderConfigDocs(): string {
     '(`moderation.trustedServiceDomains`) so the recorder is treated as a service, never as a moderator.',
     '',
     ...table('PLENUM_RECORDER_', recorderConfigSpec),
+    '',
+    '## SIP gateway (`packages/sip-gateway`)',
+    '',
+    'File: `PLENUM_SIP_CONFIG=<file.json>` (`npm run start:sip-gateway`). The XMPP server must list its component',
+    'domain in `components.secrets` (and `lobby.whitelist`), and the focus must trust it (`moderation.trustedServiceDomains`).',
+    '`npm start` runs one on 127.0.0.1:5060 (UDP and TCP) with all of that wired, unless `PLENUM_SIP_ENABLED=false` or the',
+    'port is taken. How phones dial in (room header, PIN) and out: packages/sip-gateway/README.md.',
+    '',
+    ...table('PLENUM_SIP_', sipGatewayConfigSpec),
     '',
   ].join('\n');
 }

@@ -9,6 +9,10 @@ import type { RunningBridge } from '@plenum/bridge';
 import { startBridge } from '@plenum/bridge';
 import type { RunningWebServer } from '@plenum/meet-web';
 import { isWebServerTls, loadWebServerConfig, startWebServer } from '@plenum/meet-web';
+import type { RunningRecorder } from '@plenum/recorder';
+import { planRecorder, startEmbeddedRecorder } from './embedded-recorder.ts';
+import type { RunningSipGateway } from '@plenum/sip-gateway';
+import { planSipGateway, startEmbeddedSipGateway } from './embedded-sip-gateway.ts';
 
 /** Everything the one-command server runs. */
 export type RunningPlenum = {
@@ -17,6 +21,10 @@ export type RunningPlenum = {
   readonly bridge: RunningBridge;
   /** The web app, /xmpp-websocket and /colibri-ws/… on one origin: `web.url` is what people open. */
   readonly web: RunningWebServer;
+  /** The recorder, when ffmpeg is installed and recording is not switched off. */
+  readonly recorder: RunningRecorder | undefined;
+  /** The SIP gateway (127.0.0.1:5060 UDP+TCP by default), unless switched off or its port was taken. */
+  readonly sipGateway: RunningSipGateway | undefined;
   close(): Promise<void>;
 };
 
@@ -30,6 +38,10 @@ export type AllInOneOptions = {
   readonly focus?: Record<string, unknown>;
   readonly bridge?: Record<string, unknown>;
   readonly web?: Record<string, unknown>;
+  /** Recorder settings (PLENUM_RECORDER_*, e.g. `output.directory`); `false` or `{ enabled: false }` runs none. */
+  readonly recorder?: Record<string, unknown> | false;
+  /** SIP gateway settings (PLENUM_SIP_*, e.g. `sip.port`); `false` or `{ enabled: false }` runs none. */
+  readonly sipGateway?: Record<string, unknown> | false;
   /** One logger for all components; each gets a child with its component name. */
   readonly log?: Logger;
 };
@@ -48,9 +60,19 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
   const loaded = loadXmppConfig({ env, ...(opts.xmppFile !== undefined ? { file: opts.xmppFile } : {}), ...(opts.xmpp !== undefined ? { values: opts.xmpp } : {}) });
   const focusDomain = `focus.${loaded.domain}`;
   const bridgeSuffix = `bridge.${loaded.domain}`;
+  const recorderPlan = planRecorder({ env, settings: opts.recorder, domain: loaded.domain, internalMucDomain: loaded.internalMucDomain });
+  const sipPlan = planSipGateway({ env, settings: opts.sipGateway, domain: loaded.domain, internalMucDomain: loaded.internalMucDomain });
+  const serviceDomains = [...(recorderPlan === undefined ? [] : [recorderPlan.domain]), ...(sipPlan === undefined ? [] : [sipPlan.domain])];
   const xmppConfig = {
     ...loaded,
-    components: { ...loaded.components, secrets: [...loaded.components.secrets, `${focusDomain}=${focusSecret}`, `*.${bridgeSuffix}=${bridgeSecret}`] },
+    components: {
+      ...loaded.components,
+      secrets: [...loaded.components.secrets, `${focusDomain}=${focusSecret}`, `*.${bridgeSuffix}=${bridgeSecret}`,
+        ...(recorderPlan === undefined ? [] : [`${recorderPlan.domain}=${recorderPlan.secret}`]),
+        ...(sipPlan === undefined ? [] : [`${sipPlan.domain}=${sipPlan.secret}`])],
+    },
+    // The recorder and the SIP gateway join locked and members-only rooms without knocking (Jitsi's muc_lobby_whitelist).
+    lobby: { ...loaded.lobby, whitelist: [...loaded.lobby.whitelist, ...serviceDomains] },
     muc: { ...loaded.muc, admins: [...new Set([...loaded.muc.admins, focusDomain])] },
     // The web server serves /xmpp-websocket; the XMPP server's own listener stays internal.
     http: { ...loaded.http, host: '127.0.0.1', port: 0 },
@@ -61,6 +83,8 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
   const started: { close(): Promise<void> }[] = [xmpp];
   try {
     let bridgeRef: RunningBridge | undefined;
+    // Started after the web server: /dial-in/code asks it once it runs (its PIN directory, in-process).
+    let focusRef: RunningFocus | undefined;
     const web = await startWebServer({
       config: webConfig,
       hosts: {
@@ -70,10 +94,11 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
       websocketPath: loaded.http.websocketPath,
       upgrades: [(req, socket, head) => xmpp.server.handleUpgrade(req, socket, head, isWebServerTls(webConfig))],
       health: () => bridgeRef?.isHealthy() ?? false,
+      dialInDirectory: async (room) => focusRef?.focus.pins?.pinForHttp(room),
       ...(opts.log ? { log: child('web') as Logger } : {}),
     });
     started.push(web);
-    const focusConfig = loadFocusConfig({
+    let focusConfig = loadFocusConfig({
       env,
       values: merge({
         domain: loaded.domain,
@@ -81,10 +106,17 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
         ...(loaded.auth.guestDomain !== undefined ? { guestDomain: loaded.auth.guestDomain } : {}),
         component: { domain: focusDomain, host: '127.0.0.1', port: xmpp.componentPort, secret: focusSecret },
         bridges: { breweryJid: `jvbbrewery@${loaded.internalMucDomain}` },
+        dialOut: { breweryJid: `jigasibrewery@${loaded.internalMucDomain}` },
         // One process, one token policy: the focus checks tokens exactly as the server does.
         auth: { jwt: withoutUndefined(loaded.auth.jwt) },
       }, opts.focus ?? {}),
     });
+    // Recorders and SIP gateways are services: never moderator, not counted for start-muted (protocols.md §6, §7).
+    focusConfig = {
+      ...focusConfig,
+      moderation: { ...focusConfig.moderation, trustedServiceDomains: [...new Set([...focusConfig.moderation.trustedServiceDomains, ...serviceDomains])] },
+      ...(recorderPlan === undefined ? {} : { recording: { ...focusConfig.recording, breweryJid: recorderPlan.breweryJid } }),
+    };
     const tokenVerifier = tokenVerifierForConfig(focusConfig.auth.jwt);
     const focus = await startFocus({
       config: focusConfig,
@@ -92,6 +124,7 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
       ...(opts.log ? { log: child('focus') as Logger } : {}),
     });
     started.push(focus);
+    focusRef = focus;
     const bridge = await startBridge({
       env,
       values: merge({
@@ -108,9 +141,21 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
     bridgeRef = bridge;
     const removeBridgeUpgrade = web.addUpgradeHandler((req, socket, head) => bridge.handleUpgrade(req, socket, head));
     started.push({ close: async () => removeBridgeUpgrade() });
+    const recorder = recorderPlan === undefined ? undefined : await startEmbeddedRecorder(recorderPlan, {
+      env, componentPort: xmpp.componentPort, logLevel: focusConfig.log.level,
+      bridgeAddress: String(asRecord(asRecord(opts.bridge)['public'])['address'] ?? env['PLENUM_BRIDGE_PUBLIC_ADDRESS'] ?? '127.0.0.1'),
+      ...(opts.log ? { log: child('recorder') as Logger } : {}),
+    });
+    if (recorder !== undefined) started.push(recorder);
+    const sipGateway = sipPlan === undefined ? undefined : await startEmbeddedSipGateway(sipPlan, {
+      env, componentPort: xmpp.componentPort, domain: loaded.domain, mucDomain: loaded.mucDomain, focusDomain, logLevel: focusConfig.log.level,
+      bridgeAddress: String(asRecord(asRecord(opts.bridge)['public'])['address'] ?? env['PLENUM_BRIDGE_PUBLIC_ADDRESS'] ?? '127.0.0.1'),
+      ...(opts.log ? { log: child('sip-gateway') as Logger } : {}),
+    });
+    if (sipGateway !== undefined) started.push(sipGateway);
     let closing: Promise<void> | undefined;
     return {
-      xmpp, focus, bridge, web,
+      xmpp, focus, bridge, web, recorder, sipGateway,
       close: () => (closing ??= closeAll(started)),
     };
   } catch (error) {
@@ -133,6 +178,10 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
       : v;
   }
   return out;
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 function withoutUndefined(o: object): Record<string, unknown> {

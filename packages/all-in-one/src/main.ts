@@ -19,6 +19,8 @@ await runService({
       websocket: `${plenum.web.url.replace(/^http/, 'ws')}${config.http.websocketPath}`,
       xmppTcpPort: plenum.xmpp.tcpPort,
       bridge: plenum.bridge.id,
+      // Where a PBX or softphone dials in (UDP and TCP); absent when off or the port was taken.
+      ...(plenum.sipGateway !== undefined ? { sip: `${plenum.sipGateway.config.sip.host}:${plenum.sipGateway.sipPort}` } : {}),
     });
     return { log, close: () => plenum.close() };
   },

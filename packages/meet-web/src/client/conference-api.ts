@@ -62,6 +62,8 @@ export type ParticipantView = {
   readonly screenSharing: boolean;
   /** A phone caller (SIP gateway) or another non-browser participant without video. */
   readonly isPhone: boolean;
+  /** A phone being called: the gateway's progress (Calling, Ringing, Busy…); absent once answered. */
+  readonly callStatus?: string | undefined;
   readonly connectionQuality: ConnectionQuality;
   /** Remote: the participant's audio; local: undefined (never played back). */
   readonly audioStream: MediaStream | undefined;
@@ -72,6 +74,29 @@ export type ParticipantView = {
   /** Source names, for `setReceiverConstraints` (`<id>-v0`, `<id>-v1`…). */
   readonly cameraSourceName: string | undefined;
   readonly screenSourceName: string | undefined;
+  /** End-to-end encryption with this participant (remote only; absent from cores without E2EE). */
+  readonly e2ee?: ParticipantE2ee;
+};
+
+/** One symbol of a short authentication string (emoji and its name). */
+export type SasSymbol = { readonly emoji: string; readonly name: string };
+
+/** End-to-end encryption with one remote participant. */
+export type ParticipantE2ee = {
+  /** We share keys (it advertised an identity key): it can decrypt us and we it. */
+  readonly hasKeys: boolean;
+  /** Its presence says its media is encrypted. */
+  readonly encrypts: boolean;
+  /** The local user compared the SAS with this participant and marked it verified. */
+  readonly verified: boolean;
+};
+
+/** The room's end-to-end encryption as the views show it. */
+export type E2eeView = {
+  /** Media in this room is end-to-end encrypted (the bridge forwards what it cannot read). */
+  readonly enabled: boolean;
+  /** This browser can encrypt; when it cannot and `enabled` is set, it sends no camera or microphone. */
+  readonly supported: boolean;
 };
 
 export type ChatMessage = {
@@ -101,7 +126,57 @@ export type RoomView = {
   readonly waiting: 'lobby' | 'host' | undefined;
   /** True when this participant is the first moderator of a room it just created (offer a password). */
   readonly justCreated: boolean;
-  readonly recording: boolean;
+  /** Whether the meeting is being recorded, as the focus announces it to everyone (protocols.md §6). */
+  readonly recording: RecordingView;
+  /** Phone calls this participant placed from the meeting (moderators' dial-out), oldest first. */
+  readonly phoneCalls: readonly PhoneCallView[];
+};
+
+/** The room's recording. Everyone sees it: people must know they are recorded. */
+export type RecordingView = {
+  readonly status: 'off' | 'pending' | 'on';
+  /** Display name of the moderator who started it, when known. */
+  readonly initiatorName: string | undefined;
+  readonly startedByYou: boolean;
+  /** Why the last recording ended without being stopped ('error', 'busy'…); undefined after a normal stop. */
+  readonly failure: string | undefined;
+  /** Where the finished recording can be downloaded: given only to the moderator who started it. */
+  readonly downloadUrl: string | undefined;
+};
+
+/** Why a recording or phone call request was refused, as the user must be told it. */
+export type FeatureErrorCode =
+  /** Only moderators may do it. */
+  | 'not-allowed'
+  /** No recorder / phone gateway runs on this server. */
+  | 'unavailable'
+  /** Every recorder / gateway is busy. */
+  | 'busy'
+  /** The number is not a phone number. */
+  | 'invalid-number'
+  | 'failed';
+
+/** A refused recording or call request; `message` is a sentence for the user. */
+export type FeatureError = { readonly code: FeatureErrorCode; readonly message: string };
+
+/** A call placed to a phone number from the meeting. */
+export type PhoneCallView = {
+  /** Local id for `hangUp`. */
+  readonly id: string;
+  /** The number as typed. */
+  readonly number: string;
+  /** calling: the gateway dials (ringing); connected: the callee is in the meeting; failed / ended: over. */
+  readonly state: 'calling' | 'connected' | 'failed' | 'ended';
+  readonly error: FeatureError | undefined;
+  /** The callee's participant id once they are in the meeting. */
+  readonly participantId: string | undefined;
+};
+
+/** How to join by phone: numbers from the operator's list and this room's PIN (config.js `dialInNumbersUrl` / `dialInConfCodeUrl`). */
+export type DialInInfo = {
+  readonly numbers: readonly { readonly country: string; readonly number: string; readonly tollFree: boolean }[];
+  /** Digits the caller types, followed by #. */
+  readonly pin: string | undefined;
 };
 
 /** What the views read at any time; every event carries a fresh one. */
@@ -114,6 +189,8 @@ export type ConferenceSnapshot = {
   readonly dominantSpeaker: string | undefined;
   /** Whether media goes peer-to-peer (exactly two participants) or through the bridge. */
   readonly mediaPath: 'p2p' | 'bridge' | 'none';
+  /** End-to-end encryption (absent from cores without it). */
+  readonly e2ee?: E2eeView;
 };
 
 export type SpeakerStat = { readonly id: string; readonly displayName: string; readonly speakingMs: number };
@@ -182,6 +259,23 @@ export interface Conference {
   setLobbyEnabled(enabled: boolean): Promise<void>;
   admitFromLobby(id: string): Promise<void>;
   denyFromLobby(id: string): Promise<void>;
+  /** Asks the focus to record the meeting; rejects with a `FeatureError`. `room.recording` follows the focus's announcements. */
+  startRecording(): Promise<void>;
+  stopRecording(): Promise<void>;
+  /** Calls a phone number into the meeting through the SIP gateway; resolves once the gateway dials, rejects with a `FeatureError`. */
+  dialOut(number: string): Promise<void>;
+  /** Ends a call placed with `dialOut` (id from `room.phoneCalls`). */
+  hangUp(callId: string): Promise<void>;
+
+  /** Numbers and PIN to join by phone; undefined when the server offers no dial-in. */
+  dialInInfo(): Promise<DialInInfo | undefined>;
+  // End-to-end encryption (optional: cores and fakes without it leave these out).
+  /** Moderators: end-to-end encryption on or off for the room. */
+  setE2eeEnabled?(enabled: boolean): Promise<void>;
+  /** The short authentication string this participant and `id` compare; undefined until known. */
+  e2eeSas?(id: string): readonly SasSymbol[] | undefined;
+  /** Marks `id` verified (the user compared the SAS) or not. */
+  setE2eeVerified?(id: string, verified: boolean): void;
 }
 
 /** Camera and microphone before and during the meeting (pre-join preview, device choice). */

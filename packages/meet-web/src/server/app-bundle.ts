@@ -19,6 +19,8 @@ export type AppBundle = {
   readonly scriptPath: string;
   /** URL path of the stylesheet, when the app imports CSS. */
   readonly stylePath?: string;
+  /** URL path of the end-to-end encryption frame worker (`/assets/e2ee-worker-<hash>.js`). */
+  readonly workerPath: string;
 };
 
 const packageDir = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,7 +55,8 @@ export async function buildAppBundle(opts: { readonly minify: boolean; readonly 
   let result;
   try {
     result = await build({
-      entryPoints: { app: entry },
+      // The E2EE worker is its own script (a dedicated Worker cannot share the app's module graph).
+      entryPoints: { app: entry, 'e2ee-worker': `${packageDir}src/client/e2ee/e2ee-worker.ts` },
       absWorkingDir: packageDir,
       tsconfig: `${packageDir}tsconfig.json`,
       bundle: true,
@@ -85,5 +88,7 @@ export async function buildAppBundle(opts: { readonly minify: boolean; readonly 
   const scriptPath = files.find((f) => /\/app-[^/]+\.js$/.test(f.path))?.path;
   if (scriptPath === undefined) throw new PlenumError('bundle-failed', 'the web app build produced no app script');
   const stylePath = files.find((f) => /\/app-[^/]+\.css$/.test(f.path))?.path;
-  return { files, scriptPath, ...(stylePath !== undefined ? { stylePath } : {}) };
+  const workerPath = files.find((f) => /\/e2ee-worker-[^/]+\.js$/.test(f.path))?.path;
+  if (workerPath === undefined) throw new PlenumError('bundle-failed', 'the web app build produced no E2EE worker script');
+  return { files, scriptPath, workerPath, ...(stylePath !== undefined ? { stylePath } : {}) };
 }

@@ -4,6 +4,7 @@ import type { ConfigOf, ConfigSources } from '@plenum/kit/node';
 import { ConfigError, f, loadConfig } from '@plenum/kit/node';
 import type { IceServerConfig, WebConfig } from '../shared/web-config.ts';
 import { DEFAULT_WEB_CONFIG } from '../shared/web-config.ts';
+import { parseDialInNumber } from './dial-in.ts';
 
 const ICE_URL = /^(stun|stuns|turn|turns):[^\s,;'"]+$/;
 const PUBLIC_URL = /^https?:\/\/[A-Za-z0-9.[\]:-]+(:\d{1,5})?\/?$/;
@@ -41,6 +42,14 @@ export const webServerConfigSpec = {
   enableWelcomePage: f.bool('Show the welcome page at / (Jitsi\'s enableWelcomePage)', d.enableWelcomePage),
   unsupportedBrowsers: f.stringList('Browsers refused with a page naming the supported ones (firefox, chromium, safari, …)', d.unsupportedBrowsers),
   appName: f.string('Name shown in the title bar and on the welcome page', d.appName),
+  e2ee: {
+    default: f.bool('Rooms created while this is on start end-to-end encrypted (config.js e2ee.enabledByDefault); moderators can still turn it off', false),
+  },
+  dialIn: {
+    numbers: f.stringList('Phone numbers callers dial, as COUNTRY:NUMBER[:toll-free] (US:+1 555 0100); with any, config.js gets dialInNumbersUrl/dialInConfCodeUrl and the invite dialog shows number and PIN', []),
+    mapperUrl: f.optionalString('A focus status server\'s /dial-in/code (http://focus-host:8889/dial-in/code) for PIN lookups in a split deployment; npm start answers them in-process'),
+    lookupTimeoutMs: f.int('how long a PIN lookup at the mapper may take', 3_000, { min: 100 }),
+  },
   log: {
     level: f.oneOf('log level (when run without an embedding logger)', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
   },
@@ -63,6 +72,8 @@ function checkConfig(c: WebServerConfig): string[] {
   for (const url of c.p2p.stunServers) if (!ICE_URL.test(url)) problems.push(`p2p.stunServers: ${url} is not a stun:, stuns:, turn: or turns: URL`);
   if ((c.tls.certFile === undefined) !== (c.tls.keyFile === undefined)) problems.push('tls: certFile and keyFile go together');
   if (c.tls.certFile !== undefined && c.tls.selfSigned) problems.push('tls: either certificate files or selfSigned, not both');
+  for (const n of c.dialIn.numbers) if (parseDialInNumber(n) === undefined) problems.push(`dialIn.numbers: ${n} is not COUNTRY:NUMBER[:toll-free]`);
+  if (c.dialIn.mapperUrl !== undefined && !/^https?:\/\/\S+$/.test(c.dialIn.mapperUrl)) problems.push('dialIn.mapperUrl: expected an http(s) URL');
   return problems;
 }
 
@@ -94,5 +105,7 @@ export function operatorWebConfig(c: WebServerConfig, hosts: WebConfig['hosts'])
     enableWelcomePage: c.enableWelcomePage,
     unsupportedBrowsers: c.unsupportedBrowsers.map((b) => b.toLowerCase()),
     appName: c.appName,
+    e2ee: { enabledByDefault: c.e2ee.default },
+    ...(c.dialIn.numbers.length > 0 ? { dialInNumbersUrl: '/dial-in/numbers', dialInConfCodeUrl: '/dial-in/code' } : {}),
   };
 }

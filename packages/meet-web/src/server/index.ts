@@ -10,3 +10,4 @@ export { createSelfSignedCertificate } from './self-signed-certificate.ts';
 export type { TlsIdentity } from './self-signed-certificate.ts';
 export { isValidRoomName, roomFromPath } from './room-path.ts';
 export type { WebConfig } from '../shared/web-config.ts';
+export type { DialInDirectory, DialInNumber } from './dial-in.ts';

@@ -17,6 +17,8 @@ import type { WebServerConfig } from './config.ts';
 import { isTls as isTlsConfig, operatorWebConfig } from './config.ts';
 import { renderConfigJs, websocketUrlFor } from './config-js.ts';
 import { roomFromPath } from './room-path.ts';
+import type { DialInDirectory } from './dial-in.ts';
+import { conferenceCodeBody, mapperDirectory, parseDialInNumber, roomOfQuery } from './dial-in.ts';
 import { COMMON_HEADERS, contentSecurityPolicy, isValidHostHeader, PAGE_HEADERS } from './security-headers.ts';
 import type { TlsIdentity } from './self-signed-certificate.ts';
 import { createSelfSignedCertificate } from './self-signed-certificate.ts';
@@ -36,6 +38,8 @@ export type WebServerOptions = {
   readonly upgrades?: readonly UpgradeHandler[];
   /** `/about/health`: 200 when true, 503 when false (200 when absent). */
   readonly health?: () => boolean;
+  /** PIN lookups for `/dial-in/code` (all-in-one: the focus in-process); default: `dialIn.mapperUrl`, else none (404). */
+  readonly dialInDirectory?: DialInDirectory;
   readonly log?: Logger;
 };
 
@@ -94,8 +98,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   const site = buildSiteFiles(bundle, config.appName);
   const buildMs = Math.round(performance.now() - buildStartedAt);
   const identity = tlsIdentity(config, Date.now());
-  const operator = operatorWebConfig(config, opts.hosts);
+  const operatorConfig = operatorWebConfig(config, opts.hosts);
+  // The E2EE frame worker is a file of the bundle: the page learns its hashed name from config.js.
+  const operator = { ...operatorConfig, e2ee: { enabledByDefault: operatorConfig.e2ee?.enabledByDefault ?? false, workerUrl: bundle.workerPath } };
   const upgrades: UpgradeHandler[] = [...(opts.upgrades ?? [])];
+  // Dial-in (dial-in.ts): the number list is fixed; PINs come from the focus.
+  const dialInNumbers = config.dialIn.numbers.flatMap((n) => parseDialInNumber(n) ?? []);
+  const dialInDirectory = opts.dialInDirectory
+    ?? (config.dialIn.mapperUrl !== undefined ? mapperDirectory(config.dialIn.mapperUrl, config.dialIn.lookupTimeoutMs) : undefined);
   // Set once listening: the public origin's WebSocket is allowed even when the page came by another name.
   let publicWebSocketOrigin: string | undefined;
   // Behind a TLS-terminating proxy the page is https although this server is not: a request for the
@@ -146,11 +156,30 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
       const isHealthy = opts.health?.() ?? true;
       return send(req, res, isHealthy ? 200 : 503, siteFile('application/json', Buffer.from(JSON.stringify({ healthy: isHealthy })), { isCompressible: false }), { 'cache-control': 'no-store' });
     }
+    if (path === '/dial-in/numbers' || path === '/dial-in/code') return serveDialIn(req, res, path, query === -1 ? '' : target.slice(query + 1));
     // Jitsi's client GETs its WebSocket URL over HTTP as a keep-alive (protocols.md §12): any answer will do.
     if (path === websocketPath) return sendText(req, res, 200, 'XMPP over WebSocket (RFC 7395): connect with the "xmpp" subprotocol\n');
     if (path === '/' || roomFromPath(path) !== undefined) return send(req, res, 200, site.indexPage, pageHeaders(host));
     log.debug('not found', { path: path.slice(0, 200) });
     return send(req, res, 404, site.notFoundPage, pageHeaders(host));
+  };
+
+  const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void =>
+    send(req, res, status, siteFile('application/json', Buffer.from(JSON.stringify(body)), { isCompressible: false }), { 'cache-control': 'no-store' });
+  const serveDialIn = (req: IncomingMessage, res: ServerResponse, path: string, search: string): void => {
+    if (dialInNumbers.length === 0) return sendJson(req, res, 404, { message: 'dial-in is not configured' });
+    if (path === '/dial-in/numbers') return sendJson(req, res, 200, dialInNumbers);
+    const conference = roomOfQuery(new URLSearchParams(search).get('conference'), opts.hosts.muc);
+    if (conference === undefined) return sendJson(req, res, 400, { message: `conference must be a room JID on ${opts.hosts.muc}` });
+    if (dialInDirectory === undefined) return sendJson(req, res, 404, { message: 'No conference mapping was found', conference });
+    dialInDirectory(conference).then(
+      (pin) => (pin === undefined
+        ? sendJson(req, res, 404, { message: 'No conference mapping was found', conference })
+        : sendJson(req, res, 200, conferenceCodeBody(pin, conference))),
+      (error: unknown) => {
+        log.warn('dial-in lookup failed', { error: (error as Error).message });
+        if (!res.headersSent) sendJson(req, res, 502, { message: 'dial-in lookup failed' });
+      });
   };
 
   // A bug (or a throwing health callback) fails its own request, never the process.

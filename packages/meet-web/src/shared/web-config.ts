@@ -39,6 +39,17 @@ export type WebConfig = {
   readonly unsupportedBrowsers: readonly string[];
   /** Shown in the title bar and the welcome page. */
   readonly appName: string;
+  /** Jitsi's dial-in number list URL (`/dial-in/numbers` on this server); absent when no numbers are configured. */
+  readonly dialInNumbersUrl?: string;
+  /** Jitsi's PIN lookup URL (`/dial-in/code`, `?conference=<room JID>` appended by the client); with dialInNumbersUrl. */
+  readonly dialInConfCodeUrl?: string;
+  /** End-to-end encryption (Jitsi's `e2ee.*`, with Plenum's additions). */
+  readonly e2ee?: {
+    /** A room created while this is on starts end-to-end encrypted (its first participant turns it on). */
+    readonly enabledByDefault: boolean;
+    /** The frame worker's script, served by the web server under /assets/ (set by the server, not the operator). */
+    readonly workerUrl?: string;
+  };
 };
 
 /** The defaults `/config.js` starts from (the server overlays the operator's settings). */
@@ -56,4 +67,5 @@ export const DEFAULT_WEB_CONFIG: WebConfig = {
   enableWelcomePage: true,
   unsupportedBrowsers: [],
   appName: 'Plenum',
+  e2ee: { enabledByDefault: false },
 };

@@ -2,7 +2,7 @@
 // `meet-conference`, which alone calls the `Conference`. Keeps the small elements free of it.
 
 export type SidePanel = 'chat' | 'participants';
-export type Dialog = 'settings' | 'security' | 'stats';
+export type Dialog = 'settings' | 'security' | 'stats' | 'invite' | 'e2ee';
 
 export type MeetAction =
   | { readonly kind: 'toggle-audio' }
@@ -25,10 +25,16 @@ export type MeetAction =
   | { readonly kind: 'grant-moderator'; readonly id: string }
   | { readonly kind: 'set-room-password'; readonly password: string | undefined }
   | { readonly kind: 'set-lobby'; readonly enabled: boolean }
+  | { readonly kind: 'set-e2ee'; readonly enabled: boolean }
+  | { readonly kind: 'set-e2ee-verified'; readonly id: string; readonly verified: boolean }
   | { readonly kind: 'admit'; readonly id: string }
   | { readonly kind: 'deny'; readonly id: string }
   | { readonly kind: 'submit-password'; readonly password: string }
-  | { readonly kind: 'dismiss-password-offer' };
+  | { readonly kind: 'dismiss-password-offer' }
+  | { readonly kind: 'start-recording' }
+  | { readonly kind: 'stop-recording' }
+  | { readonly kind: 'dial-out'; readonly number: string }
+  | { readonly kind: 'hang-up'; readonly callId: string };
 
 export const MEET_ACTION = 'meet-action';
 

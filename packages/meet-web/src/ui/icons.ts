@@ -28,6 +28,10 @@ export const icons = {
   warning: icon(svg`<path d="M10.3 4.2 2.8 17.5A2 2 0 0 0 4.5 20.5h15a2 2 0 0 0 1.7-3L13.7 4.2a2 2 0 0 0-3.4 0zM12 9.5v4M12 17h0"/>`),
   refresh: icon(svg`<path d="M20 11.5A8 8 0 0 0 5.6 7M4 4v3.5h3.5M4 12.5A8 8 0 0 0 18.4 17M20 20v-3.5h-3.5"/>`),
   phone: icon(svg`<path d="M5 3.5h3.5l1.5 4.5-2.2 1.4a11 11 0 0 0 4.8 4.8L14 12l4.5 1.5V17a2 2 0 0 1-2 2A14 14 0 0 1 3 5.5a2 2 0 0 1 2-2z"/>`),
+  record: icon(svg`<circle cx="12" cy="12" r="8.5"/><circle cx="12" cy="12" r="4" fill="currentColor"/>`),
+  stopRecord: icon(svg`<circle cx="12" cy="12" r="8.5"/><rect x="9" y="9" width="6" height="6" rx="1" fill="currentColor"/>`),
+  invite: icon(svg`<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 11.5-4.2M18 14v6M15 17h6"/>`),
+  copy: icon(svg`<rect x="8.5" y="8.5" width="11" height="12" rx="2"/><path d="M15.5 8.5V6a2 2 0 0 0-2-2h-7a2 2 0 0 0-2 2v9a2 2 0 0 0 2 2h2"/>`),
   pin: icon(svg`<path d="M9 3.5h6M10 3.5v6L6.5 14h11L14 9.5v-6M12 14v6.5"/>`),
   logo: svg`<svg class="logo" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
     <rect x="2" y="2" width="28" height="28" rx="9" fill="#3461e6"/>

@@ -1,11 +1,17 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { ChatMessage, Conference, ConferenceSnapshot, EndReason, LocalMedia, SpeakerStat, VideoConstraint } from '../client/conference-api.ts';
+import type { ChatMessage, Conference, ConferenceSnapshot, EndReason, FeatureError, LocalMedia, SpeakerStat, VideoConstraint } from '../client/conference-api.ts';
 import { MEET_ACTION, type Dialog, type MeetAction, type SidePanel } from './actions.ts';
 import { explainEnd, explainError } from './error-text.ts';
 import { icons } from './icons.ts';
 import './meet-chat-panel.ts';
+import './meet-e2ee-badge.ts';
+import './meet-e2ee-dialog.ts';
+import './meet-invite-dialog.ts';
+import type { DialInState } from './meet-invite-dialog.ts';
+import './meet-recording-badge.ts';
+import { recordingNotice } from './recording-text.ts';
 import './meet-meeting-clock.ts';
 import type { MeetChatPanel } from './meet-chat-panel.ts';
 import './meet-participants-panel.ts';
@@ -48,7 +54,6 @@ export class MeetConference extends LitElement {
     .pill { display: inline-flex; align-items: center; gap: 6px; padding: 3px 10px; border-radius: 999px; background: var(--surface-2); color: var(--muted); font-size: 13px; white-space: nowrap; }
     .pill svg.icon { width: 15px; height: 15px; }
     .pill.warn { background: #3d3216; color: var(--warning); }
-    .pill.rec { background: #3a2326; color: #ff9c9c; }
     .spacer { flex: 1; }
     .stage { grid-column: 1; grid-row: 2; position: relative; margin: 0 12px; }
     .grid { position: absolute; inset: 0; display: flex; flex-wrap: wrap; justify-content: center; align-content: center; gap: ${TILE_GAP_PX}px; }
@@ -90,6 +95,8 @@ export class MeetConference extends LitElement {
   @state() private stats: readonly SpeakerStat[] = [];
   @state() private ended: EndReason | undefined;
   @state() private stageSize = { width: 0, height: 0 };
+  /** Dial-in numbers and PIN for the invite dialog, fetched when it opens. */
+  @state() private dialIn: DialInState = 'loading';
   /** When this meeting reached `joined` first, for the clock. */
   @state() private joinedAt: number | undefined;
   /** What had focus before a dialog opened, to give it back when the dialog closes. */
@@ -141,7 +148,8 @@ export class MeetConference extends LitElement {
         ${icons.logo}<h1>${s.room.name}</h1>
         ${this.joinedAt === undefined ? nothing : html`<meet-meeting-clock .since=${this.joinedAt}></meet-meeting-clock>`}
         ${s.room.locked ? html`<span class="pill" role="img" aria-label="Locked with a password">${icons.lock}</span>` : nothing}
-        ${s.room.recording ? html`<span class="pill rec">● Recording</span>` : nothing}
+        <meet-recording-badge .recording=${s.room.recording}></meet-recording-badge>
+        <meet-e2ee-badge .e2ee=${s.e2ee} .participants=${s.participants}></meet-e2ee-badge>
         ${s.state === 'reconnecting' ? html`<span class="pill warn" role="status">Reconnecting…</span>` : nothing}
         <span class="spacer"></span>
         <span class="pill" aria-label=${`${s.participants.length} in the meeting`}>${icons.people}${s.participants.length}</span>
@@ -156,10 +164,10 @@ export class MeetConference extends LitElement {
       <meet-toolbar ?audioMuted=${local?.audioMuted ?? true} ?videoMuted=${local?.videoMuted ?? true}
         ?screenSharing=${local?.screenSharing ?? false} ?handRaised=${local?.handRaisedAt !== undefined}
         .panel=${this.panel} .unreadChat=${this.unread} .layout=${layout} ?isModerator=${isModerator}
-        .lobbyWaiting=${s.room.lobbyWaiting.length}></meet-toolbar>
+        .lobbyWaiting=${s.room.lobbyWaiting.length} recording=${s.room.recording.status}></meet-toolbar>
       ${this.panel === undefined ? nothing : html`<aside aria-label=${this.panel === 'chat' ? 'Chat' : 'Participants'}>${this.panel === 'chat'
         ? html`<meet-chat-panel .messages=${this.messages} .participants=${s.participants} .recipient=${this.recipient}></meet-chat-panel>`
-        : html`<meet-participants-panel .participants=${s.participants} .room=${s.room} ?canModerate=${isModerator}></meet-participants-panel>`}</aside>`}
+        : html`<meet-participants-panel .participants=${s.participants} .room=${s.room} ?canModerate=${isModerator} ?e2eeOn=${s.e2ee?.enabled === true}></meet-participants-panel>`}</aside>`}
       ${this.#dialog(s)}
       ${repeat(s.participants.filter((p) => p.audioStream !== undefined), (p) => p.id,
         (p) => html`<audio autoplay .srcObject=${p.audioStream}></audio>`)}
@@ -203,8 +211,11 @@ export class MeetConference extends LitElement {
     switch (this.dialog) {
       case undefined: return nothing;
       case 'settings': return html`<meet-settings-dialog .media=${this.media} displayName=${s.participants.find((p) => p.isLocal)?.displayName ?? ''}></meet-settings-dialog>`;
-      case 'security': return html`<meet-security-dialog .room=${s.room}></meet-security-dialog>`;
+      case 'security': return html`<meet-security-dialog .room=${s.room} .e2ee=${s.e2ee}></meet-security-dialog>`;
+      case 'e2ee': return html`<meet-e2ee-dialog .e2ee=${s.e2ee} .participants=${s.participants} .sasOf=${(id: string) => this.conference?.e2eeSas?.(id)}></meet-e2ee-dialog>`;
       case 'stats': return html`<meet-speaker-stats .stats=${this.stats}></meet-speaker-stats>`;
+      case 'invite': return html`<meet-invite-dialog roomUrl=${roomUrl(s.room.name)} .dialIn=${this.dialIn} .calls=${s.room.phoneCalls}
+        ?canDialOut=${s.participants.find((p) => p.isLocal)?.role === 'moderator'}></meet-invite-dialog>`;
     }
   }
 
@@ -258,6 +269,7 @@ export class MeetConference extends LitElement {
     this.#unsubscribe = [
       c.on('changed', (snapshot) => {
         this.#announceKnockers(this.snapshot, snapshot);
+        this.#announceRecording(this.snapshot, snapshot);
         this.snapshot = snapshot;
         if (snapshot.state === 'joined') this.joinedAt ??= Date.now();
       }),
@@ -277,6 +289,14 @@ export class MeetConference extends LitElement {
     for (const knocker of after.room.lobbyWaiting) {
       if (!known.has(knocker.id)) this.#notify('info', `${knocker.displayName} is asking to join`);
     }
+  }
+
+  /** Everyone is told when recording starts and stops (and, on joining, that it is on). */
+  #announceRecording(before: ConferenceSnapshot | undefined, after: ConferenceSnapshot): void {
+    if (after.state !== 'joined' && after.state !== 'reconnecting') return;
+    const joinedNow = before === undefined || (before.state !== 'joined' && before.state !== 'reconnecting');
+    const notice = recordingNotice(joinedNow ? undefined : before.room.recording, after.room.recording);
+    if (notice !== undefined) this.#notify(notice.kind, notice.text);
   }
 
   #detach(): void {
@@ -361,12 +381,24 @@ export class MeetConference extends LitElement {
       case 'grant-moderator': return run(c.grantModerator(action.id));
       case 'set-room-password': return run(c.setRoomPassword(action.password));
       case 'set-lobby': return run(c.setLobbyEnabled(action.enabled));
+      case 'set-e2ee': return run(c.setE2eeEnabled?.(action.enabled) ?? Promise.resolve());
+      case 'set-e2ee-verified': return c.setE2eeVerified?.(action.id, action.verified);
       case 'admit': return run(c.admitFromLobby(action.id));
       case 'deny': return run(c.denyFromLobby(action.id));
       case 'submit-password': return run(c.submitPassword(action.password));
       case 'dismiss-password-offer': this.offerDismissed = true; return;
+      case 'start-recording': return this.#runFeature(c.startRecording());
+      case 'stop-recording': return this.#runFeature(c.stopRecording());
+      // The invite dialog shows a failed call's reason itself.
+      case 'dial-out': return void c.dialOut(action.number).catch(() => undefined);
+      case 'hang-up': return void c.hangUp(action.callId).catch(() => undefined);
       default: return assertNever(action);
     }
+  }
+
+  /** A recording request: the core's refusal (a FeatureError) is shown as it words it. */
+  #runFeature(work: Promise<void>): void {
+    work.catch((error: unknown) => this.#notify('error', isFeatureError(error) ? error.message : 'That did not work. Try again.'));
   }
 
   #togglePanel(panel: SidePanel): void {
@@ -394,12 +426,25 @@ export class MeetConference extends LitElement {
     this.#focusBeforeDialog ??= deepActiveElement();
     this.dialog = dialog;
     clearInterval(this.#statsTimer);
+    if (dialog === 'invite' && this.conference !== undefined) {
+      this.dialIn = 'loading';
+      this.conference.dialInInfo().then((info) => { this.dialIn = info ?? 'none'; }, () => { this.dialIn = 'none'; });
+    }
     if (dialog === 'stats' && this.conference !== undefined) {
       const c = this.conference;
       this.stats = c.speakerStats();
       this.#statsTimer = setInterval(() => { this.stats = c.speakerStats(); }, 1000);
     }
   }
+}
+
+function isFeatureError(e: unknown): e is FeatureError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e && typeof (e as { message: unknown }).message === 'string';
+}
+
+/** The address people open to join this room: this page's origin and the room's path. */
+function roomUrl(room: string): string {
+  return `${location.origin}/${encodeURIComponent(room)}`;
 }
 
 /** The focused element, looking inside shadow roots. */

@@ -47,8 +47,8 @@ export class MeetParticipantMenu extends LitElement {
         ${this.canModerate ? html`
           ${p.audioMuted ? nothing : this.#item('Mute', icons.micOff, { kind: 'mute-participant', id: p.id, media: 'audio' })}
           ${p.videoMuted ? nothing : this.#item('Stop video', icons.cameraOff, { kind: 'mute-participant', id: p.id, media: 'video' })}
-          ${p.role === 'moderator' ? nothing : this.#item('Make moderator', icons.shield, { kind: 'grant-moderator', id: p.id })}` : nothing}
-        ${this.#item('Send private message', icons.chat, { kind: 'private-chat', id: p.id })}
+          ${p.role === 'moderator' || p.isPhone ? nothing : this.#item('Make moderator', icons.shield, { kind: 'grant-moderator', id: p.id })}` : nothing}
+        ${p.isPhone ? nothing : this.#item('Send private message', icons.chat, { kind: 'private-chat', id: p.id })}
         ${this.#item('Pin to stage', icons.pin, { kind: 'pin', id: p.id })}
         ${this.canModerate ? this.#item('Remove from meeting', icons.leave, { kind: 'kick', id: p.id }, 'danger') : nothing}
       </div>` : nothing}`;

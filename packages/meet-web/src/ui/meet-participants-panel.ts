@@ -31,6 +31,8 @@ export class MeetParticipantsPanel extends LitElement {
     .states svg.icon { width: 18px; height: 18px; }
     .states .off { color: #ff8a8a; }
     .states .hand { color: var(--warning); }
+    .states .e2ee-ok { color: #7fe0b0; }
+    .states .phone { color: var(--text); }
     .lobby { margin: 4px 8px 8px; padding: 4px 0; border-radius: 12px; background: var(--accent-soft); }
     .lobby li:hover { background: transparent; }
     footer { padding: 12px; border-top: 1px solid var(--border); display: flex; gap: 8px; }
@@ -41,6 +43,8 @@ export class MeetParticipantsPanel extends LitElement {
   @property({ attribute: false }) room: RoomView | undefined;
   /** The local participant moderates: shows the lobby and moderator actions. */
   @property({ type: Boolean }) canModerate = false;
+  /** The room is end-to-end encrypted: rows show who holds keys and who is verified. */
+  @property({ type: Boolean }) e2eeOn = false;
 
   override render() {
     const sorted = [...this.participants].sort((a, b) => handOrder(a) - handOrder(b));
@@ -74,8 +78,14 @@ export class MeetParticipantsPanel extends LitElement {
         ${p.role === 'moderator' ? html`<span class="role">Moderator</span>` : nothing}</span>
       <span class="states">
         ${p.handRaisedAt === undefined ? nothing : html`<span class="hand" role="img" aria-label="Hand raised">${icons.hand}</span>`}
+        ${!this.e2eeOn || p.isLocal ? nothing : p.e2ee?.verified === true
+          ? html`<span class="e2ee-ok" role="img" aria-label="End-to-end encrypted, verified">${icons.shield}</span>`
+          : p.e2ee?.hasKeys === true
+            ? html`<span role="img" aria-label="End-to-end encrypted, not verified">${icons.lock}</span>`
+            : html`<span class="off" role="img" aria-label="Holds no keys: cannot decrypt">${icons.lock}</span>`}
         <span class=${p.audioMuted ? 'off' : ''} role="img" aria-label=${p.audioMuted ? 'Microphone off' : 'Microphone on'}>${p.audioMuted ? icons.micOff : icons.mic}</span>
-        <span class=${p.videoMuted ? 'off' : ''} role="img" aria-label=${p.videoMuted ? 'Camera off' : 'Camera on'}>${p.videoMuted ? icons.cameraOff : icons.camera}</span>
+        ${p.isPhone ? html`<span class="phone" role="img" aria-label="Joined by phone">${icons.phone}</span>`
+          : html`<span class=${p.videoMuted ? 'off' : ''} role="img" aria-label=${p.videoMuted ? 'Camera off' : 'Camera on'}>${p.videoMuted ? icons.cameraOff : icons.camera}</span>`}
       </span>
       ${p.isLocal ? nothing : html`<meet-participant-menu .participant=${p} ?canModerate=${this.canModerate}></meet-participant-menu>`}
     </li>`;

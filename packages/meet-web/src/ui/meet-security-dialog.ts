@@ -1,7 +1,8 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { RoomView } from '../client/conference-api.ts';
+import type { E2eeView, RoomView } from '../client/conference-api.ts';
 import { dispatchAction } from './actions.ts';
+import { E2EE_SERVICES_TEXT } from './e2ee-text.ts';
 import { icons } from './icons.ts';
 import { controls, dialogStyles, tokens } from './theme.ts';
 
@@ -22,6 +23,8 @@ export class MeetSecurityDialog extends LitElement {
   `];
 
   @property({ attribute: false }) room: RoomView | undefined;
+  /** End-to-end encryption (absent: the core has none, the section is not shown). */
+  @property({ attribute: false }) e2ee: E2eeView | undefined;
 
   override render() {
     const room = this.room;
@@ -46,6 +49,13 @@ export class MeetSecurityDialog extends LitElement {
               @change=${(e: Event) => dispatchAction(this, { kind: 'set-lobby', enabled: (e.target as HTMLInputElement).checked })}>
             Ask new people to wait until a moderator lets them in</label>
         </section>
+        ${this.e2ee === undefined ? nothing : html`<section>
+          <h3>End-to-end encryption</h3>
+          <label class="switch"><input type="checkbox" .checked=${this.e2ee.enabled} ?disabled=${!this.e2ee.supported && !this.e2ee.enabled}
+              @change=${(e: Event) => dispatchAction(this, { kind: 'set-e2ee', enabled: (e.target as HTMLInputElement).checked })}>
+            Encrypt camera, microphone and screen for the people in the meeting only</label>
+          <p>${E2EE_SERVICES_TEXT}</p>
+        </section>`}
       </div>
     </dialog>`;
   }

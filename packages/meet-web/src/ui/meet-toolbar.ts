@@ -64,6 +64,8 @@ export class MeetToolbar extends LitElement {
   @property({ type: Boolean }) isModerator = false;
   /** Knockers waiting, shown on the participants button for moderators. */
   @property({ type: Number }) lobbyWaiting = 0;
+  /** The room's recording state: moderators get "Start recording" or "Stop recording". */
+  @property() recording: 'off' | 'pending' | 'on' = 'off';
   @state() private moreOpen = false;
 
   override render() {
@@ -97,7 +99,11 @@ export class MeetToolbar extends LitElement {
     return html`<div role="menu" aria-label="More options" @keydown=${this.#onMenuKey}>
       ${this.#item(this.screenSharing ? 'Stop sharing' : 'Share screen', icons.screen, { kind: 'toggle-screen-share' }, 'D', 'narrow-only')}
       ${this.#item(this.layout === 'tile' ? 'Speaker view' : 'Tile view', this.layout === 'tile' ? icons.speaker : icons.grid, { kind: 'toggle-layout' }, 'W', 'narrow-only')}
+      ${this.#item('Invite people', icons.invite, { kind: 'open-dialog', dialog: 'invite' })}
       ${this.isModerator ? this.#item('Security options', icons.lock, { kind: 'open-dialog', dialog: 'security' }) : nothing}
+      ${!this.isModerator ? nothing : this.recording === 'off'
+        ? this.#item('Start recording', icons.record, { kind: 'start-recording' })
+        : this.#item('Stop recording', icons.stopRecord, { kind: 'stop-recording' })}
       ${this.#item('Speaker stats', icons.stats, { kind: 'open-dialog', dialog: 'stats' })}
       ${this.#item('Settings', icons.settings, { kind: 'open-dialog', dialog: 'settings' })}
     </div>`;

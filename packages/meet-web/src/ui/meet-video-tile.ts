@@ -36,6 +36,9 @@ export class MeetVideoTile extends LitElement {
     .label .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .label svg.icon { width: 16px; height: 16px; }
     .muted { color: #ff8a8a; display: inline-flex; }
+    .phone { display: inline-flex; color: var(--muted); }
+    .avatar svg.icon { width: 42%; height: 42%; }
+    .call-status { color: var(--muted); white-space: nowrap; }
     .top { position: absolute; top: 8px; left: 8px; right: 8px; display: flex; align-items: start; gap: 6px; z-index: 3; }
     .quality { display: inline-flex; padding: 3px; border-radius: 6px; background: rgba(13, 15, 19, 0.6); }
     .quality svg.icon { width: 16px; height: 16px; }
@@ -88,8 +91,11 @@ export class MeetVideoTile extends LitElement {
           ${isScreen || p.isLocal ? nothing : html`<meet-participant-menu .participant=${p} ?canModerate=${this.canModerate}></meet-participant-menu>`}
         </div>
         <div class="label">
+          ${!isScreen && p.isPhone ? html`<span class="phone" role="img" aria-label="Joined by phone">${icons.phone}</span>` : nothing}
           ${!isScreen && p.audioMuted ? html`<span class="muted" role="img" aria-label="Microphone off">${icons.micOff}</span>` : nothing}
           <span class="name">${name}</span>
+          ${!isScreen && p.callStatus !== undefined
+            ? html`<span class="call-status" role="status">${/^(calling|ringing)$/i.test(p.callStatus) ? `${p.callStatus}…` : p.callStatus}</span>` : nothing}
         </div>
       </div>
       <div class="frame"></div>`;

@@ -14,7 +14,8 @@ function person(id: string, extra: Partial<ParticipantView> = {}): ParticipantVi
 function snapshot(participants: ParticipantView[], dominantSpeaker?: string): ConferenceSnapshot {
   return {
     state: 'joined', error: undefined, participants, dominantSpeaker, mediaPath: 'bridge',
-    room: { name: 'r', locked: false, lobbyEnabled: false, meetingId: 'm', lobbyWaiting: [], waiting: undefined, justCreated: false, recording: false },
+    room: { name: 'r', locked: false, lobbyEnabled: false, meetingId: 'm', lobbyWaiting: [], waiting: undefined, justCreated: false,
+      recording: { status: 'off', initiatorName: undefined, startedByYou: false, failure: undefined, downloadUrl: undefined }, phoneCalls: [] },
   };
 }
 

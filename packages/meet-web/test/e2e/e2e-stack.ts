@@ -27,6 +27,10 @@ const RECORD_PEER_CONNECTIONS = `(() => {
 export type E2eOptions = {
   readonly xmpp?: Record<string, unknown>;
   readonly web?: Record<string, unknown>;
+  /** The one-command server's recorder settings; without them the server runs no recorder. */
+  readonly recorder?: Record<string, unknown>;
+  /** The one-command server's SIP gateway settings (give it a free `sip.port`); without them it runs none. */
+  readonly sipGateway?: Record<string, unknown>;
 };
 
 export type E2e = {
@@ -47,6 +51,9 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
     focus: { log: { level: 'silent' } },
     bridge: { http: { port: 0 }, public: { udpPort: 0 }, log: { level: 'silent' } },
     web: { port, host: '127.0.0.1', publicUrl: origin, log: { level: 'silent' }, ...options.web },
+    recorder: options.recorder === undefined ? false : { log: { level: 'silent' }, ...options.recorder },
+    // Not by default: its standard port 5060 is one fixed port for every test.
+    sipGateway: options.sipGateway === undefined ? false : { log: { level: 'silent' }, ...options.sipGateway },
   });
   let browser: Browser;
   try {

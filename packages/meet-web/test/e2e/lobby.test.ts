@@ -15,7 +15,7 @@ test('the moderator enables the lobby, admits one knocker and denies another', a
     await alice.getByRole('button', { name: 'More options' }).click();
     await alice.getByRole('menuitem', { name: 'Security options' }).click();
     const dialog = alice.getByRole('dialog', { name: 'Security options' });
-    await dialog.getByRole('checkbox').check();
+    await dialog.getByRole('checkbox', { name: /Ask new people to wait/ }).check();
     await alice.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
 

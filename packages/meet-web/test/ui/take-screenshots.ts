@@ -1,5 +1,6 @@
 // Writes docs/screenshots/*.png: the welcome page, pre-join and a three-person meeting at desktop
-// size, the meeting on a phone, and the secure domain's waiting and login screens. Run by hand
+// size, the meeting on a phone, the secure domain's waiting and login screens, a recorded meeting
+// with a phone caller, and the invite dialog with dial-in and a call being placed. Run by hand
 // after a design change (name shots to take only those, e.g. `… take-screenshots.ts waiting-for-host login`):
 //   node --import tsx packages/meet-web/test/ui/take-screenshots.ts
 // The meeting is played by the FAKE core with painted cameras, so the pictures show the design.
@@ -44,6 +45,32 @@ async function main(): Promise<void> {
       await guest.getByRole('button', { name: 'Log in' }).click();
       await guest.getByRole('alert').getByText('That user name or password is not right.').waitFor();
       if (take('login')) await guest.screenshot({ path: `${out}login.png` });
+    }
+    if (take('recording')) {
+      const recorded = await joinAsAlice(ui, 'CalmOttersMeetGently', { viewport: DESKTOP, media: 'painted', script: { isModerator: false } });
+      await meeting(recorded);
+      await inPage(recorded, (h) => {
+        h.conference.patchRoom({ recording: { status: 'on', initiatorName: 'Bob Marley', startedByYou: false, failure: undefined, downloadUrl: undefined } });
+        h.addRemote('sip1', 'Caller ••• 4567', { isPhone: true, camera: false });
+      }, null);
+      await recorded.getByRole('img', { name: 'Recording' }).waitFor();
+      await recorded.waitForTimeout(400);
+      await recorded.screenshot({ path: `${out}recording.png` });
+    }
+    if (take('invite')) {
+      const host = await joinAsAlice(ui, 'CalmOttersMeetGently', { viewport: DESKTOP, media: 'painted', script: {
+        dialIn: { numbers: [{ country: 'US', number: '+1 555 0100', tollFree: false }, { country: 'DE', number: '+49 30 5550 1000', tollFree: true }], pin: '4815162342' },
+      } });
+      await meeting(host);
+      await host.getByRole('button', { name: 'More options' }).click();
+      await host.getByRole('menuitem', { name: 'Invite people' }).click();
+      const dialog = host.getByRole('dialog', { name: 'Invite people' });
+      await dialog.getByText(/Dial in:/).waitFor();
+      await dialog.getByRole('textbox', { name: 'Phone number' }).fill('+1 555 0199');
+      await dialog.getByRole('button', { name: 'Call' }).click();
+      await dialog.getByText('Calling…').waitFor();
+      await host.waitForTimeout(300);
+      await host.screenshot({ path: `${out}invite.png` });
     }
     if (wanted.size > 0) return;
 

@@ -150,12 +150,15 @@ export class BridgeSession {
     return this.#pc;
   }
 
-  /** Applies the offer and sends session-accept with our audio and camera. */
-  accept(audio: MediaStreamTrack | undefined, camera: MediaStreamTrack | undefined): Promise<void> {
+  /**
+   * Applies the offer and sends session-accept with our audio and camera. `withheld`: the m-lines
+   * send (for later), but no track is attached yet (E2EE on, and this browser cannot encrypt).
+   */
+  accept(audio: MediaStreamTrack | undefined, camera: MediaStreamTrack | undefined, withheld = false): Promise<void> {
     return this.#serial(async () => {
       await this.#applyRemoteOffer();
-      await this.#attach('audio', audio);
-      await this.#attach('video', camera);
+      await this.#attach('audio', audio, withheld);
+      await this.#attach('video', camera, withheld);
       const desktop = this.#transceiver(DESKTOP_MID);
       if (desktop) desktop.direction = 'inactive';
       const jingle = await this.#answer();
@@ -223,6 +226,13 @@ export class BridgeSession {
     });
   }
 
+  /** Remote SSRCs and who sends them (E2EE picks a frame's key by its SSRC). */
+  ssrcOwners(): [number, string][] {
+    const out: [number, string][] = [];
+    for (const [owner, s] of this.#remote) for (const x of [...s.audio, ...s.video]) out.push([x.ssrc, owner]);
+    return out;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -239,11 +249,11 @@ export class BridgeSession {
     return this.#pc.getTransceivers().find((t) => t.mid === mid);
   }
 
-  async #attach(mid: 'audio' | 'video', track: MediaStreamTrack | undefined): Promise<void> {
+  async #attach(mid: 'audio' | 'video', track: MediaStreamTrack | undefined, withheld: boolean): Promise<void> {
     const t = this.#transceiver(mid);
     if (t === undefined) return;
     if (track) {
-      await t.sender.replaceTrack(track);
+      if (!withheld) await t.sender.replaceTrack(track);
       setStreamOf(t.sender, track);
       t.direction = 'sendrecv';
     } else {

@@ -13,9 +13,11 @@ import {
   encodeDataForm, encodeJingle, encodeMucAdminQuery, encodeMuteRequest, iqResult, text,
 } from '@plenum/xmpp/codec';
 import type {
-  ChatMessage, Conference, ConferenceError, ConferenceEvents, ConnectionQuality, ConferenceSnapshot, ConnectionState, EndReason, JoinOptions, LocalMedia,
-  Notice, ParticipantView, RoomView, SpeakerStat, VideoConstraint,
+  DialInInfo, ChatMessage, Conference, ConferenceError, ConferenceEvents, ConnectionQuality, ConferenceSnapshot, ConnectionState, EndReason, JoinOptions, LocalMedia,
+  Notice, ParticipantView, RoomView, SasSymbol, SpeakerStat, VideoConstraint,
 } from '../conference-api.ts';
+import { E2eeController } from '../e2ee/e2ee-controller.ts';
+import type { E2eeFrameStats } from '../e2ee/worker-protocol.ts';
 import type { WebConfig } from '../../shared/web-config.ts';
 import type { WebSocketFactory } from '../xmpp/xmpp-connection.ts';
 import { XmppConnection, XmppError, errorConditionOf, errorStanzaOf } from '../xmpp/xmpp-connection.ts';
@@ -26,7 +28,11 @@ import { P2PSwitch } from './p2p-switch.ts';
 import type { PacketSample } from './connection-quality.ts';
 import { qualityBetween, qualityOfLoss, sampleConnection } from './connection-quality.ts';
 import type { OccupantPresence } from './presence.ts';
-import { NS_NICK, capsVer, discoInfoQuery, ownPresence, readOccupantPresence } from './presence.ts';
+import { FEATURE_PHONE, FEATURE_RECORDER, NS_NICK, capsVer, discoInfoQuery, ownPresence, readOccupantPresence } from './presence.ts';
+import { RoomRecording, recordingRefusal, recordingRequest } from '../recording/room-recording.ts';
+import { DialOut } from '../phone/dial-out.ts';
+import { fetchDialInInfo } from '../phone/dial-in-info.ts';
+import { NS_PLENUM_DIAL_IN, decodeDialInResult, encodeDialInQuery } from '@plenum/xmpp/codec';
 
 type Events = { [K in keyof ConferenceEvents]: [ConferenceEvents[K]] };
 
@@ -78,6 +84,9 @@ export class PlenumConference implements Conference {
   #streamCache = new WeakMap<MediaStreamTrack, MediaStream>();
   #session: BridgeSession | undefined;
   readonly #p2p: P2PSwitch;
+  readonly #e2ee: E2eeController;
+  /** Camera and microphone withheld from the bridge: the room is encrypted and this browser cannot encrypt. */
+  #mediaWithheld = false;
   #qualityTimer: ReturnType<typeof setInterval> | undefined;
   #samples = new Map<string, PacketSample>();
   #quality = new Map<string, ConnectionQuality>();
@@ -100,6 +109,11 @@ export class PlenumConference implements Conference {
   #joinOptions: JoinOptions | undefined;
   #snapshot: ConferenceSnapshot;
   #chatSeq = 0;
+  /** The recording as the focus announces it, and our own calls to phones. */
+  readonly #recording = new RoomRecording();
+  readonly #dialOut: DialOut;
+  /** Hidden service occupants (recorders), by nick. */
+  readonly #services = new Set<string>();
 
   constructor(config: WebConfig, roomName: string, media: LocalMedia, opts: ConferenceOptions = {}) {
     this.#config = config;
@@ -108,12 +122,34 @@ export class PlenumConference implements Conference {
     this.#media = media;
     this.#opts = opts;
     this.#log = opts.log ?? silentLogger;
+    this.#dialOut = new DialOut({
+      request: (iq) => this.#request(iq), focusOccupant: this.#occupant('focus'), roomJid: this.#roomJid,
+      roomPassword: () => this.#joinOptions?.password, changed: () => this.#changed(),
+    });
+    const e2ee = new E2eeController({
+      log: this.#log.child({ part: 'e2ee' }),
+      workerUrl: config.e2ee?.workerUrl,
+      localId: () => this.#nick,
+      sendJson: (to, json) => this.#conn?.send(el('message', { to: this.#occupant(to), type: 'chat' }, el('json-message', { xmlns: NS_JITSI_MEET }, json))),
+      presenceChanged: () => this.#sendPresence(),
+      changed: () => {
+        this.#p2p.update();
+        void this.#gateMediaForE2ee();
+        this.#changed();
+      },
+      notice: (kind, text) => this.#notice(kind, text),
+    });
+    this.#e2ee = e2ee;
     this.#p2p = new P2PSwitch({
-      enabled: config.p2p.enabled,
+      // Direct media would bypass the frame worker: no P2P while the room is encrypted (as Jitsi).
+      get enabled() {
+        return config.p2p.enabled && !e2ee.roomEnabled;
+      },
       iceServers: this.#iceServers(),
       log: this.#log,
       nick: () => this.#nick,
-      peers: () => [...this.#remotes.keys()],
+      // A recorder in the room needs the media on the bridge: two people plus a recorder are no pair.
+      peers: () => [...this.#remotes.keys(), ...this.#services],
       isLive: () => this.#state === 'joined' || this.#state === 'reconnecting',
       localTracks: () => ({ audio: this.#media.stream?.getAudioTracks()[0], camera: this.#media.stream?.getVideoTracks()[0] }),
       sendJingle: async (peer, j) => {
@@ -149,6 +185,11 @@ export class PlenumConference implements Conference {
     return this.#p2p.peerConnection;
   }
 
+  /** The E2EE frame worker's counters (diagnostics and tests), undefined without E2EE. */
+  e2eeStats(): Promise<E2eeFrameStats | undefined> {
+    return this.#e2ee.stats();
+  }
+
   on<K extends keyof ConferenceEvents>(event: K, listener: (value: ConferenceEvents[K]) => void): () => void {
     return this.#events.on(event, ((value: ConferenceEvents[K]) => listener(value)) as never);
   }
@@ -164,11 +205,14 @@ export class PlenumConference implements Conference {
     try {
       await this.#connect();
       await this.#requestConference();
+      await this.#e2ee.start();
       await this.#enterRoom(options.password);
       // First in the room. Not gated on the role: the focus grants it only after we are in (the
       // views offer the password once we are moderator).
       this.#justCreated = this.#remotes.size === 0;
       this.#setState('joined');
+      // After the state: what it changes goes out in our presence, which needs us joined.
+      this.#e2ee.joined(this.#justCreated, this.#config.e2ee?.enabledByDefault ?? false);
       void this.#refreshRoomInfo();
       this.#p2p.update();
     } catch (error) {
@@ -376,9 +420,52 @@ export class PlenumConference implements Conference {
     this.#conn?.send(el('message', { to: this.#roomJid }, el('x', { xmlns: NS_MUC_USER }, el('invite', { to: knocker.realJid }))));
   }
 
+  async setE2eeEnabled(enabled: boolean): Promise<void> {
+    if (!this.#isModerator()) return;
+    if (enabled && !this.#e2ee.supported) {
+      this.#notice('warning', 'This browser cannot encrypt media, so it cannot turn end-to-end encryption on.');
+      return;
+    }
+    this.#e2ee.setRoomEnabled(enabled);
+  }
+
+  e2eeSas(id: string): readonly SasSymbol[] | undefined {
+    return this.#e2ee.sas(id);
+  }
+
+  setE2eeVerified(id: string, verified: boolean): void {
+    this.#e2ee.setVerified(id, verified);
+  }
+
   async denyFromLobby(id: string): Promise<void> {
     if (!this.#isModerator() || this.#lobbyRoom === undefined) return;
     await this.#request(el('iq', { type: 'set', to: this.#lobbyRoom }, encodeMucAdminQuery([{ nick: id, role: 'none' }])));
+  }
+
+  async startRecording(): Promise<void> {
+    await this.#request(recordingRequest(this.#occupant('focus'), 'start')).catch((error: unknown) => { throw recordingRefusal(error, 'start'); });
+  }
+
+  async stopRecording(): Promise<void> {
+    await this.#request(recordingRequest(this.#occupant('focus'), 'stop')).catch((error: unknown) => { throw recordingRefusal(error, 'stop'); });
+  }
+
+  dialOut(number: string): Promise<void> {
+    return this.#dialOut.dial(number);
+  }
+
+  hangUp(callId: string): Promise<void> {
+    return this.#dialOut.hangUp(callId);
+  }
+
+  dialInInfo(): Promise<DialInInfo | undefined> {
+    return fetchDialInInfo(this.#config, this.#roomJid, async () => {
+      // Plenum's PIN directory at the focus (urn:plenum:dial-in:0): answers occupants of locked rooms too.
+      const reply = await this.#request(el('iq', { type: 'get', to: this.#config.hosts.focus }, encodeDialInQuery({ room: this.#roomJid })));
+      const result = child(reply, 'dial-in', NS_PLENUM_DIAL_IN);
+      const decoded = result === undefined ? undefined : decodeDialInResult(result);
+      return decoded?.ok ? decoded.value.pin : undefined;
+    });
   }
 
   // ——— joining ———
@@ -499,10 +586,11 @@ export class PlenumConference implements Conference {
   }
 
   #presence(join?: { password?: string | undefined }): El {
-    return ownPresence(this.#occupant(this.#nick), {
+    const presence = ownPresence(this.#occupant(this.#nick), {
       nick: this.#nick, displayName: this.#displayName, audioMuted: this.#audioMuted, videoMuted: this.#videoMuted,
       screenSharing: this.#screenTrack !== undefined, handRaisedAt: this.#handRaisedAt, statsId: this.#statsId, capsVer: this.#capsVer,
     }, join === undefined ? undefined : join.password !== undefined ? { password: join.password } : {});
+    return { ...presence, children: [...presence.children, ...this.#e2ee.presenceElements()] };
   }
 
   #sendPresence(): void {
@@ -653,7 +741,20 @@ export class PlenumConference implements Conference {
       }
       return;
     }
-    if (p.nick === 'focus' || (p.realJid !== undefined && this.#focusJid !== '' && p.realJid.startsWith(`${this.#focusJid}/`))) return;
+    if (p.nick === 'focus' || (p.realJid !== undefined && this.#focusJid !== '' && p.realJid.startsWith(`${this.#focusJid}/`))) {
+      if (this.#recording.readFocusPresence(e)) this.#changed();
+      return;
+    }
+    this.#dialOut.onOccupant(p);
+    this.#e2ee.onPresence(p.nick, e, p.role === 'moderator' || p.affiliation === 'owner', p.unavailable);
+    // A recorder is a service, not a person: no tile, not listed, not counted (protocols.md §6).
+    if (p.features.includes(FEATURE_RECORDER) || (p.unavailable && this.#services.has(p.nick))) {
+      if (p.unavailable) this.#services.delete(p.nick);
+      else this.#services.add(p.nick);
+      if (this.#remotes.delete(p.nick)) this.#changed();
+      this.#p2p.update();
+      return;
+    }
     if (p.unavailable) {
       if (this.#remotes.delete(p.nick)) this.#changed();
       this.#p2p.update();
@@ -671,10 +772,16 @@ export class PlenumConference implements Conference {
     const json = child(e, 'json-message', NS_JITSI_MEET);
     const lobbyNotice = json !== undefined && decodeLobbyNotify(json).ok;
     if (e.attrs.from === this.#roomJid && (configChanged || lobbyNotice)) void this.#refreshRoomInfo();
-    const body = child(e, 'body');
-    if (body === undefined || e.attrs.type === 'error') return;
+    if (json !== undefined && e.attrs.from === this.#occupant('focus') && this.#recording.readLinkMessage(e)) {
+      this.#changed();
+      return;
+    }
     const from = e.attrs.from ?? '';
     const nick = from.includes('/') ? from.slice(from.indexOf('/') + 1) : undefined;
+    // E2EE key messages come privately from an occupant (e2ee/key-exchange.ts).
+    if (json !== undefined && nick !== undefined && e.attrs.type === 'chat') void this.#e2ee.onKeyMessage(nick, text(json));
+    const body = child(e, 'body');
+    if (body === undefined || e.attrs.type === 'error') return;
     const isPrivate = e.attrs.type === 'chat';
     const isLocal = !isPrivate && nick === this.#nick;
     this.#events.emit('chat', {
@@ -737,6 +844,9 @@ export class PlenumConference implements Conference {
         await this.#request(el('iq', { type: 'set', to: this.#occupant('focus') }, encodeJingle(j)));
       },
       onTracks: (tracks) => {
+        // Called after every new remote description: new receivers get their transforms now.
+        this.#e2ee.useSession(session.peerConnection);
+        this.#e2ee.setSsrcOwners(session.ssrcOwners());
         this.#tracks = tracks;
         this.#changed();
       },
@@ -757,18 +867,43 @@ export class PlenumConference implements Conference {
     const camera = stream?.getVideoTracks()[0];
     if (audio) audio.enabled = !this.#audioMuted;
     if (camera) camera.enabled = !this.#videoMuted;
+    // Fail-closed: a browser that cannot encrypt, in an encrypted room, answers without attaching
+    // camera and microphone (the m-lines still send, for when E2EE goes off).
+    const withheld = this.#e2ee.blocksMedia;
     try {
-      await session.accept(audio, camera);
+      await session.accept(audio, camera, withheld);
       if (this.#p2p.directPeer !== undefined) {
         await session.replaceTrack('audio', null);
         await session.replaceTrack('video', null);
       }
       if (this.#screenTrack) await session.setScreenTrack(this.#screenTrack);
+      if (withheld) {
+        // Trackless senders also switched off (Firefox keeps sending on a trackless sender).
+        await session.replaceTrack('audio', null);
+        await session.replaceTrack('video', null);
+      }
+      this.#mediaWithheld = withheld;
+      await this.#gateMediaForE2ee();
       this.#changed();
     } catch (error) {
       this.#log.error('media session failed', { err: error });
       this.#notice('error', 'The media connection could not be set up.');
     }
+  }
+
+  /**
+   * Fail-closed for a browser that cannot encrypt: while the room is encrypted it sends the bridge
+   * nothing from camera and microphone (the views tell the user why); they come back when E2EE is off.
+   */
+  async #gateMediaForE2ee(): Promise<void> {
+    const withhold = this.#e2ee.blocksMedia;
+    const session = this.#session;
+    if (withhold === this.#mediaWithheld || session === undefined) return;
+    this.#mediaWithheld = withhold;
+    const stream = withhold || this.#p2p.directPeer !== undefined ? undefined : this.#media.stream;
+    await session.replaceTrack('audio', stream?.getAudioTracks()[0] ?? null);
+    await session.replaceTrack('video', stream?.getVideoTracks()[0] ?? null);
+    if (withhold && this.#screenTrack) await this.stopScreenShare();
   }
 
   #iceServers(): RTCIceServer[] {
@@ -878,6 +1013,18 @@ export class PlenumConference implements Conference {
     return `${this.#roomJid}/${nick}`;
   }
 
+  /** A real JID (the recording's initiator) as a display name, and whether it is us. */
+  #whoIs(realJid: string): { name: string | undefined; isLocal: boolean } {
+    const bare = (jid: string): string => jid.split('/')[0] ?? jid;
+    const ours = this.#conn?.jid;
+    if (ours !== undefined && ours !== '' && (ours === realJid || bare(ours) === bare(realJid))) return { name: this.#displayName, isLocal: true };
+    for (const r of this.#remotes.values()) {
+      const jid = r.presence.realJid;
+      if (jid !== undefined && (jid === realJid || bare(jid) === bare(realJid))) return { name: r.presence.displayName || undefined, isLocal: false };
+    }
+    return { name: undefined, isLocal: false };
+  }
+
   #nameOf(id: string): string {
     if (id === this.#nick) return this.#displayName;
     return this.#remotes.get(id)?.presence.displayName || id;
@@ -902,12 +1049,14 @@ export class PlenumConference implements Conference {
 
   #end(reason: EndReason): void {
     if (this.#state === 'ended') return;
+    this.#e2ee.close();
     this.#stopQualitySampling();
     this.#p2p.stop(false);
     this.#closeMedia();
     this.#screenTrack?.stop();
     this.#screenTrack = undefined;
     this.#remotes.clear();
+    this.#services.clear();
     this.#setState('ended');
     this.#events.emit('ended', reason);
   }
@@ -954,22 +1103,27 @@ export class PlenumConference implements Conference {
       const camera = (direct ?? mine).find((t) => t.media === 'video' && t.videoType !== 'desktop');
       const screen = mine.find((t) => t.media === 'video' && t.videoType === 'desktop');
       const sharingByPresence = Object.values(p.sources).some((s) => s.videoType === 'desktop' && !s.muted);
+      // A phone caller (SIP gateway): no camera; its mute state may come as legacy <audiomuted>.
+      const isPhone = p.features.includes(FEATURE_PHONE);
       return {
-        id: p.nick, isLocal: false, displayName: p.displayName, role: p.role === 'moderator' ? 'moderator' : 'participant',
-        audioMuted: p.sources[`${p.nick}-a0`]?.muted ?? false, videoMuted: p.sources[`${p.nick}-v0`]?.muted ?? false,
-        handRaisedAt: p.handRaisedAt, screenSharing: sharingByPresence || screen !== undefined, isPhone: false,
+        id: p.nick, isLocal: false, displayName: p.displayName || (isPhone ? 'Phone caller' : ''), role: p.role === 'moderator' ? 'moderator' : 'participant',
+        audioMuted: p.sources[`${p.nick}-a0`]?.muted ?? p.legacyAudioMuted ?? false, videoMuted: isPhone || (p.sources[`${p.nick}-v0`]?.muted ?? false),
+        handRaisedAt: p.handRaisedAt, screenSharing: sharingByPresence || screen !== undefined, isPhone,
+        ...(isPhone && p.statusText !== '' && p.statusText.toLowerCase() !== 'connected' ? { callStatus: p.statusText } : {}),
         connectionQuality: this.#quality.get(p.nick) ?? 'unknown',
         audioStream: this.#stream(audio?.track), cameraStream: this.#stream(camera?.track), screenStream: this.#stream(screen?.track),
         cameraSourceName: camera?.sourceName ?? `${p.nick}-v0`, screenSourceName: screen?.sourceName,
+        e2ee: this.#e2ee.participantState(p.nick),
       };
     });
     const room: RoomView = {
       name: this.#roomName, locked: this.#locked, lobbyEnabled: this.#lobbyEnabled, meetingId: this.#meetingId, lobbyWaiting: [...this.#knockers].map(([id, k]) => ({ id, displayName: k.displayName })), waiting: this.#waiting,
-      justCreated: this.#justCreated, recording: false,
+      justCreated: this.#justCreated, recording: this.#recording.view((jid) => this.#whoIs(jid)), phoneCalls: this.#dialOut.views(),
     };
     return {
       state: this.#state, error: this.#error, room, participants: [local, ...remotes], dominantSpeaker: this.#dominant,
       mediaPath: this.#p2p.directPeer !== undefined ? 'p2p' : this.#session ? 'bridge' : 'none',
+      e2ee: { enabled: this.#e2ee.roomEnabled, supported: this.#e2ee.supported },
     };
   }
 

@@ -79,7 +79,28 @@ export type OccupantPresence = {
   readonly handRaisedAt: number | undefined;
   readonly statuses: readonly number[];
   readonly unavailable: boolean;
+  /** `<features><feature var/>`: what kind of occupant this is (a recorder, a phone gateway's caller). */
+  readonly features: readonly string[];
+  /** The presence's `<status>` text (a phone gateway's call progress: Calling, Ringing, Connected…). */
+  readonly statusText: string;
+  /** Legacy `<audiomuted>` (what Jigasi-style gateways send instead of SourceInfo), when present. */
+  readonly legacyAudioMuted: boolean | undefined;
 };
+
+/** Jibri's feature: a recorder, hidden from the views (protocols.md §6). */
+export const FEATURE_RECORDER = 'http://jitsi.org/protocol/jibri';
+/** Jigasi's feature: a phone caller through the SIP gateway (protocols.md §7). */
+export const FEATURE_PHONE = 'http://jitsi.org/protocol/jigasi';
+
+function readFeatures(p: El): string[] {
+  const features = child(p, 'features');
+  if (features === undefined) return [];
+  const out: string[] = [];
+  for (const f of features.children) {
+    if (typeof f !== 'string' && f.name === 'feature' && f.attrs.var !== undefined && out.length < 32) out.push(f.attrs.var);
+  }
+  return out;
+}
 
 function parseSourceInfo(s: string): OccupantPresence['sources'] {
   if (s === '' || s.length > 16_384) return {};
@@ -119,5 +140,8 @@ export function readOccupantPresence(p: El): OccupantPresence | undefined {
     handRaisedAt: Number.isFinite(raised) && raised > 0 ? raised : undefined,
     statuses: decoded?.ok ? decoded.value.statuses : [],
     unavailable: p.attrs.type === 'unavailable',
+    features: readFeatures(p),
+    statusText: text(child(p, 'status')).slice(0, 64),
+    legacyAudioMuted: child(p, 'audiomuted') === undefined ? undefined : text(child(p, 'audiomuted')) === 'true',
   };
 }

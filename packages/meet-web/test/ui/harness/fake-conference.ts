@@ -3,7 +3,7 @@
 // conference-api.ts (muting mutes, a wrong password fails with `password-wrong`…), so a test can
 // check both what the views asked for and what the user sees afterwards.
 import type {
-  ChatMessage, Conference, ConferenceErrorCode, ConferenceEvents, ConferenceSnapshot, EndReason, JoinOptions, LocalMedia,
+  DialInInfo, FeatureError, FeatureErrorCode, PhoneCallView, ChatMessage, Conference, ConferenceErrorCode, ConferenceEvents, ConferenceSnapshot, EndReason, JoinOptions, LocalMedia,
   Notice, ParticipantView, RoomView, SpeakerStat, VideoConstraint,
 } from '../../../src/client/conference-api.ts';
 
@@ -23,6 +23,30 @@ export type FakeScript = {
   readonly hostPassword?: string;
   /** A `token` join with this value fails with `token-invalid` (any other token joins). */
   readonly badToken?: string;
+  /** `startRecording` fails with this (as the focus would refuse it); otherwise it goes pending, then on. */
+  readonly recordingError?: FeatureErrorCode;
+  /** What `dialInInfo` answers (undefined: the server offers no dial-in). */
+  readonly dialIn?: DialInInfo;
+  /** `dialOut` fails with this; otherwise the call shows `calling` until the test answers it (`answerCall`). */
+  readonly dialError?: FeatureErrorCode;
+};
+
+/** The sentences the real core words its refusals with (client/recording, client/phone). */
+const FAKE_FEATURE_MESSAGES: Readonly<Record<'recording' | 'dial', Readonly<Record<FeatureErrorCode, string>>>> = {
+  recording: {
+    'not-allowed': 'Only moderators can start the recording.',
+    unavailable: 'Recording is not available: no recorder runs on this server.',
+    busy: 'All recorders are busy. Try again in a few minutes.',
+    'invalid-number': 'That is not a phone number.',
+    failed: 'The recording could not be started.',
+  },
+  dial: {
+    'not-allowed': 'Only moderators can call phones into the meeting.',
+    unavailable: 'Calling phones is not available: no phone gateway runs on this server.',
+    busy: 'All phone lines are busy. Try again in a few minutes.',
+    'invalid-number': 'That is not a phone number. Use digits, optionally starting with + (or a sip: address).',
+    failed: 'The call could not be placed.',
+  },
 };
 
 export type RecordedCall = { readonly method: string; readonly args: readonly unknown[] };
@@ -41,7 +65,8 @@ export class FakeConference implements Conference {
   constructor(readonly roomName: string, readonly media: LocalMedia, readonly script: FakeScript) {
     this.snapshot = {
       state: 'idle', error: undefined, dominantSpeaker: undefined, mediaPath: 'none', participants: [],
-      room: { name: roomName, locked: false, lobbyEnabled: false, meetingId: undefined, lobbyWaiting: [], waiting: undefined, justCreated: false, recording: false },
+      room: { name: roomName, locked: false, lobbyEnabled: false, meetingId: undefined, lobbyWaiting: [], waiting: undefined, justCreated: false,
+        recording: { status: 'off', initiatorName: undefined, startedByYou: false, failure: undefined, downloadUrl: undefined }, phoneCalls: [] },
     };
   }
 
@@ -217,7 +242,54 @@ export class FakeConference implements Conference {
     this.patchRoom({ lobbyWaiting: this.snapshot.room.lobbyWaiting.filter((k) => k.id !== id) });
   }
 
+  async startRecording(): Promise<void> {
+    this.#record('startRecording');
+    await Promise.resolve();
+    if (this.script.recordingError !== undefined) throw this.#featureError('recording', this.script.recordingError);
+    const local = this.#local();
+    this.patchRoom({ recording: { status: 'pending', initiatorName: local?.displayName, startedByYou: true, failure: undefined, downloadUrl: undefined } });
+  }
+
+  async stopRecording(): Promise<void> {
+    this.#record('stopRecording');
+    this.patchRoom({ recording: { status: 'off', initiatorName: undefined, startedByYou: false, failure: undefined, downloadUrl: undefined } });
+  }
+
+  async dialOut(number: string): Promise<void> {
+    this.#record('dialOut', number);
+    const id = `call${this.snapshot.room.phoneCalls.length + 1}`;
+    const error = this.script.dialError === undefined ? undefined : this.#featureError('dial', this.script.dialError);
+    this.#patchCalls([...this.snapshot.room.phoneCalls, { id, number, state: error === undefined ? 'calling' : 'failed', error, participantId: undefined }]);
+    if (error !== undefined) throw error;
+  }
+
+  async hangUp(callId: string): Promise<void> {
+    this.#record('hangUp', callId);
+    const call = this.snapshot.room.phoneCalls.find((c) => c.id === callId);
+    this.#patchCalls(this.snapshot.room.phoneCalls.map((c) => (c.id === callId ? { ...c, state: 'ended' as const } : c)));
+    if (call?.participantId !== undefined) this.removeParticipant(call.participantId);
+  }
+
+  async dialInInfo(): Promise<DialInInfo | undefined> {
+    this.#record('dialInInfo');
+    return this.script.dialIn;
+  }
+
+  /** The callee of a `dialOut` call answered: they join as a phone participant. */
+  answerCall(callId: string, participant: ParticipantView): void {
+    this.addParticipant(participant);
+    this.#patchCalls(this.snapshot.room.phoneCalls.map((c) => (c.id === callId ? { ...c, state: 'connected' as const, participantId: participant.id } : c)));
+  }
+
   // ——— internals ———
+
+  #featureError(context: 'recording' | 'dial', code: FeatureErrorCode): FeatureError {
+    return { code, message: FAKE_FEATURE_MESSAGES[context][code] };
+  }
+
+  #patchCalls(calls: readonly PhoneCallView[]): void {
+    this.patchRoom({ phoneCalls: calls });
+  }
 
   #record(method: string, ...args: unknown[]): void {
     this.calls.push({ method, args });
