@@ -10,7 +10,8 @@ import { startBridge } from '@plenum/bridge';
 import type { RunningWebServer } from '@plenum/meet-web';
 import { isWebServerTls, loadWebServerConfig, startWebServer } from '@plenum/meet-web';
 import type { RunningRecorder } from '@plenum/recorder';
-import { planRecorder, startEmbeddedRecorder } from './embedded-recorder.ts';
+import { planRecorder, sameOriginDownloadPort, startEmbeddedRecorder } from './embedded-recorder.ts';
+import { proxyToLoopback } from './recordings-proxy.ts';
 import type { RunningSipGateway } from '@plenum/sip-gateway';
 import { planSipGateway, startEmbeddedSipGateway } from './embedded-sip-gateway.ts';
 
@@ -141,12 +142,20 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
     bridgeRef = bridge;
     const removeBridgeUpgrade = web.addUpgradeHandler((req, socket, head) => bridge.handleUpgrade(req, socket, head));
     started.push({ close: async () => removeBridgeUpgrade() });
-    const recorder = recorderPlan === undefined ? undefined : await startEmbeddedRecorder(recorderPlan, {
+    // Downloads on the meeting's origin unless the operator placed the download server themselves.
+    const downloadPort = recorderPlan === undefined ? undefined : await sameOriginDownloadPort(recorderPlan, env);
+    const recorderPlanned = recorderPlan === undefined || downloadPort === undefined ? recorderPlan
+      : { ...recorderPlan, values: { ...recorderPlan.values, download: { host: '127.0.0.1', port: downloadPort, publicBaseUrl: web.url } } };
+    const recorder = recorderPlanned === undefined ? undefined : await startEmbeddedRecorder(recorderPlanned, {
       env, componentPort: xmpp.componentPort, logLevel: focusConfig.log.level,
       bridgeAddress: String(asRecord(asRecord(opts.bridge)['public'])['address'] ?? env['PLENUM_BRIDGE_PUBLIC_ADDRESS'] ?? '127.0.0.1'),
       ...(opts.log ? { log: child('recorder') as Logger } : {}),
     });
     if (recorder !== undefined) started.push(recorder);
+    if (recorder !== undefined && downloadPort !== undefined) {
+      const removeRoute = web.addRoute('/recordings/', proxyToLoopback(downloadPort));
+      started.push({ close: async () => removeRoute() });
+    }
     const sipGateway = sipPlan === undefined ? undefined : await startEmbeddedSipGateway(sipPlan, {
       env, componentPort: xmpp.componentPort, domain: loaded.domain, mucDomain: loaded.mucDomain, focusDomain, logLevel: focusConfig.log.level,
       bridgeAddress: String(asRecord(asRecord(opts.bridge)['public'])['address'] ?? env['PLENUM_BRIDGE_PUBLIC_ADDRESS'] ?? '127.0.0.1'),

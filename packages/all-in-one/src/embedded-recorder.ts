@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Logger } from '@plenum/kit';
+import { freePort } from '@plenum/kit/node';
 import type { RunningRecorder } from '@plenum/recorder';
 import { loadRecorderConfig, startRecorder } from '@plenum/recorder';
 
@@ -61,6 +62,16 @@ export function startEmbeddedRecorder(plan: RecorderPlan, deps: {
     media: deps.bridgeAddress.startsWith('127.') ? { interfaceAddress: '127.0.0.1' } : {},
     ...(deps.log !== undefined ? { log: deps.log } : {}),
   });
+}
+
+/**
+ * A loopback port for the recorder's download server when the operator configured none: the web
+ * server then serves its links under /recordings/ (recordings-proxy.ts). Undefined when the operator
+ * set `download.port` (their own server or 0 = no downloads).
+ */
+export async function sameOriginDownloadPort(plan: RecorderPlan, env: NodeJS.ProcessEnv): Promise<number | undefined> {
+  if (env['PLENUM_RECORDER_DOWNLOAD_PORT'] !== undefined || asObject(plan.values['download'])['port'] !== undefined) return undefined;
+  return freePort();
 }
 
 /** `name` as an absolute path to an executable file, looked up on `path` unless it has a slash. */

@@ -25,6 +25,9 @@ import { createSelfSignedCertificate } from './self-signed-certificate.ts';
 import type { SiteFile } from './site-files.ts';
 import { buildSiteFiles, siteFile, startCompressing } from './site-files.ts';
 
+/** Answers a GET/HEAD under a path prefix another component serves on this origin (the recorder's downloads in npm start). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** Takes a WebSocket upgrade (true) or leaves it to the next handler (false); unclaimed ones get 404. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
@@ -54,6 +57,8 @@ export type RunningWebServer = {
   readonly scriptPath: string;
   /** Adds an upgrade handler (asked after the earlier ones); returns a function that removes it. */
   addUpgradeHandler(handler: UpgradeHandler): () => void;
+  /** Serves every path starting with `prefix` (e.g. `/recordings/`) by `handler`; returns a function that removes it. */
+  addRoute(prefix: string, handler: RouteHandler): () => void;
   /** Stops listening and drops open HTTP connections (upgraded WebSockets belong to their handlers). Idempotent. */
   close(): Promise<void>;
 };
@@ -102,6 +107,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   // The E2EE frame worker is a file of the bundle: the page learns its hashed name from config.js.
   const operator = { ...operatorConfig, e2ee: { enabledByDefault: operatorConfig.e2ee?.enabledByDefault ?? false, workerUrl: bundle.workerPath } };
   const upgrades: UpgradeHandler[] = [...(opts.upgrades ?? [])];
+  const routes = new Map<string, RouteHandler>();
   // Dial-in (dial-in.ts): the number list is fixed; PINs come from the focus.
   const dialInNumbers = config.dialIn.numbers.flatMap((n) => parseDialInNumber(n) ?? []);
   const dialInDirectory = opts.dialInDirectory
@@ -157,6 +163,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
       return send(req, res, isHealthy ? 200 : 503, siteFile('application/json', Buffer.from(JSON.stringify({ healthy: isHealthy })), { isCompressible: false }), { 'cache-control': 'no-store' });
     }
     if (path === '/dial-in/numbers' || path === '/dial-in/code') return serveDialIn(req, res, path, query === -1 ? '' : target.slice(query + 1));
+    for (const [prefix, handle] of routes) if (path.startsWith(prefix)) return handle(req, res);
     // Jitsi's client GETs its WebSocket URL over HTTP as a keep-alive (protocols.md §12): any answer will do.
     if (path === websocketPath) return sendText(req, res, 200, 'XMPP over WebSocket (RFC 7395): connect with the "xmpp" subprotocol\n');
     if (path === '/' || roomFromPath(path) !== undefined) return send(req, res, 200, site.indexPage, pageHeaders(host));
@@ -230,6 +237,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
       return () => {
         const i = upgrades.indexOf(handler);
         if (i !== -1) upgrades.splice(i, 1);
+      };
+    },
+    addRoute(prefix, handler) {
+      routes.set(prefix, handler);
+      return () => {
+        if (routes.get(prefix) === handler) routes.delete(prefix);
       };
     },
     close() {

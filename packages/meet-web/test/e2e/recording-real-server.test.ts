@@ -12,7 +12,6 @@ import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { NS_JIBRI, el } from '@plenum/xmpp/codec';
 import { ScriptedParticipant, errorCondition } from '@plenum/testkit';
-import { freePort } from '@plenum/testkit';
 import { eventually, joinDirectly, startE2e, type E2e } from './e2e-stack.ts';
 
 const ROOM = 'recorded-meeting';
@@ -46,7 +45,8 @@ test('the moderator records 10 s: both see REC and are told, the recorder stays 
   let guest: ScriptedParticipant | undefined;
   try {
     // P2P on, as `npm start` has it: two people meet directly until the recorder joins and needs their media on the bridge.
-    e2e = await startE2e({ recorder: { output: { directory: dir }, composed: { enabled: false }, download: { port: await freePort() } } });
+    // No download port: as in `npm start`, the link is served on the meeting's own origin under /recordings/.
+    e2e = await startE2e({ recorder: { output: { directory: dir }, composed: { enabled: false } } });
     assert.ok(e2e.plenum.recorder, 'npm start runs a recorder when ffmpeg is installed');
     const alice = await joinDirectly(e2e, ROOM, 'Alice');
     const bob = await joinDirectly(e2e, ROOM, 'Bob');
@@ -99,7 +99,9 @@ test('the moderator records 10 s: both see REC and are told, the recorder stays 
     const link = alice.getByRole('link', { name: 'Download recording' });
     await link.waitFor({ timeout: 20_000 });
     const href = await link.getAttribute('href');
-    assert.ok(href !== null && (await fetch(href)).ok, `the link serves the recording (${href})`);
+    assert.ok(href !== null && href.startsWith(`${e2e.origin}/recordings/`), `the link is on the meeting's origin (${href})`);
+    assert.ok((await fetch(href)).ok, `the link serves the recording (${href})`);
+    assert.is((await fetch(`${e2e.origin}/recordings/${'0'.repeat(64)}/`)).status, 404, 'a guessed token finds nothing');
     assert.is(await bob.getByRole('link', { name: 'Download recording' }).count(), 0, 'only for the moderator who started it');
   } finally {
     guest?.close();
