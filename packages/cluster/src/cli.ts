@@ -1,12 +1,12 @@
 // The `plenum` operator command.
 //   plenum status [--focus <url>] [--bridge <url>]… [--json]
-//       bridges and conferences from the focus's status endpoint (default http://127.0.0.1:8889,
+//       bridges, conferences, SIP gateways and recorders from the focus's status endpoint (default http://127.0.0.1:8889,
 //       or PLENUM_STATUS_FOCUS_URL) and optionally the bridges' /colibri/stats.
-//   plenum cluster [--bridges N] [--port P]
+//   plenum cluster [--bridges N] [--port P] [--sip-port P]
 //       the split topology as local processes (same as npm run cluster).
 import { fetchStatus, renderStatus } from './status.ts';
 
-const USAGE = 'usage: plenum status [--focus <url>] [--bridge <url>]... [--json]\n       plenum cluster [--bridges N] [--port P]\n';
+const USAGE = 'usage: plenum status [--focus <url>] [--bridge <url>]... [--json]\n       plenum cluster [--bridges N] [--port P] [--sip-port P]\n';
 
 function values(args: readonly string[], name: string): string[] {
   const out: string[] = [];

@@ -1,6 +1,9 @@
 // The split deployment as local processes on loopback (`npm run cluster`): the XMPP server, the
-// focus (with its status endpoint), N bridges with distinct ids and ports, the web process, and
-// redis-server when it is installed.
+// focus (with its status endpoint), N bridges with distinct ids and ports, the web process,
+// redis-server when it is installed, and — as `npm run cluster` asks (cluster-main.ts) — a recorder
+// when ffmpeg is installed and a SIP gateway (there on 127.0.0.1:5080, so that it does not clash
+// with `npm start`'s 5060). The recorder and the gateway join their breweries like the bridges, and
+// count as ready once the focus lists them.
 // Every process runs under the kit's reaper (spawnReaped): if this process dies, even by SIGKILL,
 // its children go with it. Configuration goes only through PLENUM_* variables, as in docker-compose.
 //
@@ -23,6 +26,10 @@ const DOMAIN = 'plenum.localhost';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
+const RECORDER_DOMAIN = `recorder.${DOMAIN}`;
+const SIP_DOMAIN = `sip.${DOMAIN}`;
+const RECORDER_NICK = 'recorder-1';
+const SIP_NICK = 'sip-gateway-1';
 
 /** What to start. */
 export type ClusterOptions = {
@@ -36,6 +43,10 @@ export type ClusterOptions = {
   readonly logLevel?: string;
   /** Start redis-server when installed (default true). */
   readonly redis?: boolean;
+  /** Start a recorder when ffmpeg is installed (default false; npm run cluster: true). */
+  readonly recorder?: boolean;
+  /** Start a SIP gateway on this port (UDP and TCP, on 127.0.0.1; 0: a free one); default none (npm run cluster: 5080). */
+  readonly sipPort?: number;
 };
 
 /** One started process. */
@@ -56,6 +67,10 @@ export type RunningCluster = {
   readonly focusUrls: readonly string[];
   /** The redis-server port, when one was started. */
   readonly redisPort: number | undefined;
+  /** The recorder's brewery nick and recordings directory, when one runs (ffmpeg installed). */
+  readonly recorder: { readonly nick: string; readonly directory: string } | undefined;
+  /** The SIP gateway's brewery nick and SIP port (UDP and TCP), when one runs. */
+  readonly sipGateway: { readonly nick: string; readonly sipPort: number } | undefined;
   readonly processes: readonly ClusterProcess[];
   readonly workDir: string;
   /**
@@ -76,6 +91,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
   const logLevel = opts.logLevel ?? 'info';
   const focusSecret = randomBytes(16).toString('hex');
   const bridgeSecret = randomBytes(16).toString('hex');
+  const recorderSecret = randomBytes(16).toString('hex');
+  const sipSecret = randomBytes(16).toString('hex');
+  const hasRecorder = (opts.recorder ?? false) && isInstalled('ffmpeg');
+  const sipPort = opts.sipPort === undefined ? false : opts.sipPort === 0 ? await freeUdpPort() : opts.sipPort;
+  // Services: never moderator (focus), let past the lobby (XMPP server), as in npm start.
+  const serviceDomains = [...(hasRecorder ? [RECORDER_DOMAIN] : []), ...(sipPort !== false ? [SIP_DOMAIN] : [])];
   const [tcpPort, componentPort, xmppHttpPort, focusHttpPort, standbyHttpPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   // Port 0 means any free port; it is chosen here because the bridges advertise the URL.
   const webPort = opts.webPort === undefined || opts.webPort === 0 ? await freePort() : opts.webPort;
@@ -104,7 +125,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       PLENUM_XMPP_TCP_HOST: HOST, PLENUM_XMPP_TCP_PORT: String(tcpPort),
       PLENUM_XMPP_HTTP_HOST: HOST, PLENUM_XMPP_HTTP_PORT: String(xmppHttpPort),
       PLENUM_XMPP_COMPONENTS_HOST: HOST, PLENUM_XMPP_COMPONENTS_PORT: String(componentPort),
-      PLENUM_XMPP_COMPONENTS_SECRETS: `focus.${DOMAIN}=${focusSecret},*.bridge.${DOMAIN}=${bridgeSecret}`,
+      PLENUM_XMPP_COMPONENTS_SECRETS: [
+        `focus.${DOMAIN}=${focusSecret}`, `*.bridge.${DOMAIN}=${bridgeSecret}`,
+        ...(hasRecorder ? [`${RECORDER_DOMAIN}=${recorderSecret}`] : []), ...(sipPort !== false ? [`${SIP_DOMAIN}=${sipSecret}`] : []),
+      ].join(','),
+      PLENUM_XMPP_LOBBY_WHITELIST: serviceDomains.join(','),
       PLENUM_XMPP_AUTH_USERS_FILE: join(workDir, 'users.json'),
       PLENUM_XMPP_LOG_LEVEL: logLevel,
     });
@@ -115,6 +140,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       PLENUM_FOCUS_COMPONENT_SECRET: focusSecret,
       PLENUM_FOCUS_HTTP_ENABLED: 'true', PLENUM_FOCUS_HTTP_HOST: HOST, PLENUM_FOCUS_HTTP_PORT: String(httpPort),
       PLENUM_FOCUS_LOG_LEVEL: logLevel,
+      PLENUM_FOCUS_MODERATION_TRUSTED_SERVICE_DOMAINS: serviceDomains.join(','),
       ...(redisPort !== undefined ? { PLENUM_FOCUS_REDIS_URL: `redis://${HOST}:${redisPort}`, PLENUM_FOCUS_INSTANCE_ID: instance } : {}),
     });
     const focus = await launch('focus', process.execPath, node('packages/focus/src/main.ts'), focusVars('focus-1', focusHttpPort));
@@ -159,10 +185,32 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     await waitFor(focus, () => isOk(`${focusUrl}/about/health`));
     for (const b of bridges) await waitFor(b.process, () => isOk(`http://${HOST}:${b.httpPort}/about/health`));
     await waitFor(web, () => isOk(`http://${HOST}:${webPort}/about/health`));
+    // The recorder and the gateway are ready once the focus sees them in their breweries.
+    let recorder: RunningCluster['recorder'];
+    if (hasRecorder) {
+      const directory = join(workDir, 'recordings');
+      const p = await launch('recorder', process.execPath, node('packages/recorder/src/main.ts'), {
+        PLENUM_RECORDER_COMPONENT_PORT: String(componentPort), PLENUM_RECORDER_COMPONENT_SECRET: recorderSecret,
+        PLENUM_RECORDER_NICK: RECORDER_NICK, PLENUM_RECORDER_OUTPUT_DIRECTORY: directory, PLENUM_RECORDER_LOG_LEVEL: logLevel,
+      });
+      await waitFor(p, () => focusLists(focusUrl, 'recorders', RECORDER_NICK));
+      recorder = { nick: RECORDER_NICK, directory };
+    }
+    let sipGateway: RunningCluster['sipGateway'];
+    if (sipPort !== false) {
+      const p = await launch('sip-gateway', process.execPath, node('packages/sip-gateway/src/main.ts'), {
+        PLENUM_SIP_COMPONENT_PORT: String(componentPort), PLENUM_SIP_COMPONENT_SECRET: sipSecret,
+        PLENUM_SIP_NICK: SIP_NICK, PLENUM_SIP_SIP_HOST: HOST, PLENUM_SIP_SIP_PORT: String(sipPort), PLENUM_SIP_RTP_HOST: HOST,
+        // Calls may go on this long when the cluster stops, within the reaper's SIGKILL deadline.
+        PLENUM_SIP_DRAIN_TIMEOUT_MS: String(STOP_TIMEOUT_MS - 2_000), PLENUM_SIP_LOG_LEVEL: logLevel,
+      });
+      await waitFor(p, () => focusLists(focusUrl, 'sipGateways', SIP_NICK));
+      sipGateway = { nick: SIP_NICK, sipPort };
+    }
     // The standby last, once the first instance is the active one: it only waits, and starting it earlier slows everyone's start on a small machine.
     if (redisPort !== undefined) focusUrls.push((await addFocus(standbyHttpPort)).url);
     return {
-      url, focusUrl, focusUrls, redisPort, workDir,
+      url, focusUrl, focusUrls, redisPort, workDir, recorder, sipGateway,
       xmpp: { tcpPort, componentPort, httpPort: xmppHttpPort },
       bridges: bridges.map(({ id, httpPort, udpPort }) => ({ id, httpPort, udpPort })),
       get processes() {
@@ -211,6 +259,18 @@ async function isOk(url: string): Promise<boolean> {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
     await res.body?.cancel();
     return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the focus's GET /stats lists `id` among its `list` (a brewery: sipGateways, recorders). */
+async function focusLists(focusUrl: string, list: 'sipGateways' | 'recorders', id: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${focusUrl}/stats`, { signal: AbortSignal.timeout(2000) });
+    const body = await res.json() as Record<string, unknown>;
+    const entries = body[list];
+    return Array.isArray(entries) && entries.some((e) => (e as { id?: unknown }).id === id);
   } catch {
     return false;
   }

@@ -1,6 +1,8 @@
 // `npm run cluster` end to end: the real processes start on loopback, every part answers its health
 // check, `plenum status` (the real command, as a child process) lists the three bridges from the
-// focus's brewery and a conference a scripted participant starts, the web origin carries the XMPP
+// focus's brewery, the SIP gateway and the recorder from theirs (ffmpeg is installed here, so the
+// cluster runs a recorder; the gateway's SIP port answers OPTIONS), and a conference a scripted
+// participant starts, the web origin carries the XMPP
 // WebSocket to the separate XMPP server, a bridge process killed with SIGKILL costs the participant
 // a move to another bridge (not the meeting), and stopping leaves no process behind.
 import { spawn } from 'node:child_process';
@@ -8,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createSocket } from 'node:dgram';
 import { ScriptedParticipant, WireClient, waitUntil } from '@plenum/testkit';
 import type { ClusterStatus } from '../src/status.ts';
 import type { RunningCluster } from '../src/cluster.ts';
@@ -37,14 +40,41 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
+/** Sends OPTIONS to the SIP port over UDP and resolves with the answer's first line ('' after 3 s). */
+async function sipOptions(port: number): Promise<string> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const local = socket.address().port;
+  const request = [
+    `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bKclusterping`,
+    'From: <sip:test@127.0.0.1>;tag=t1', `To: <sip:ping@127.0.0.1:${port}>`, 'Call-ID: cluster-ping', 'CSeq: 1 OPTIONS',
+    'Max-Forwards: 70', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  try {
+    return await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve(''), 3000);
+      socket.once('message', (m) => {
+        clearTimeout(timer);
+        resolve(m.toString('latin1').split('\r\n')[0] ?? '');
+      });
+      socket.send(request, port, '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
+}
+
 test('the cluster starts every part, plenum status shows bridges and conferences, a killed bridge\'s participant moves, stop leaves nothing behind', async () => {
   let cluster: RunningCluster | undefined;
   let alice: ScriptedParticipant | undefined;
   try {
-    cluster = await startCluster({ bridges: 3, logLevel: 'warn' });
+    // As npm run cluster, with the SIP gateway on a free port rather than 5080.
+    cluster = await startCluster({ bridges: 3, logLevel: 'warn', recorder: true, sipPort: 0 });
     const c = cluster;
     const names = c.processes.map((p) => p.name).sort();
-    for (const name of ['xmpp', 'focus', 'web', 'bridge-local-1', 'bridge-local-2', 'bridge-local-3']) assert.ok(names.includes(name), `${name} runs`);
+    for (const name of ['xmpp', 'focus', 'web', 'bridge-local-1', 'bridge-local-2', 'bridge-local-3', 'recorder', 'sip-gateway']) assert.ok(names.includes(name), `${name} runs`);
+    assert.ok(c.sipGateway !== undefined && c.recorder !== undefined);
+    assert.match(await sipOptions(c.sipGateway.sipPort), /^SIP\/2\.0 200 /, 'the gateway answers SIP on its port');
     for (const url of [`${c.focusUrl}/about/health`, `${c.url}/about/health`, ...c.bridges.map((b) => `http://127.0.0.1:${b.httpPort}/about/health`)]) {
       assert.is((await fetch(url)).status, 200, url);
     }
@@ -57,6 +87,8 @@ test('the cluster starts every part, plenum status shows bridges and conferences
       return status?.bridges.filter((b) => b.healthy).length === 3;
     }, 20_000);
     assert.equal(status?.bridges.map((b) => b.id), ['jvb-local-1', 'jvb-local-2', 'jvb-local-3']);
+    assert.equal(status?.sipGateways, [{ id: 'sip-gateway-1', region: null, calls: 0, gracefulShutdown: false }], 'the gateway is in the jigasi brewery');
+    assert.equal(status?.recorders, [{ id: 'recorder-1', busy: false, healthy: true }], 'the recorder is in the jibri brewery, idle');
 
     alice = await ScriptedParticipant.join({ port: c.xmpp.tcpPort, room: 'status-room' });
     await alice.nextJingle('session-initiate', 10_000);
@@ -70,6 +102,8 @@ test('the cluster starts every part, plenum status shows bridges and conferences
     assert.is(table.code, 0);
     assert.match(table.stdout, /^BRIDGE\s+REGION\s+STRESS\s+ENDPOINTS\s+CONFERENCES\s+STATE/m);
     assert.match(table.stdout, /status-room@conference\.plenum\.localhost\s+jvb-local-\d\s+1/);
+    assert.match(table.stdout, /^SIP GATEWAY\s+REGION\s+CALLS\s+STATE\nsip-gateway-1\s+-\s+0\s+ready$/m);
+    assert.match(table.stdout, /^RECORDER\s+STATE\nrecorder-1\s+idle$/m);
 
     // The web origin carries the XMPP WebSocket to the separate XMPP server.
     const ws = await WireClient.ws(`${c.url.replace(/^http/, 'ws')}/xmpp-websocket`);

@@ -27,9 +27,11 @@ import type { ConferenceStateSettings } from './conference/conference-state.ts';
 import type { FocusStateStore } from './state/state-store.ts';
 import { NS_JIBRI } from '@plenum/xmpp/codec';
 import { RecorderPool } from './recording/recorder-pool.ts';
+import type { RecorderSnapshot } from './recording/recorder-pool.ts';
 import { RecordingService } from './recording/recording-service.ts';
 import { NS_PLENUM_DIAL_IN, NS_RAYO } from '@plenum/xmpp/codec';
 import { GatewayPool } from './dial/gateway-pool.ts';
+import type { GatewaySnapshot } from './dial/gateway-pool.ts';
 import { DialOutService } from './dial/dial-out.ts';
 import { PinDirectory } from './dial/pin-directory.ts';
 import type { PinDirectorySettings } from './dial/pin-directory.ts';
@@ -93,6 +95,16 @@ export class Focus {
   readonly #dialOut: DialOutService | undefined;
   /** Dial-in PINs; undefined when dial-in is off. */
   readonly pins: PinDirectory | undefined;
+  /** The recorders of the jibri brewery as this focus sees them (empty when recording is off). */
+  get recorders(): RecorderSnapshot[] {
+    return this.#recorders?.snapshot() ?? [];
+  }
+
+  /** The SIP gateways of the jigasi brewery as this focus sees them (empty when dial-out is off). */
+  get sipGateways(): GatewaySnapshot[] {
+    return this.#gateways?.snapshot() ?? [];
+  }
+
   /** Waiting for the brewery roster (the focus's own presence comes last) before resuming conferences. */
   #resumeWhenBreweryJoined = false;
   #cancelResume: Cancel | undefined;

@@ -64,6 +64,7 @@ export const sipGatewayConfigSpec = {
     ringTimeoutMs: f.int('how long an outbound call may ring before it is cancelled', 60_000, { min: 1_000 }),
   },
   joinTimeoutMs: f.int('how long joining the room (focus, MUC, media) may take', 20_000, { min: 1_000 }),
+  drainTimeoutMs: f.int('on SIGTERM (standalone gateway): how long running calls may go on, with no new ones taken, before the rest are hung up', 60_000, { min: 0 }),
   log: {
     level: f.oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     phoneNumbers: f.bool('include phone numbers and SIP URIs in logs (off for privacy; call ids are always logged)', false),

@@ -1,5 +1,6 @@
 // Dial-out at the SIP layer against Debian's sipp as the callee or trunk: answer, digest
-// challenge, busy, and no answer (CANCEL on timeout); over UDP and TCP.
+// challenge, busy, no answer (CANCEL on timeout) and the caller giving up while it rings (CANCEL
+// on abort, also when aborted before any provisional response); over UDP and TCP.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '@plenum/kit';
@@ -93,6 +94,53 @@ test('no answer before timeoutMs: CANCEL reaches the callee and the call rejects
     assert.is(await callee.exited, '0', `sipp (expects CANCEL then our ACK of 487): ${await callee.errors()}`);
   } finally {
     await callee.stop();
+    await ua.close();
+  }
+});
+
+test('aborting a ringing call: CANCEL reaches the callee, it answers 487, the call rejects with 487 and leaves no dialog', async () => {
+  const ua = await SipUserAgent.start({ port: 0 }, silentLogger);
+  const callee = await startSipp(['-sf', `${SIP_FIXTURES}uas-no-answer.xml`, '-m', '1']);
+  try {
+    const hangup = new AbortController();
+    const error = await ua.call({
+      target: `sip:+15559876543@127.0.0.1:${callee.port}`, from: FROM, sdp: OFFER, signal: hangup.signal,
+      onProgress: (status) => { if (status === 180) hangup.abort(); },
+    }).then(() => undefined, (e: unknown) => e);
+    assert.instance(error, SipError);
+    assert.is((error as SipError).status, 487);
+    assert.is(await callee.exited, '0', `sipp (expects CANCEL then our ACK of its 487): ${await callee.errors()}`);
+    assert.is(ua.callCount, 0, 'no dialog left');
+  } finally {
+    await callee.stop();
+    await ua.close();
+  }
+});
+
+test('aborted before any provisional response: no CANCEL until the callee sends one (RFC 3261 §9.1), then CANCEL', async () => {
+  const ua = await SipUserAgent.start({ port: 0 }, silentLogger);
+  const callee = await rawUdpPeer();
+  try {
+    const hangup = new AbortController();
+    const placing = ua.call({ target: `sip:+15550003333@127.0.0.1:${callee.port}`, from: FROM, sdp: OFFER, signal: hangup.signal })
+      .then(() => undefined, (e: unknown) => e);
+    const invite = (await callee.waitFor((m) => m.startsWith('INVITE ')))!;
+    hangup.abort();
+    const error = await placing;
+    assert.instance(error, SipError);
+    assert.is((error as SipError).status, 487, 'the caller learns at once');
+    assert.is(await callee.waitFor((m) => m.startsWith('CANCEL '), 500), undefined, 'no CANCEL before a provisional response');
+    await callee.send(ua.port, rawReplyTo(invite, '180 Ringing', { toTag: 'r1' }));
+    const cancel = await callee.waitFor((m) => m.startsWith('CANCEL '));
+    assert.ok(cancel, 'CANCEL once the callee rang');
+    const branch = (m: string): string => /\r\nVia: [^\r]*branch=([^;\r]+)/.exec(m)?.[1] ?? 'none';
+    assert.is(branch(cancel ?? ''), branch(invite), 'the CANCEL names the INVITE\'s transaction');
+    assert.match(cancel ?? '', /\r\nCSeq: 1 CANCEL\r\n/);
+    await callee.send(ua.port, rawReplyTo(invite, '487 Request Terminated', { toTag: 'r1' }));
+    assert.ok(await callee.waitFor((m) => m.startsWith('ACK ')), 'the 487 is ACKed');
+    assert.is(ua.callCount, 0);
+  } finally {
+    callee.close();
     await ua.close();
   }
 });

@@ -18,6 +18,9 @@ export type Gateway = {
   lastFailedMs: number;
 };
 
+/** One gateway in the focus's status (GET /stats). */
+export type GatewaySnapshot = { readonly id: string; readonly calls: number; readonly gracefulShutdown: boolean; readonly region: string | null };
+
 /** A gateway that failed a dial is avoided this long (Jicofo's failure reset for jibri/jigasi). */
 const FAILURE_BACKOFF_MS = 60_000;
 
@@ -41,6 +44,13 @@ export class GatewayPool {
 
   get size(): number {
     return this.#gateways.size;
+  }
+
+  /** What the status endpoint lists: each gateway's nick, calls, region and whether it is shutting down. */
+  snapshot(): GatewaySnapshot[] {
+    return [...this.#gateways.values()].map((g) => ({
+      id: g.nick, calls: g.stats.participants, gracefulShutdown: g.stats.gracefulShutdown, region: g.stats.region ?? null,
+    }));
   }
 
   /** True when some gateway can place SIP calls (the conference response's `sipGatewayEnabled`). */

@@ -1,7 +1,8 @@
 // The focus's read-only HTTP endpoint for operators (`plenum status`, monitoring): GET /about/health
 // and GET /stats (JSON: the bridges as the focus sees them, the conferences with their bridge and
-// participant count). Off unless `http.enabled`; binds loopback by default, since room names are
-// not for the public. No user's JID or address is in it: rooms, bridge ids and counts only.
+// participant count, the SIP gateways and recorders in their breweries). Off unless `http.enabled`;
+// binds loopback by default, since room names are not for the public. No user's JID or address is
+// in it: rooms, bridge, gateway and recorder ids, and counts only.
 // With dial-in on it also answers GET /dial-in/code?conference=<room JID> in the format of Jitsi's
 // conference mapper ({message, id, conference}); the web server forwards its own /dial-in/code here
 // in split deployments (what that reveals: dial/pin-directory.ts).
@@ -10,6 +11,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Focus } from '../focus.ts';
 import type { BridgeSnapshot } from '../bridges/bridge-registry.ts';
+import type { GatewaySnapshot } from '../dial/gateway-pool.ts';
+import type { RecorderSnapshot } from '../recording/recorder-pool.ts';
 
 /** One conference in /stats. */
 export type ConferenceStatus = { readonly room: string; readonly bridge: string | null; readonly participants: number };
@@ -19,6 +22,9 @@ export type FocusStatus = {
   readonly conferences: readonly ConferenceStatus[];
   readonly participants: number;
   readonly bridges: readonly BridgeSnapshot[];
+  /** The jigasi brewery (SIP gateways) and the jibri brewery (recorders), as this focus sees them. */
+  readonly sipGateways: readonly GatewaySnapshot[];
+  readonly recorders: readonly RecorderSnapshot[];
 };
 
 /** What /stats reports, from the focus's state now. */
@@ -26,7 +32,10 @@ export function focusStatus(focus: Focus, nowMs: number): FocusStatus {
   const conferences = focus.conferences.all().map((c) => ({
     room: c.roomJid, bridge: c.bridge.session?.bridge.id ?? null, participants: c.participants.size,
   }));
-  return { conferences, participants: conferences.reduce((n, c) => n + c.participants, 0), bridges: focus.bridges.snapshot(nowMs) };
+  return {
+    conferences, participants: conferences.reduce((n, c) => n + c.participants, 0), bridges: focus.bridges.snapshot(nowMs),
+    sipGateways: focus.sipGateways, recorders: focus.recorders,
+  };
 }
 
 const ROOM_JID = /^[^@/\s]{1,256}@[a-z0-9]([a-z0-9.-]{0,250}[a-z0-9])?$/;

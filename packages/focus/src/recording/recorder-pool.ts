@@ -18,6 +18,9 @@ export type Recorder = {
   lastFailedMs: number;
 };
 
+/** One recorder in the focus's status (GET /stats). */
+export type RecorderSnapshot = { readonly id: string; readonly busy: boolean; readonly healthy: boolean };
+
 export type RecorderPoolEvents = { recorderGone: [nick: string] };
 
 /** Jicofo's rules: not picked in the last 200 ms (its presence may lag), not failed in the last minute. */
@@ -46,6 +49,11 @@ export class RecorderPool {
   /** The connection dropped: the server took everyone out of the brewery as far as we know. */
   clear(): void {
     for (const nick of [...this.#recorders.keys()]) this.#remove(nick);
+  }
+
+  /** What the status endpoint lists: each recorder's nick, idle/busy and health. */
+  snapshot(): RecorderSnapshot[] {
+    return [...this.#recorders.values()].map((r) => ({ id: r.nick, busy: r.status.busy === 'busy', healthy: r.status.health === 'healthy' }));
   }
 
   get(nick: string): Recorder | undefined {

@@ -2,7 +2,8 @@
 // already answered it with the call's ref. Like Jigasi, the callee's occupant joins the room first
 // with `<status>Calling</status>` (Jitsi's app shows the call's progress from it), then the gateway
 // calls the number (through the trunk): 180/183 → "Ringing"; answered → the status goes, audio
-// flows. A call that fails (busy, no answer, rejected) leaves the room after a last status.
+// flows. A call that fails (busy, no answer, rejected) leaves the room after a last status. A call
+// ended while the phone rings (Rayo hangup, kicked, shutdown) CANCELs the INVITE.
 import type { SipGatewayConfig } from '../config.ts';
 import type { OutgoingCallRequest, SipCall } from '../sip/sip-call.ts';
 import { SipError } from '../sip/sip-error.ts';
@@ -81,8 +82,13 @@ export class OutboundCall extends PhoneCall {
     };
     let call: SipCall;
     try {
-      call = await this.placeCall(requestFor(this.params.target, port.offer(), this.deps.config.dialOut, onProgress));
+      // Ending the call (Rayo hangup, kicked, shutdown) while it rings CANCELs the INVITE.
+      call = await this.placeCall(requestFor(this.params.target, port.offer(), this.deps.config.dialOut, onProgress, this.ending.signal));
     } catch (error) {
+      if (this.isEnded) {
+        this.log.info('dial-out cancelled while ringing');
+        return undefined;
+      }
       const status = error instanceof SipError ? error.status : undefined;
       this.log.info('the callee did not answer', { status, err: (error as Error).message });
       side.setStatus(failureStatus(status));
@@ -90,7 +96,7 @@ export class OutboundCall extends PhoneCall {
       return undefined;
     }
     if (this.isEnded) {
-      // Hung up (hangup IQ, kicked, shutdown) while it was ringing: the answered call ends at once.
+      // Hung up just as the 2xx arrived (the CANCEL crossed it): the answered call ends at once.
       call.hangup();
       return undefined;
     }
@@ -98,9 +104,9 @@ export class OutboundCall extends PhoneCall {
   }
 }
 
-function requestFor(target: DialTarget, sdp: string, dialOut: SipGatewayConfig['dialOut'], onProgress: (status: number) => void): OutgoingCallRequest {
+function requestFor(target: DialTarget, sdp: string, dialOut: SipGatewayConfig['dialOut'], onProgress: (status: number) => void, signal: AbortSignal): OutgoingCallRequest {
   return {
-    target: target.requestUri, from: { uri: dialOut.fromUri }, sdp, timeoutMs: dialOut.ringTimeoutMs, onProgress,
+    target: target.requestUri, from: { uri: dialOut.fromUri }, sdp, timeoutMs: dialOut.ringTimeoutMs, onProgress, signal,
     ...(dialOut.username !== undefined && dialOut.password !== undefined ? { auth: { username: dialOut.username, password: dialOut.password } } : {}),
   };
 }

@@ -5,8 +5,8 @@
 // call's conference leg. A Rayo hangup sent to a call's occupant (relayed by the MUC to the call's
 // JID) ends it.
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@plenum/kit';
-import { PlenumError } from '@plenum/kit';
+import type { Clock, Logger } from '@plenum/kit';
+import { PlenumError, systemClock } from '@plenum/kit';
 import type { El } from '@plenum/xmpp/codec';
 import {
   NS_MUC, NS_RAYO, RAYO_HEADER_ROOM_NAME, RAYO_HEADER_ROOM_PASSWORD, child, decodeRayoDial, el, encodeJigasiStats, encodeRayoRef,
@@ -33,12 +33,16 @@ export type SipGatewayDeps = {
   readonly parts: CallParts;
   /** The user agent's outgoing calls. */
   readonly placeCall: PlaceCall;
+  /** For whenIdle()'s deadline (default the system clock). */
+  readonly clock?: Clock;
 };
 
 type CallEntry = { readonly call: PhoneCall; handler: ((stanza: El) => boolean) | undefined };
 
 export class SipGateway {
   readonly #calls = new Map<string, CallEntry>();
+  /** Called (and dropped) whenever the last call has ended: whenIdle()'s waiters. */
+  #idleWaiters: (() => void)[] = [];
   #isDraining = false;
   #isClosed = false;
 
@@ -122,6 +126,28 @@ export class SipGateway {
     this.#announce();
   }
 
+  /**
+   * Resolves true once no call is in progress, or false after `timeoutMs` or when `signal` aborts
+   * (a graceful shutdown: drain(), then wait here, then close() hangs up the rest).
+   */
+  whenIdle(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.#calls.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (idle: boolean): void => {
+        cancelTimer();
+        signal?.removeEventListener('abort', onAbort);
+        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== onIdle);
+        resolve(idle);
+      };
+      const onIdle = (): void => done(true);
+      const onAbort = (): void => done(false);
+      const cancelTimer = (this.deps.clock ?? systemClock).setTimeout(() => done(false), timeoutMs);
+      this.#idleWaiters.push(onIdle);
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Hangs up every call, leaves the brewery; idempotent. */
   close(): void {
     if (this.#isClosed) return;
@@ -203,6 +229,7 @@ export class SipGateway {
     call.events.on('ended', () => {
       this.#calls.delete(nick);
       this.#announce();
+      if (this.#calls.size === 0) for (const waiter of this.#idleWaiters.splice(0)) waiter();
     });
     this.#announce();
   }

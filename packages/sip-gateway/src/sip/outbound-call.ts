@@ -1,5 +1,6 @@
 // The UAC side (RFC 3261 §13.2): INVITE, provisional progress, digest challenges (§22.2), 422
-// (RFC 4028 §7.4), the 2xx that creates the dialog and its ACK, and CANCEL (§9.1) on timeout.
+// (RFC 4028 §7.4), the 2xx that creates the dialog and its ACK, and CANCEL (§9.1) on timeout or
+// when the caller's signal aborts.
 import type { SipAddress, SipMessage } from 'sip';
 import sip from 'sip';
 import type { OutgoingCallRequest } from './sip-call.ts';
@@ -20,6 +21,7 @@ const MAX_CHALLENGES = 2;
 export class OutboundCall extends DialogCall {
   /** Places the call; resolves once answered (2xx, ACK sent), rejects with SipError otherwise. */
   static async place(host: CallHost, req: OutgoingCallRequest): Promise<OutboundCall> {
+    if (isAborted(req.signal)) throw cancelled();
     const target = sip.parseUri(req.target);
     // sips: would need TLS, which this user agent does not speak.
     if (target === undefined || target.schema.toLowerCase() !== 'sip') throw new SipError(416, 'Unsupported URI Scheme');
@@ -38,6 +40,8 @@ export class OutboundCall extends DialogCall {
       uri: req.from.uri, params: { tag: randomToken() },
     };
     const callId = `${randomToken(12)}@plenum`;
+    // Aborted while the next hop was being resolved: nothing was sent, nothing to cancel.
+    if (isAborted(req.signal)) throw cancelled();
     return new Promise<OutboundCall>((resolve, reject) => {
       let seq = 1;
       let challenges = 0;
@@ -45,6 +49,7 @@ export class OutboundCall extends DialogCall {
       let isSettled = false;
       let hasProvisional = false;
       let isCancelWanted = false;
+      let isCancelSent = false;
       let invite: SipMessage | undefined;
       let call: OutboundCall | undefined;
       const log = host.log.child({ call: callRef(callId), direction: 'outbound' });
@@ -53,11 +58,13 @@ export class OutboundCall extends DialogCall {
         if (isSettled) return;
         isSettled = true;
         cancelTimeout();
+        req.signal?.removeEventListener('abort', onAbort);
         if (error !== undefined) reject(error);
       };
       const sendCancel = (): void => {
         const sent = invite;
-        if (sent === undefined) return;
+        if (sent === undefined || isCancelSent) return;
+        isCancelSent = true;
         const cancel: SipMessage = {
           method: 'CANCEL', uri: sent.uri,
           headers: {
@@ -67,13 +74,22 @@ export class OutboundCall extends DialogCall {
         };
         host.sendRequest(cancel, hop, () => undefined);
       };
-      const cancelTimeout = host.clock.setTimeout(() => {
-        log.info('sip call timed out');
-        settle(new SipError(408, 'Request Timeout'));
-        // §9.1: no CANCEL before a provisional response; send it when one arrives.
+      // §9.1: no CANCEL before a provisional response; send it when one arrives.
+      const giveUp = (error: SipError): void => {
+        if (isSettled) return;
+        settle(error);
         if (hasProvisional) sendCancel();
         else isCancelWanted = true;
+      };
+      const cancelTimeout = host.clock.setTimeout(() => {
+        log.info('sip call timed out');
+        giveUp(new SipError(408, 'Request Timeout'));
       }, req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const onAbort = (): void => {
+        log.info('sip call cancelled');
+        giveUp(cancelled());
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
 
       const send = (authorization: { name: string; value: string } | undefined): void => {
         const request: SipMessage = {
@@ -89,6 +105,8 @@ export class OutboundCall extends DialogCall {
           content: req.sdp,
         };
         invite = request;
+        // A CANCEL names the latest INVITE, which needs a provisional response of its own first.
+        hasProvisional = false;
         host.sendRequest(request, hop, (response) => onResponse(request, response));
       };
 
@@ -159,6 +177,12 @@ export class OutboundCall extends DialogCall {
     this.armSessionTimer(decideAsUac(headerText(response, 'session-expires') ?? headerText(response, 'x')), 'uac');
   }
 }
+
+/** What a call given up by its caller rejects with: the status the callee answers the INVITE with after CANCEL. */
+const cancelled = (): SipError => new SipError(487, 'Request Terminated');
+
+// A function, so the check after an `await` is not narrowed away by the one before it.
+const isAborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
 
 function challengeFor(response: SipMessage, status: number): ReturnType<typeof pickDigestChallenge> {
   const raw = response.headers[status === 401 ? 'www-authenticate' : 'proxy-authenticate'];

@@ -68,4 +68,9 @@ export type OutgoingCallRequest = {
   /** No final answer by then → CANCEL and a 408 SipError. Default 60 s. */
   readonly timeoutMs?: number;
   readonly onProgress?: (status: number) => void;
+  /**
+   * Gives up on the call while it rings: CANCEL (§9.1: once a provisional response has come,
+   * else as soon as one does) and a 487 SipError. Ignored once answered (hang the call up instead).
+   */
+  readonly signal?: AbortSignal;
 };
