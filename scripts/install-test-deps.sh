@@ -4,7 +4,7 @@
 # to the check below.
 set -euo pipefail
 
-PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose ffmpeg redis-server sip-tester baresip espeak-ng)
+PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose ffmpeg redis-server sip-tester baresip espeak-ng fonts-noto-color-emoji)
 
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
@@ -18,6 +18,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || missing+=(baresip)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+# The E2EE verification emoji in the browser tests' screenshots.
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test prerequisites present: ${PACKAGES[*]}"

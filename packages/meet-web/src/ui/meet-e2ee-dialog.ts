@@ -23,10 +23,10 @@ export class MeetE2eeDialog extends LitElement {
     .who { display: flex; align-items: center; gap: 8px; font-weight: 600; }
     .who .state { margin-left: auto; font-weight: 500; font-size: 13px; color: var(--muted); display: inline-flex; align-items: center; gap: 4px; }
     .who .state.ok { color: #7fe0b0; }
-    .sas { display: grid; grid-template-columns: repeat(7, 1fr); gap: 4px; }
+    .sas { display: grid; grid-template-columns: repeat(7, 1fr); gap: 3px; }
     .sym { display: grid; justify-items: center; min-width: 0; padding: 4px 1px; border-radius: 8px; background: var(--surface); }
     .sym .e { font-size: 24px; line-height: 1.2; }
-    .sym .n { font-size: 10px; color: var(--muted); max-width: 100%; overflow-wrap: anywhere; text-align: center; }
+    .sym .n { font-size: 9px; letter-spacing: -0.2px; color: var(--muted); white-space: nowrap; text-align: center; }
     svg.icon { width: 16px; height: 16px; }
   `];
 
