@@ -2,6 +2,10 @@
 // Each call does what the real call does every tick: the phone's payload through the jitter
 // buffer, decode and resampling to 48 kHz, Opus encode for the conference; and the conference's 4
 // talkers as Opus packets through the mixer (4 decodes + sum), resampled and encoded for the phone.
+// Two ways, to show what the native-rate path saves: `48k` (everything at 48 kHz, resampled to and
+// from the phone's rate, as before) and `native` (what the gateway does now: Opus decodes the
+// talkers and encodes the caller at the phone's own rate, the mix is at that rate, nothing is
+// resampled for G.711 and G.722).
 // Speech-like input: the gateway's own spoken prompts. Usage:
 //   node --import tsx bench/sip/codec-cost.ts [--calls 20] [--frames 500]
 import { parseArgs } from 'node:util';
@@ -11,6 +15,7 @@ import { JitterBuffer } from '../../packages/sip-gateway/src/media/jitter-buffer
 import { ConferenceAudioMixer } from '../../packages/sip-gateway/src/media/conference-audio-mixer.ts';
 import { OpusFrameEncoder, opusBandwidthForPhone } from '../../packages/sip-gateway/src/media/opus-codec.ts';
 import type { PhoneCodecName } from '../../packages/sip-gateway/src/media/phone-audio.ts';
+import { phoneRateOf } from '../../packages/sip-gateway/src/media/phone-audio.ts';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '20' }, frames: { type: 'string', default: '500' } } });
 const CALLS = Number(values.calls);
@@ -50,17 +55,22 @@ type Call = {
   toPhone: Uint8Array;
 };
 
-function runCodec(codec: PhoneCodecName): { usPerCallFrame: number; callsPerCore: number; stagesUs: number[] } {
+function runCodec(codec: PhoneCodecName, isNative: boolean): { usPerCallFrame: number; callsPerCore: number; stagesUs: number[] } {
   const payloads = phonePayloads(codec);
-  const calls: Call[] = Array.from({ length: CALLS }, () => ({
-    jitter: new JitterBuffer({ depthPackets: 3, capacityPackets: 64, maxPayloadBytes: 1500 }),
-    decoder: createPhoneDecoder(codec),
-    encoder: createPhoneEncoder(codec),
-    toConference: new OpusFrameEncoder({ maxBandwidth: opusBandwidthForPhone(codec) }),
-    mixer: new ConferenceAudioMixer(),
-    fromPhone: new Int16Array(960),
-    toPhone: new Uint8Array(1500),
-  }));
+  const rate = isNative ? phoneRateOf(codec) : 48_000;
+  const calls: Call[] = Array.from({ length: CALLS }, () => {
+    const mixer = new ConferenceAudioMixer();
+    if (isNative) mixer.fitTo(codec);
+    return {
+      jitter: new JitterBuffer({ depthPackets: 3, capacityPackets: 64, maxPayloadBytes: 1500 }),
+      decoder: createPhoneDecoder(codec),
+      encoder: createPhoneEncoder(codec),
+      toConference: new OpusFrameEncoder({ sampleRate: rate, maxBandwidth: opusBandwidthForPhone(codec) }),
+      mixer,
+      fromPhone: new Int16Array(rate / 50),
+      toPhone: new Uint8Array(1500),
+    };
+  });
   let sink = 0;
   const stageNs = new Float64Array(4);
   let mark = 0n;
@@ -80,14 +90,15 @@ function runCodec(codec: PhoneCodecName): { usPerCallFrame: number; callsPerCore
         if (next === 'packet') call.decoder.push(call.jitter.payload, call.jitter.payloadLength);
         else call.decoder.conceal();
       }
-      call.decoder.readFrame(call.fromPhone);
+      if (isNative) call.decoder.readNativeFrame(call.fromPhone);
+      else call.decoder.readFrame(call.fromPhone);
       lap(0);
       sink += call.toConference.encode(call.fromPhone).length;
       lap(1);
       for (let t = 0; t < TALKERS; t++) call.mixer.push(1000 + t, frame & 0xffff, frame * 960, talkerPackets[t]![frame]!);
       const mix = call.mixer.mixFrame();
       lap(2);
-      sink += call.encoder.encode(mix, call.toPhone, 0);
+      sink += isNative ? call.encoder.encodeNative(mix, call.toPhone, 0) : call.encoder.encode(mix, call.toPhone, 0);
       lap(3);
     }
   };
@@ -104,8 +115,10 @@ function runCodec(codec: PhoneCodecName): { usPerCallFrame: number; callsPerCore
 
 console.log(`sip codec cost: ${CALLS} calls × ${FRAMES} frames, ${TALKERS} talkers mixed per call (CPU time, one core)`);
 for (const codec of ['PCMU', 'G722', 'opus'] as PhoneCodecName[]) {
-  const r = runCodec(codec);
-  const [fromPhone, toConference, mix, toPhone] = r.stagesUs.map((us) => us!.toFixed(0));
-  console.log(`${codec.padEnd(5)} ${r.usPerCallFrame.toFixed(1).padStart(7)} µs per call per 20 ms  ≈ ${Math.floor(r.callsPerCore)} calls per core` +
-    `  (wall µs: phone→48k ${fromPhone}, Opus encode ${toConference}, mix ${TALKERS} ${mix}, 48k→phone ${toPhone})`);
+  for (const isNative of codec === 'opus' ? [true] : [false, true]) {
+    const r = runCodec(codec, isNative);
+    const [fromPhone, toConference, mix, toPhone] = r.stagesUs.map((us) => us!.toFixed(0));
+    console.log(`${codec.padEnd(5)} ${(isNative ? 'native' : '48k').padEnd(6)} ${r.usPerCallFrame.toFixed(1).padStart(7)} µs per call per 20 ms  ≈ ${Math.floor(r.callsPerCore)} calls per core` +
+      `  (wall µs: phone decode ${fromPhone}, Opus encode ${toConference}, mix ${TALKERS} ${mix}, phone encode ${toPhone})`);
+  }
 }

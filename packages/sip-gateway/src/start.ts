@@ -15,7 +15,7 @@ import { ConferenceLeg, sipStatusFor } from './conference/index.ts';
 import { ConferenceAudioMixer } from './media/conference-audio-mixer.ts';
 import { parseDtmfInfo } from './media/dtmf.ts';
 import { FrameClock } from './media/frame-clock.ts';
-import { OpusFrameEncoder } from './media/opus-codec.ts';
+import { ConferenceFrameEncoder } from './media/conference-frame-encoder.ts';
 import { PromptPlayer, loadPrompts } from './media/prompt-player.ts';
 import type { PhoneCodecName } from './media/phone-audio.ts';
 import { openPhoneAudioPort } from './media/phone-audio-port.ts';
@@ -108,10 +108,7 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
     openPort: () => openPhoneAudioPort(phoneMedia, log),
     joinConference,
     createMixer: () => new ConferenceAudioMixer(),
-    createEncoder: () => {
-      const encoder = new OpusFrameEncoder();
-      return { encode: (pcm) => encoder.encode(pcm), close: () => undefined };
-    },
+    createEncoder: () => new ConferenceFrameEncoder(),
     ticker: frameClock,
     prompts: new PromptPlayer({ ticker: frameClock, prompts }),
     pins: new FocusPinDirectory(connection, `${config.component.domain}/${config.nick}`, config.focusDomain),

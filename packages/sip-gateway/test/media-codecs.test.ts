@@ -1,6 +1,7 @@
 // Codecs against a real peer: our G.711 and G.722 bitstreams decoded by ffmpeg and ffmpeg's
 // decoded by ours (frequency and level, and bit-exactness for G.722); resampling filters;
-// Opus with concealment; and each phone codec chain end to end at 48 kHz.
+// Opus with concealment and at the phones' own rates; and each phone codec chain end to end, at
+// 48 kHz and at the codec's own rate.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw } from '../src/media/g711.ts';
@@ -9,6 +10,7 @@ import { createDownsampler, createUpsampler } from '../src/media/resampler.ts';
 import { OpusFrameDecoder, OpusFrameEncoder, opusBandwidthForPhone } from '../src/media/opus-codec.ts';
 import { createPhoneDecoder, createPhoneEncoder } from '../src/media/phone-codec.ts';
 import type { PhoneCodecName } from '../src/media/phone-audio.ts';
+import { phoneRateOf } from '../src/media/phone-audio.ts';
 import { concatPcm, dominantFrequency, pcmFromBytes, sineFrame, toneAmplitude } from './tone.ts';
 import { runFfmpeg } from './media-ffmpeg.ts';
 
@@ -127,6 +129,37 @@ test('a G.711 caller\'s audio is Opus-encoded narrowband: speech band kept, noth
   assert.ok(toneAmplitude(body, 48_000, 6000) < 300, '6 kHz not encoded');
 });
 
+test('Opus at a phone\'s own rate: an 8 kHz encoder feeds 48 kHz listeners, a 48 kHz talker decodes straight to 8 and 16 kHz', () => {
+  // The phone's side: 8 kHz frames in, packets any Opus decoder plays (the room's, at 48 kHz).
+  const narrow = new OpusFrameEncoder({ sampleRate: 8000, maxBandwidth: opusBandwidthForPhone('PCMU') });
+  assert.is(narrow.frameSamples, 160);
+  const listener = new OpusFrameDecoder();
+  const heard: Int16Array[] = [];
+  for (let f = 0; f < 50; f++) {
+    const out = new Int16Array(960);
+    listener.decode(narrow.encode(sineFrame(1000, { sampleRate: 8000, samples: 160, startSample: f * 160, amplitude: 8000 })), out);
+    heard.push(out);
+  }
+  assertTone(concatPcm(heard), 48_000, 1000, 8000, 'an 8 kHz encoder heard at 48 kHz');
+  // The room's side: a 48 kHz talker decoded at the phone's rate, 20 ms = rate/50 samples.
+  for (const rate of [8000, 16000] as const) {
+    const talker = new OpusFrameEncoder();
+    const decoder = new OpusFrameDecoder({ sampleRate: rate });
+    assert.is(decoder.frameSamples, rate / 50);
+    const frames: Int16Array[] = [];
+    for (let f = 0; f < 50; f++) {
+      const out = new Int16Array(rate / 50);
+      assert.ok(decoder.decode(talker.encode(sineFrame(1500, { startSample: f * 960, amplitude: 8000 })), out));
+      assert.is(decoder.samples, rate / 50);
+      frames.push(out);
+    }
+    assertTone(concatPcm(frames), rate, 1500, 8000, `a 48 kHz talker decoded at ${rate} Hz`);
+    const lost = new Int16Array(rate / 50);
+    decoder.conceal(lost);
+    assert.ok(toneAmplitude(lost, rate, 1500) > 1000, `concealment at ${rate} Hz continues the tone`);
+  }
+});
+
 test('an Opus phone sending 40 ms packets is still read as 20 ms frames', () => {
   const decoder = createPhoneDecoder('opus');
   const frames: Int16Array[] = [];
@@ -175,6 +208,23 @@ for (const codec of ['PCMU', 'PCMA', 'G722', 'opus'] as PhoneCodecName[]) {
       frames.push(out);
     }
     assertTone(concatPcm(frames), 48_000, 1000, 8000, codec);
+  });
+
+  const rate = phoneRateOf(codec);
+  test(`${codec} chain at its own rate (${rate} Hz): frames → payloads → frames keep a 1 kHz tone, nothing resampled`, () => {
+    const encoder = createPhoneEncoder(codec);
+    const decoder = createPhoneDecoder(codec);
+    const payload = new Uint8Array(1500);
+    const frames: Int16Array[] = [];
+    const samples = rate / 50;
+    for (let f = 0; f < 50; f++) {
+      const n = encoder.encodeNative(sineFrame(1000, { sampleRate: rate, samples, startSample: f * samples, amplitude: 8000 }), payload, 0);
+      decoder.push(payload, n);
+      const out = new Int16Array(samples);
+      decoder.readNativeFrame(out);
+      frames.push(out);
+    }
+    assertTone(concatPcm(frames), rate, 1000, 8000, `${codec} native`);
   });
 }
 

@@ -34,6 +34,29 @@ test('two talkers (440 Hz and 1500 Hz) as Opus packets mix into frames carrying 
   assert.ok(toneAmplitude(mix, 48_000, 1000) < 300, 'nothing at 1 kHz');
 });
 
+test('fitted to a G.711 phone, the mixer decodes and mixes at 8 kHz: 160-sample frames carrying both tones', () => {
+  const mixer = new ConferenceAudioMixer();
+  const a = talker(111, 440);
+  const b = talker(222, 1500);
+  speak(mixer, a, 0); // queued before the fit: kept, decoded at the new rate
+  mixer.fitTo('PCMU');
+  assert.is(mixer.frameSamples, 160);
+  const frames: Int16Array[] = [];
+  for (let f = 1; f < 60; f++) {
+    speak(mixer, a, f);
+    speak(mixer, b, f);
+    const mix = mixer.mixFrame();
+    assert.is(mix.length, 160);
+    frames.push(mix.slice());
+  }
+  const mix = concatPcm(frames).subarray(160 * 10);
+  for (const hz of [440, 1500]) {
+    const level = toneAmplitude(mix, 8000, hz);
+    assert.ok(Math.abs(level - 6000) < 900, `${hz} Hz at ${level.toFixed(0)}`);
+  }
+  assert.ok(toneAmplitude(mix, 8000, 1000) < 300, 'nothing at 1 kHz');
+});
+
 test('the sum saturates instead of wrapping around', () => {
   const mixer = new ConferenceAudioMixer({ depthPackets: 1 });
   const loud = [talker(1, 500), talker(2, 500), talker(3, 500)];

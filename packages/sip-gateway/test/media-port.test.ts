@@ -1,5 +1,6 @@
 // The PhoneAudioPort against real peers on 127.0.0.1: ffmpeg sends RTP (μ-law, G.722, SRTP) and
-// readFrame yields the tone at 48 kHz; writeFrame's RTP is received and decoded by ffmpeg; sipp's
+// readFrame yields the tone at 48 kHz (readNativeFrame at the codec's own rate); writeFrame's and
+// writeNativeFrame's RTP is received and decoded by ffmpeg; sipp's
 // captured RFC 4733 DTMF packets, replayed from its pcaps, give the right digits.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -75,8 +76,34 @@ for (const s of senders) {
   }));
 }
 
-for (const [codec, pt, rate] of [['PCMU', 0, 8000], ['G722', 9, 16000]] as const) {
-  test(`writeFrame sends ${codec} that ffmpeg decodes to the tone`, () => withPort(async (port) => {
+test('ffmpeg sends μ-law: readNativeFrame yields the 1 kHz tone at 8 kHz, 160 samples a frame', () => withPort(async (port) => {
+  assert.ok(port.answer(offer(9, 'RTP/AVP', '0')).ok);
+  const ffmpeg = startFfmpeg(senders[0]!.ffmpeg(port.port));
+  const clock = new FrameClock();
+  const frames: Int16Array[] = [];
+  try {
+    const pcm = await new Promise<Int16Array>((resolve) => {
+      const off = clock.onTick(() => {
+        const frame = port.readNativeFrame!();
+        assert.is(frame.length, 160);
+        frames.push(frame.slice());
+        if (frames.length === 110) {
+          off();
+          resolve(concatPcm(frames));
+        }
+      });
+    });
+    const body = pcm.subarray(8000 * 0.6);
+    assert.is(dominantFrequency(body, 8000, { minHz: 200, maxHz: 3800 }), 1000);
+    assert.ok(Math.abs(toneAmplitude(body, 8000, 1000) - 4096) < 600, `level ${toneAmplitude(body, 8000, 1000)}`);
+    await ffmpeg.output;
+  } finally {
+    ffmpeg.kill();
+  }
+}));
+
+for (const [codec, pt, rate, isNative] of [['PCMU', 0, 8000, false], ['G722', 9, 16000, false], ['PCMU', 0, 8000, true]] as const) {
+  test(`${isNative ? 'writeNativeFrame (8 kHz in)' : 'writeFrame'} sends ${codec} that ffmpeg decodes to the tone`, () => withPort(async (port) => {
     const dir = mkdtempSync(join(tmpdir(), 'plenum-media-'));
     const ffmpegPort = await freeUdpPort();
     const sdp = offer(ffmpegPort, 'RTP/AVP', String(pt), `a=rtpmap:${pt} ${codec}/8000`);
@@ -84,7 +111,10 @@ for (const [codec, pt, rate] of [['PCMU', 0, 8000], ['G722', 9, 16000]] as const
     const ffmpeg = startFfmpeg(['-protocol_whitelist', 'file,udp,rtp', '-i', join(dir, 'in.sdp'), '-t', '1.5', '-f', 's16le', '-ac', '1', 'pipe:1']);
     const clock = new FrameClock();
     let frame = 0;
-    const off = clock.onTick(() => port.writeFrame(sineFrame(1200, { startSample: 960 * frame++, amplitude: 6000 })));
+    const off = clock.onTick(() => {
+      if (isNative) port.writeNativeFrame?.(sineFrame(1200, { sampleRate: 8000, samples: 160, startSample: 160 * frame++, amplitude: 6000 }));
+      else port.writeFrame(sineFrame(1200, { startSample: 960 * frame++, amplitude: 6000 }));
+    });
     try {
       assert.ok(port.answer(sdp).ok);
       const pcm = pcmFromBytes(await ffmpeg.output);
@@ -99,6 +129,25 @@ for (const [codec, pt, rate] of [['PCMU', 0, 8000], ['G722', 9, 16000]] as const
     }
   }));
 }
+
+test('a burst of frames written in one go (the frame clock catching up) arrives as that many distinct packets', () => withPort(async (port) => {
+  const phone = createSocket('udp4');
+  await new Promise<void>((resolve) => phone.bind(0, '127.0.0.1', resolve));
+  try {
+    const sequences: number[] = [];
+    const tenArrived = new Promise<void>((resolve) => phone.on('message', (msg) => {
+      sequences.push(msg.readUInt16BE(2));
+      if (sequences.length === 10) resolve();
+    }));
+    assert.ok(port.answer(offer(phone.address().port, 'RTP/AVP', '0')).ok);
+    // Ten ticks' worth synchronously: the sends complete only after this loop.
+    for (let f = 0; f < 10; f++) port.writeNativeFrame!(sineFrame(1000, { sampleRate: 8000, samples: 160, startSample: 160 * f }));
+    await tenArrived;
+    assert.equal(sequences.map((s) => (s - sequences[0]!) & 0xffff), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'ten consecutive sequence numbers, none overwritten');
+  } finally {
+    phone.close();
+  }
+}));
 
 /** The UDP payloads of a classic pcap (Ethernet / IPv4 / UDP), in capture order. */
 function udpPayloadsOfPcap(path: string): Buffer[] {

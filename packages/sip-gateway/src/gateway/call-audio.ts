@@ -3,7 +3,9 @@
 // phone's frames are only drained, so its jitter buffer keeps its depth, and the phone gets
 // silence between prompts: media never stops, so NAT bindings and symmetric RTP stay up. While a
 // prompt plays to the phone, the prompt player owns the phone's output and the mix is not written.
-import type { PhoneAudioPort } from '../media/phone-audio.ts';
+// When the port, the mixer and the encoder all can, the conference audio runs at the phone codec's
+// own rate (8 kHz for G.711): libopus decodes and encodes at that rate and nothing is resampled.
+import type { PhoneAudioPort, PhoneCodecName } from '../media/phone-audio.ts';
 import { FRAME_SAMPLES } from '../media/phone-audio.ts';
 import type { ConferenceMixer, ConferenceSide, FrameEncoder, FrameTicker } from './ports.ts';
 
@@ -25,7 +27,13 @@ export function levelDbovOf(pcm: Int16Array): number {
 
 const SILENCE = new Int16Array(FRAME_SAMPLES);
 
-type Conference = { readonly side: ConferenceSide; readonly mixer: ConferenceMixer; readonly encoder: FrameEncoder; readonly offs: (() => void)[] };
+type Conference = {
+  readonly side: ConferenceSide; readonly mixer: ConferenceMixer; readonly encoder: FrameEncoder; readonly offs: (() => void)[];
+  /** The phone's codec when last looked at (a re-INVITE may change it). */
+  codec: PhoneCodecName | undefined;
+  /** Whether the mixer and encoder run at that codec's own rate (else at 48 kHz). */
+  isNative: boolean;
+};
 
 export class CallAudio {
   #conference: Conference | undefined;
@@ -50,7 +58,7 @@ export class CallAudio {
       side.events.on('audio', (ssrc, seq, timestamp, payload) => mixer.push(ssrc, seq, timestamp, payload)),
       side.events.on('sourceRemoved', (ssrc) => mixer.removeSource(ssrc)),
     ];
-    this.#conference = { side, mixer, encoder, offs };
+    this.#conference = { side, mixer, encoder, offs, codec: undefined, isNative: false };
     this.start();
   }
 
@@ -81,14 +89,33 @@ export class CallAudio {
   }
 
   #tick(): void {
-    const pcm = this.port.readFrame();
     const c = this.#conference;
     if (c === undefined) {
+      this.port.readFrame();
       if (this.#prompts === 0) this.port.writeFrame(SILENCE);
       return;
     }
+    const port = this.port;
+    const codec = port.negotiated?.codec;
+    // Fit on connect and again if a re-INVITE changed the codec.
+    if (codec !== c.codec && codec !== undefined) this.#fit(c, codec);
+    const isNative = c.isNative;
+    const pcm = isNative ? port.readNativeFrame!() : port.readFrame();
     if (!this.#isMuted) c.side.sendAudio(c.encoder.encode(pcm), levelDbovOf(pcm));
     const mix = c.mixer.mixFrame();
-    if (this.#prompts === 0) this.port.writeFrame(mix);
+    if (this.#prompts === 0) {
+      if (isNative) port.writeNativeFrame!(mix);
+      else port.writeFrame(mix);
+    }
+  }
+
+  #fit(c: Conference, codec: PhoneCodecName): void {
+    const port = this.port;
+    c.codec = codec;
+    c.isNative = port.readNativeFrame !== undefined && port.writeNativeFrame !== undefined
+      && c.mixer.fitTo !== undefined && c.encoder.fitTo !== undefined;
+    if (!c.isNative) return;
+    c.mixer.fitTo!(codec);
+    c.encoder.fitTo!(codec);
   }
 }

@@ -3,7 +3,7 @@
 // call flow is written against these; start.ts adapts the real parts (src/conference, src/media).
 import type { Logger, TypedEmitter } from '@plenum/kit';
 import type { El } from '@plenum/xmpp/codec';
-import type { PhoneAudioPort } from '../media/phone-audio.ts';
+import type { PhoneAudioPort, PhoneCodecName } from '../media/phone-audio.ts';
 
 export type ConferenceSideEvents = {
   /** One Opus packet of another participant, from the bridge. */
@@ -52,15 +52,22 @@ export type JoinConference = (params: ConferenceJoinParams, route: (handler: (st
 export interface ConferenceMixer {
   push(ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array): void;
   removeSource(ssrc: number): void;
-  /** The next 20 ms mix (FRAME_SAMPLES at 48 kHz); the array may be reused. */
+  /** The next 20 ms mix (FRAME_SAMPLES at 48 kHz, or at the phone's rate once fitted); the array may be reused. */
   mixFrame(): Int16Array;
+  /** Mix at `codec`'s own rate (phoneRateOf) from now on. */
+  fitTo?(codec: PhoneCodecName): void;
   close(): void;
 }
 
 /** The phone's audio encoded for the conference. */
 export interface FrameEncoder {
-  /** One 20 ms frame (FRAME_SAMPLES at 48 kHz) as an Opus packet. */
+  /** One 20 ms frame (FRAME_SAMPLES at 48 kHz, or at the phone's rate once fitted) as an Opus packet. */
   encode(pcm: Int16Array): Uint8Array;
+  /**
+   * Take frames at `codec`'s own rate (phoneRateOf) from now on, coding no more bandwidth than the
+   * phone has.
+   */
+  fitTo?(codec: PhoneCodecName): void;
   close(): void;
 }
 

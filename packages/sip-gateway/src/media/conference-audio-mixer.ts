@@ -1,9 +1,13 @@
 // The conference's audio for one phone: Opus RTP payloads from the bridge, per SSRC through a
 // small jitter buffer and an Opus decoder, summed with saturation into one 20 ms frame per tick.
 // The number of sources is bounded; a source silent for a while is dropped (its decoder freed).
-import { FRAME_SAMPLES } from './phone-audio.ts';
+// The mix is at 48 kHz, or at the phone's own rate once fitTo(codec) says which: libopus decodes
+// straight to 8/16 kHz, so a G.711 call mixes 160 samples and resamples nothing.
+import { FRAME_SAMPLES, phoneRateOf } from './phone-audio.ts';
+import type { PhoneCodecName } from './phone-audio.ts';
 import { JitterBuffer } from './jitter-buffer.ts';
 import { OpusFrameDecoder } from './opus-codec.ts';
+import type { OpusPcmRate } from './opus-codec.ts';
 
 /** Mixer limits. */
 export type ConferenceAudioMixerOptions = {
@@ -20,10 +24,11 @@ const MAX_DTX_BYTES = 2;
 
 class MixSource {
   readonly jitter: JitterBuffer;
-  readonly decoder = new OpusFrameDecoder();
+  decoder: OpusFrameDecoder;
   silentTicks = 0;
-  constructor(depthPackets: number) {
+  constructor(depthPackets: number, rate: OpusPcmRate) {
     this.jitter = new JitterBuffer({ depthPackets, capacityPackets: 32, maxPayloadBytes: 1500 });
+    this.decoder = new OpusFrameDecoder({ sampleRate: rate });
   }
 }
 
@@ -33,9 +38,11 @@ export class ConferenceAudioMixer {
   readonly #depthPackets: number;
   readonly #silentTicksBeforeDrop: number;
   readonly #sources = new Map<number, MixSource>();
-  readonly #sum = new Int32Array(FRAME_SAMPLES);
-  readonly #decoded = new Int16Array(FRAME_SAMPLES);
-  readonly #mix = new Int16Array(FRAME_SAMPLES);
+  #rate: OpusPcmRate = 48_000;
+  #frameSamples = FRAME_SAMPLES;
+  #sum = new Int32Array(FRAME_SAMPLES);
+  #decoded = new Int16Array(FRAME_SAMPLES);
+  #mix = new Int16Array(FRAME_SAMPLES);
   #isClosed = false;
 
   constructor(options: ConferenceAudioMixerOptions = {}) {
@@ -49,13 +56,33 @@ export class ConferenceAudioMixer {
     return this.#sources.size;
   }
 
+  /** Samples per mixed frame (rate/50). */
+  get frameSamples(): number {
+    return this.#frameSamples;
+  }
+
+  /**
+   * Mixes at `codec`'s own rate from now on (phoneRateOf): what the phone can play, with no
+   * resampling. Sources keep their queued packets; their decoders restart at the new rate.
+   */
+  fitTo(codec: PhoneCodecName): void {
+    const rate = phoneRateOf(codec);
+    if (rate === this.#rate) return;
+    this.#rate = rate;
+    this.#frameSamples = rate / 50;
+    this.#sum = new Int32Array(this.#frameSamples);
+    this.#decoded = new Int16Array(this.#frameSamples);
+    this.#mix = new Int16Array(this.#frameSamples);
+    for (const source of this.#sources.values()) source.decoder = new OpusFrameDecoder({ sampleRate: rate });
+  }
+
   /** Queues one Opus RTP payload of `ssrc`. */
   push(ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array): void {
     if (this.#isClosed) return;
     let source = this.#sources.get(ssrc);
     if (source === undefined) {
       if (this.#sources.size >= this.#maxSources) return;
-      source = new MixSource(this.#depthPackets);
+      source = new MixSource(this.#depthPackets, this.#rate);
       this.#sources.set(ssrc, source);
     }
     source.jitter.push(sequenceNumber, timestamp, payload, 0, payload.length);
@@ -66,8 +93,9 @@ export class ConferenceAudioMixer {
     this.#sources.delete(ssrc);
   }
 
-  /** The next 20 ms of everyone (FRAME_SAMPLES at 48 kHz); the array is reused by the next call. */
+  /** The next 20 ms of everyone (frameSamples: 48 kHz unless fitted); the array is reused by the next call. */
   mixFrame(): Int16Array {
+    const n = this.#frameSamples;
     const sum = this.#sum;
     sum.fill(0);
     const decoded = this.#decoded;
@@ -88,10 +116,10 @@ export class ConferenceAudioMixer {
       } else {
         source.decoder.conceal(decoded);
       }
-      for (let i = 0; i < FRAME_SAMPLES; i++) sum[i] = sum[i]! + decoded[i]!;
+      for (let i = 0; i < n; i++) sum[i] = sum[i]! + decoded[i]!;
     }
     const mix = this.#mix;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
+    for (let i = 0; i < n; i++) {
       const v = sum[i]!;
       mix[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
     }

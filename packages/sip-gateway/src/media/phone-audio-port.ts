@@ -25,7 +25,13 @@ import { generateSdesKey, parseSdesKeyParams, SDES_SUITE, SdesSrtp } from './sde
 import type { SdesKey } from './sdes-srtp.ts';
 
 const PORT_ATTEMPTS = 50;
-const SEND_BUFFERS = 4;
+/**
+ * dgram sends are asynchronous (the address lookup completes on the next tick), so a buffer must
+ * not be reused within one synchronous run: the frame clock catches up to 5 missed ticks back to
+ * back (frame-clock.ts), so 4 buffers lost a packet in every catch-up (seen in bench:sip). 16 is
+ * ample for that and for a prompt written in the same run.
+ */
+const SEND_BUFFERS = 16;
 const JITTER_CAPACITY_PACKETS = 64;
 
 // Payload types of our own offers: RFC 3551 static ones, dynamic ones as most phones use them.
@@ -91,6 +97,8 @@ class RtpPhoneAudioPort implements PhoneAudioPort {
   readonly #jitter: JitterBuffer;
   readonly #dtmf = new TelephoneEventReceiver();
   readonly #frame = new Int16Array(FRAME_SAMPLES);
+  readonly #narrowFrame = new Int16Array(160);
+  readonly #wideFrame = new Int16Array(320);
   #remoteSsrc = -1;
   #latched: { address: string; port: number } | undefined;
 
@@ -280,11 +288,25 @@ class RtpPhoneAudioPort implements PhoneAudioPort {
   }
 
   readFrame(): Int16Array {
+    const decoder = this.#fillDecoder();
+    if (decoder === undefined) this.#frame.fill(0);
+    else decoder.readFrame(this.#frame);
+    return this.#frame;
+  }
+
+  readNativeFrame(): Int16Array {
+    const codec = this.#media?.negotiated.codec ?? 'opus';
+    const frame = codec === 'opus' ? this.#frame : codec === 'G722' ? this.#wideFrame : this.#narrowFrame;
+    const decoder = this.#fillDecoder();
+    if (decoder === undefined) frame.fill(0);
+    else decoder.readNativeFrame(frame);
+    return frame;
+  }
+
+  /** Feeds the decoder from the jitter buffer until it holds 20 ms (or the buffer is empty). */
+  #fillDecoder(): PhoneDecoder | undefined {
     const media = this.#media;
-    if (media === undefined) {
-      this.#frame.fill(0);
-      return this.#frame;
-    }
+    if (media === undefined) return undefined;
     const decoder = media.decoder;
     const jitter = this.#jitter;
     while (!decoder.hasFrame) {
@@ -293,11 +315,18 @@ class RtpPhoneAudioPort implements PhoneAudioPort {
       if (next === 'packet') decoder.push(jitter.payload, jitter.payloadLength);
       else decoder.conceal();
     }
-    decoder.readFrame(this.#frame);
-    return this.#frame;
+    return decoder;
   }
 
   writeFrame(pcm: Int16Array): void {
+    this.#send(pcm, false);
+  }
+
+  writeNativeFrame(pcm: Int16Array): void {
+    this.#send(pcm, true);
+  }
+
+  #send(pcm: Int16Array, isNative: boolean): void {
     const media = this.#media;
     if (media === undefined || this.#isClosed) return;
     const step = timestampUnitsPerFrame(media.negotiated.codec);
@@ -308,7 +337,7 @@ class RtpPhoneAudioPort implements PhoneAudioPort {
     }
     const buffer = this.#sendBuffers[this.#sendIndex]!;
     this.#sendIndex = (this.#sendIndex + 1) % SEND_BUFFERS;
-    const payloadLength = media.encoder.encode(pcm, buffer, 12);
+    const payloadLength = isNative ? media.encoder.encodeNative(pcm, buffer, 12) : media.encoder.encode(pcm, buffer, 12);
     writeRtpHeader(buffer, media.negotiated.payloadType, this.#isFirstPacket, this.#sequence, this.#timestamp, this.#ssrc);
     this.#isFirstPacket = false;
     this.#sequence = (this.#sequence + 1) & 0xffff;

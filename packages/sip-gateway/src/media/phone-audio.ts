@@ -11,6 +11,10 @@ export const SAMPLE_RATE = 48_000;
 
 export type PhoneCodecName = 'PCMU' | 'PCMA' | 'G722' | 'opus';
 
+/** The rate a codec's audio really has (G.711 8 kHz, G.722 16 kHz, Opus 48 kHz): its "native" frames are rate/50 samples. */
+export const phoneRateOf = (codec: PhoneCodecName): 8000 | 16000 | 48000 =>
+  codec === 'opus' ? 48_000 : codec === 'G722' ? 16_000 : 8000;
+
 /** What offer/answer settled with the phone (for logs and tests). */
 export type NegotiatedPhoneMedia = {
   readonly codec: PhoneCodecName;
@@ -48,5 +52,11 @@ export interface PhoneAudioPort {
   readFrame(): Int16Array;
   /** Sends 20 ms (48 kHz, FRAME_SAMPLES) to the phone; nothing while on hold / inactive. */
   writeFrame(pcm: Int16Array): void;
+  /**
+   * readFrame and writeFrame at the negotiated codec's own rate (phoneRateOf: rate/50 samples), so
+   * a call whose conference side also works at that rate resamples nothing. Optional for test doubles.
+   */
+  readNativeFrame?(): Int16Array;
+  writeNativeFrame?(pcm: Int16Array): void;
   close(): void;
 }

@@ -18,6 +18,8 @@ export const timestampUnitsPerFrame = (codec: PhoneCodecName): number => (codec 
 export interface PhoneEncoder {
   /** Encodes one FRAME_SAMPLES frame into `out`; returns the payload length. */
   encode(pcm: Int16Array, out: Uint8Array, offset: number): number;
+  /** The same from 20 ms at the codec's own rate (phoneRateOf): no resampling. */
+  encodeNative(pcm: Int16Array, out: Uint8Array, offset: number): number;
 }
 
 /** Receiving side: RTP payloads → samples at the codec's rate, then 48 kHz frames. */
@@ -30,6 +32,8 @@ export interface PhoneDecoder {
   readonly hasFrame: boolean;
   /** Writes the next 20 ms at 48 kHz (zero-padded if less is queued). */
   readFrame(out: Int16Array): void;
+  /** Writes the next 20 ms at the codec's own rate (phoneRateOf): no resampling. */
+  readNativeFrame(out: Int16Array): void;
 }
 
 /** Creates the encoder for a negotiated codec. */
@@ -65,7 +69,10 @@ class G711Encoder implements PhoneEncoder {
   }
   encode(pcm: Int16Array, out: Uint8Array, offset: number): number {
     this.#down.process(pcm, this.#narrow);
-    this.#encode(this.#narrow, this.#octets);
+    return this.encodeNative(this.#narrow, out, offset);
+  }
+  encodeNative(pcm: Int16Array, out: Uint8Array, offset: number): number {
+    this.#encode(pcm, this.#octets);
     out.set(this.#octets, offset);
     return 160;
   }
@@ -78,7 +85,10 @@ class WidebandEncoder implements PhoneEncoder {
   readonly #octets = new Uint8Array(160);
   encode(pcm: Int16Array, out: Uint8Array, offset: number): number {
     this.#down.process(pcm, this.#wide);
-    this.#g722.encode(this.#wide, this.#octets);
+    return this.encodeNative(this.#wide, out, offset);
+  }
+  encodeNative(pcm: Int16Array, out: Uint8Array, offset: number): number {
+    this.#g722.encode(pcm, this.#octets);
     out.set(this.#octets, offset);
     return 160;
   }
@@ -90,6 +100,9 @@ class OpusPhoneEncoder implements PhoneEncoder {
     const packet = this.#opus.encode(pcm);
     out.set(packet, offset);
     return packet.length;
+  }
+  encodeNative(pcm: Int16Array, out: Uint8Array, offset: number): number {
+    return this.encode(pcm, out, offset);
   }
 }
 
@@ -140,16 +153,19 @@ class ResampledDecoder implements PhoneDecoder {
   }
 
   readFrame(out: Int16Array): void {
+    this.readNativeFrame(this.#blockBuffer);
+    this.#up.process(this.#blockBuffer, out);
+  }
+
+  readNativeFrame(b: Int16Array): void {
     const block = this.#block;
     const take = Math.min(block, this.#queued);
-    const b = this.#blockBuffer;
     for (let i = 0; i < take; i++) b[i] = this.#queue[i]!;
     for (let i = take; i < block; i++) b[i] = 0;
     this.#queue.copyWithin(0, take, this.#queued);
     this.#queued -= take;
     this.#lastStart = Math.max(0, this.#lastStart - take);
     if (this.#lastStart + this.#lastLength > this.#queued) this.#lastLength = 0;
-    this.#up.process(b, out);
   }
 }
 
@@ -181,5 +197,8 @@ class OpusPhoneDecoder implements PhoneDecoder {
     for (let i = take; i < FRAME_SAMPLES; i++) out[i] = 0;
     this.#queue.copyWithin(0, take, this.#queued);
     this.#queued -= take;
+  }
+  readNativeFrame(out: Int16Array): void {
+    this.readFrame(out);
   }
 }

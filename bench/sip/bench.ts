@@ -1,0 +1,348 @@
+// `npm run bench:sip`: concurrent dial-in calls one gateway process carries with clean audio.
+// Our XMPP server, focus and bridge (testkit, in this process); N conferences of 4 talkers (werift
+// participants replaying pre-encoded Opus speech: the gateway's own prompts, so the load generator
+// does no encoding); the gateway in a process of its own (gateway-process.ts) so its CPU is read
+// from /proc; one phone call per conference placed by sipp (dial-in-bench.xml, PCMU), whose RTP goes
+// to this process's sockets (bench-phones.ts): μ-law speech in, and what the gateway sends is
+// counted for loss (by sequence gaps and against the 50 packets/s a phone must get) and jitter.
+// Per step: setup time (sipp's INVITE → 200 OK, which includes joining the room), then a measuring
+// window: gateway CPU (cores), loss, jitter, how long the gateway waited for a CPU (schedstat: a
+// starved gateway skips frames however cheap it is), and this process's own cores. Steps ramp N
+// (stopping at the first lossy step unless --keep-going); calls per core = N / cores at the largest
+// N with loss < 1 %, and the marginal CPU per added call between steps. Everything shares this
+// machine: the load generator's CPU is not the gateway's, but it competes for the same cores. Usage:
+//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import type { RunningStack } from '@plenum/testkit';
+import { freePort, freeUdpPort, spawnReaped, startStack } from '@plenum/testkit';
+import { MediaParticipant } from '@plenum/testkit/media-participant';
+import { OpusFrameEncoder } from '../../packages/sip-gateway/src/media/opus-codec.ts';
+import { encodeMulaw } from '../../packages/sip-gateway/src/media/g711.ts';
+import { loadPrompts } from '../../packages/sip-gateway/src/media/prompt-player.ts';
+import { treeUsage } from '../recorder/proc-usage.ts';
+import { BenchPhones } from './bench-phones.ts';
+import type { PhoneCounters } from './bench-phones.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '10,25,50,100' },
+    window: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '10' },
+    talkers: { type: 'string', default: '4' },
+    json: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    'gateway-nice': { type: 'string' },
+    'keep-going': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
+  process.exit(0);
+}
+const steps = (args.steps ?? '').split(',').map(Number);
+const windowS = Number(args.window);
+const rate = Number(args.rate);
+const talkersPerConference = Number(args.talkers);
+if (steps.some((n) => !Number.isInteger(n) || n < 1) || !(windowS > 0) || !(rate > 0) || !Number.isInteger(talkersPerConference) || talkersPerConference < 1) {
+  console.error('bad flags; see --help');
+  process.exit(2);
+}
+
+const GATEWAY_DOMAIN = 'sip.plenum.localhost';
+const SECRETS = { focus: 'f-secret', bridges: 'b-secret', gateway: 'g-secret' };
+const MAX_LOSS = 0.01;
+const SETTLE_MS = 2_000;
+const SCENARIO = fileURLToPath(new URL('./dial-in-bench.xml', import.meta.url));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const progress = (msg: string): void => void process.stderr.write(`${msg}\n`);
+
+// --- pre-encoded audio: speech for the talkers (Opus) and the phones (μ-law) -------------------
+
+const voices = [...loadPrompts().values()];
+function opusSpeech(voice: Int16Array): Buffer[] {
+  const encoder = new OpusFrameEncoder();
+  const frames: Buffer[] = [];
+  for (let at = 0; at + 960 <= voice.length; at += 960) frames.push(Buffer.from(encoder.encode(voice.subarray(at, at + 960))));
+  return frames;
+}
+function mulawSpeech(voice: Int16Array): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  const narrow = new Int16Array(160);
+  for (let at = 0; at + 960 <= voice.length; at += 960) {
+    for (let i = 0; i < 160; i++) narrow[i] = voice[at + 6 * i]!; // crude 48→8 kHz: fine for a load, not for listening
+    const out = new Uint8Array(160);
+    encodeMulaw(narrow, out);
+    frames.push(out);
+  }
+  return frames;
+}
+const talkerSpeech = voices.map(opusSpeech);
+const phoneSpeech = mulawSpeech(voices[voices.length - 1]!);
+
+// --- the talkers ------------------------------------------------------------------------------
+
+/** Every talker of every conference on one 20 ms timer; each replays its own voice. */
+class Talkers {
+  readonly #all: { p: MediaParticipant; speech: Buffer[] }[] = [];
+  #frame = 0;
+  readonly #timer = setInterval(() => this.#tick(), 20);
+
+  get size(): number {
+    return this.#all.length;
+  }
+
+  async addConference(room: string, port: number): Promise<void> {
+    const joined = await Promise.allSettled(Array.from({ length: talkersPerConference }, () => MediaParticipant.join({ port, room, timeoutMs: 60_000 })));
+    const ok = joined.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const connected = await Promise.allSettled(ok.map((p) => p.connected(60_000)));
+    // Keep whatever joined (closed at the end) before reporting a failure.
+    ok.forEach((p, i) => this.#all.push({ p, speech: talkerSpeech[(this.#all.length + i) % talkerSpeech.length]! }));
+    if (ok.length < joined.length || connected.some((r) => r.status === 'rejected')) throw new Error(`a talker of ${room} could not join or connect (the machine is overloaded?)`);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all(this.#all.map((t) => t.p.close()));
+  }
+
+  #tick(): void {
+    const f = this.#frame++;
+    for (const t of this.#all) {
+      t.p.sendAudio(t.speech[f % t.speech.length]!, 40);
+      // Nobody reads what the talkers receive: drop it so memory stays flat.
+      t.p.received.length = 0;
+      t.p.rtcp.length = 0;
+    }
+  }
+}
+
+// --- the gateway process ------------------------------------------------------------------------
+
+async function startGatewayProcess(componentPort: number, maxCalls: number): Promise<{ proc: ChildProcess; sipPort: number }> {
+  const sipPort = await freeUdpPort();
+  const values = {
+    component: { port: componentPort, secret: SECRETS.gateway },
+    sip: { port: sipPort, tcp: false, invitesPerSecond: 1_000 },
+    rtp: { portMin: 30_000, portMax: 30_000 + 4 * maxCalls + 100 },
+    maxCalls: maxCalls + 10,
+    log: { level: 'warn' },
+  };
+  const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
+  const command = [process.execPath, ...profile, '--import', 'tsx', fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), JSON.stringify(values)];
+  // nice execs the command: the pid stays the gateway's.
+  if (args['gateway-nice'] !== undefined) command.unshift('nice', '-n', args['gateway-nice']);
+  const proc = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('the gateway did not start in 30 s')), 30_000);
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+      // Later lines are the gateway's warnings (pino JSON): show them, they explain bad steps.
+      if (out.length > 1_000) out = out.slice(-200);
+    });
+    proc.once('exit', (code) => reject(new Error(`the gateway exited (${code})`)));
+  });
+  proc.stdout?.on('data', (d: Buffer) => process.stderr.write(`gateway: ${d.toString()}`));
+  return { proc, sipPort };
+}
+
+const cpuSecondsOf = (pid: number): number => treeUsage(pid).reduce((s, u) => s + u.cpuSeconds, 0);
+
+/**
+ * Nanoseconds the gateway's main thread has spent runnable but waiting for a CPU (schedstat(5)
+ * field 2): how much the rest of the machine starves it, which the frame clock cannot make up.
+ */
+async function runQueueWaitNs(pid: number): Promise<number> {
+  try {
+    return Number((await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')).split(' ')[1]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+// --- one step -----------------------------------------------------------------------------------
+
+type StepResult = {
+  readonly calls: number;
+  readonly answered: number;
+  readonly setupP50Ms: number;
+  readonly setupP99Ms: number;
+  readonly gatewayCores: number;
+  readonly lossPct: number;
+  readonly worstCallLossPct: number;
+  /** Of the loss: packets missing by sequence number (dropped on the way) in all calls. */
+  readonly seqLossPct: number;
+  readonly jitterMs: number;
+  /** Cores this process used meanwhile: the load generator (talkers, phones) with the XMPP server, focus and bridge. */
+  readonly generatorCores: number;
+  /** Milliseconds per second the gateway's main thread waited for a CPU while runnable. */
+  readonly waitMsPerS: number;
+  readonly rssMb: number;
+};
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+async function runStep(calls: number, sipPort: number, gatewayPid: number, phones: BenchPhones, workDir: string): Promise<StepResult> {
+  const rtpPorts = await phones.open(calls);
+  const injection = ['SEQUENTIAL', ...rtpPorts.map((port, i) => `bench-${i};${port};`)].join('\n');
+  const stepDir = await mkdtemp(join(workDir, `step-${calls}-`));
+  await writeFile(join(stepDir, 'calls.csv'), `${injection}\n`);
+  const rampMs = (calls / rate) * 1000;
+  // Setups lag behind the ramp under load: allow for it.
+  const setupSlackMs = 8_000 + 20 * calls;
+  // Hold every call until the last is set up, settled and measured; then the phones hang up (BYE).
+  const holdMs = Math.ceil(rampMs + setupSlackMs + SETTLE_MS + windowS * 1000);
+  const controlPort = await freePort();
+  const sipp = await spawnReaped('sipp', [
+    `127.0.0.1:${sipPort}`, '-sf', SCENARIO, '-inf', join(stepDir, 'calls.csv'), '-m', String(calls), '-l', String(calls), '-r', String(rate),
+    '-i', '127.0.0.1', '-p', String(await freeUdpPort()), '-cp', String(controlPort), '-d', String(holdMs),
+    '-trace_rtt', '-rtt_freq', '1', '-nostdin', '-timeout', String(Math.ceil(holdMs / 1000) + 60), '-timeout_error',
+  ], { cwd: stepDir });
+  try {
+    // Wait until every call is answered (sipp saw its 200: the caller is in the room) and its phone
+    // hears the gateway, or the setup slack is over.
+    const deadline = performance.now() + rampMs + setupSlackMs;
+    while ((phones.connected < calls || (await readRtts(stepDir)).length < calls) && performance.now() < deadline) await sleep(250);
+    const answered = Math.min(phones.connected, (await readRtts(stepDir)).length);
+    await sleep(SETTLE_MS);
+    const before = phones.counters();
+    const cpuBefore = cpuSecondsOf(gatewayPid);
+    const waitBefore = await runQueueWaitNs(gatewayPid);
+    const ownBefore = process.cpuUsage();
+    const t0 = performance.now();
+    await sleep(windowS * 1000);
+    const cpuAfter = cpuSecondsOf(gatewayPid);
+    const waitAfter = await runQueueWaitNs(gatewayPid);
+    const own = process.cpuUsage(ownBefore);
+    const elapsedS = (performance.now() - t0) / 1000;
+    const after = phones.counters();
+    const losses = after.map((a, i) => callLoss(before[i]!, a, elapsedS)).filter((l): l is number => l !== undefined);
+    const rtts = await readRtts(stepDir);
+    const rss = treeUsage(gatewayPid).reduce((s, u) => s + u.rssBytes, 0);
+    // Let sipp hang every call up, so the next step starts with none left over.
+    await Promise.race([sipp.exited, sleep(holdMs + 10_000)]);
+    return {
+      calls, answered,
+      setupP50Ms: percentile(rtts, 50), setupP99Ms: percentile(rtts, 99),
+      gatewayCores: (cpuAfter - cpuBefore) / elapsedS,
+      // Calls that never got audio count as fully lost.
+      lossPct: 100 * (losses.reduce((s, l) => s + l, 0) + (calls - losses.length)) / calls,
+      worstCallLossPct: 100 * (losses.length < calls ? 1 : Math.max(0, ...losses)),
+      seqLossPct: 100 * sumOf(after, (c) => c.seqLost - (before[after.indexOf(c)]?.seqLost ?? 0)) / Math.max(1, sumOf(after, (c) => c.received - (before[after.indexOf(c)]?.received ?? 0))),
+      jitterMs: after.reduce((s, c) => s + c.jitterMs, 0) / Math.max(1, after.length),
+      waitMsPerS: (waitAfter - waitBefore) / 1e6 / elapsedS,
+      generatorCores: (own.user + own.system) / 1e6 / elapsedS,
+      rssMb: rss / 2 ** 20,
+    };
+  } finally {
+    await sipp.stop();
+    phones.closeAll();
+    // Let the gateway hang the calls up before the next step.
+    await sleep(2_000);
+  }
+}
+
+const sumOf = <T>(xs: readonly T[], f: (x: T) => number): number => xs.reduce((s, x) => s + f(x), 0);
+
+/** One call's loss over the window: the worse of sequence gaps and packets short of 50/s. */
+function callLoss(before: PhoneCounters, after: PhoneCounters, elapsedS: number): number | undefined {
+  if (before.received === 0) return undefined;
+  const received = after.received - before.received;
+  const gaps = after.seqLost - before.seqLost;
+  const bySeq = gaps / Math.max(1, received + gaps);
+  const byTime = Math.max(0, 1 - received / (elapsedS * 50));
+  return Math.max(bySeq, byTime);
+}
+
+/** sipp's -trace_rtt file: `date_ms;response_time_ms;rtd_no` per answered call. */
+async function readRtts(dir: string): Promise<number[]> {
+  const file = (await readdir(dir)).find((f) => f.endsWith('_rtt.csv'));
+  if (file === undefined) return [];
+  const rows = (await readFile(join(dir, file), 'utf8')).split('\n').map((l) => l.split(';'));
+  return rows.map((r) => Number(r[1])).filter((v) => Number.isFinite(v) && v > 0).sort((a, b) => a - b);
+}
+
+// --- main ---------------------------------------------------------------------------------------
+
+const cpuModel = cpus()[0]?.model ?? 'unknown';
+progress(`bench:sip on ${cpus().length} cores (${cpuModel}); steps ${steps.join(', ')} calls, ${talkersPerConference} talkers per conference, window ${windowS} s`);
+let stack: RunningStack | undefined;
+let gateway: ChildProcess | undefined;
+const talkers = new Talkers();
+const phones = BenchPhones.create(phoneSpeech);
+const workDir = await mkdtemp(join(tmpdir(), 'plenum-bench-sip-'));
+const results: StepResult[] = [];
+try {
+  stack = await startStack({
+    server: {
+      components: { secrets: [`focus.plenum.localhost=${SECRETS.focus}`, `*.bridge.plenum.localhost=${SECRETS.bridges}`, `${GATEWAY_DOMAIN}=${SECRETS.gateway}`] },
+      lobby: { whitelist: [GATEWAY_DOMAIN] },
+    },
+    focus: { component: { secret: SECRETS.focus }, moderation: { trustedServiceDomains: [GATEWAY_DOMAIN] } },
+    bridgeValues: () => ({ xmpp: { secret: SECRETS.bridges } }),
+  });
+  const started = await startGatewayProcess(stack.server.componentPort, Math.max(...steps));
+  gateway = started.proc;
+  for (const calls of steps) {
+    const t0 = performance.now();
+    try {
+      for (let c = Math.ceil(talkers.size / talkersPerConference); c < calls; c++) await talkers.addConference(`bench-${c}`, stack.server.tcpPort);
+    } catch (error) {
+      progress(`  the load generator failed: ${error instanceof Error ? error.message : String(error)}; stopping the ramp`);
+      break;
+    }
+    progress(`${calls} conferences with ${talkersPerConference} talkers ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; placing ${calls} calls`);
+    const r = await runStep(calls, started.sipPort, gateway.pid!, phones, workDir);
+    results.push(r);
+    progress(`  ${JSON.stringify(r)}`);
+    if (r.answered < calls || (r.lossPct >= 100 * MAX_LOSS && args['keep-going'] !== true)) {
+      progress('  audio no longer clean (or calls failed): stopping the ramp');
+      break;
+    }
+  }
+} finally {
+  phones.close();
+  if (gateway !== undefined && gateway.exitCode === null) {
+    // Wait for its exit: a --cpu-prof profile is written then.
+    const exited = new Promise((r) => gateway?.once('exit', r));
+    gateway.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+  }
+  await talkers.close();
+  await stack?.close();
+  await rm(workDir, { recursive: true, force: true });
+}
+
+const clean = results.filter((r) => r.answered === r.calls && r.lossPct < 100 * MAX_LOSS);
+const best = clean.at(-1);
+if (args.json) {
+  console.log(JSON.stringify({ machine: { cores: cpus().length, cpu: cpuModel }, results, callsPerCore: best === undefined ? null : best.calls / best.gatewayCores }, null, 2));
+} else {
+  console.log(`\nmachine: ${cpus().length} cores, ${cpuModel} (load generator, XMPP server, focus, bridge and gateway share it)`);
+  console.log('| calls | answered | setup p50 | setup p99 | gateway cores | CPU per call | loss to phone | worst call | jitter | gateway waited for CPU | gateway RSS | load generator + stack cores |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of results) {
+    console.log(`| ${r.calls} | ${r.answered} | ${r.setupP50Ms.toFixed(0)} ms | ${r.setupP99Ms.toFixed(0)} ms | ${r.gatewayCores.toFixed(2)} | ${(1000 * r.gatewayCores / r.calls).toFixed(1)} m-core | ${r.lossPct.toFixed(2)} % | ${r.worstCallLossPct.toFixed(2)} % | ${r.jitterMs.toFixed(1)} ms | ${r.waitMsPerS.toFixed(0)} ms/s | ${r.rssMb.toFixed(0)} MB | ${r.generatorCores.toFixed(2)} |`);
+  }
+  for (let i = 1; i < results.length; i++) {
+    const [a, b] = [results[i - 1]!, results[i]!];
+    const perCall = (b.gatewayCores - a.gatewayCores) / (b.calls - a.calls);
+    console.log(`marginal CPU per call ${a.calls} → ${b.calls}: ${(1000 * perCall).toFixed(1)} m-core (≈ ${perCall > 0 ? (1 / perCall).toFixed(0) : '∞'} calls per core without the fixed part)`);
+  }
+  console.log(best === undefined
+    ? '\nno step had clean audio (loss < 1 %)'
+    : `\ncalls per core: ${(best.calls / best.gatewayCores).toFixed(0)} (${best.calls} calls with clean audio on ${best.gatewayCores.toFixed(2)} gateway cores)`);
+}
+process.exit(0);
