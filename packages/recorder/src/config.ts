@@ -31,6 +31,7 @@ export const recorderConfigSpec = {
     width: f.int('composed video width', 640, { min: 64, max: 3840 }),
     height: f.int('composed video height', 360, { min: 64, max: 2160 }),
     frameRate: f.int('composed video frame rate', 15, { min: 1, max: 60 }),
+    fontFile: f.string('TrueType font for the participants\' names on their tiles (Debian: fonts-dejavu-core); names are left out if the file is missing', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', { pattern: /^[^'\\:\n]+$/ }),
   },
   stream: {
     defaultBaseUrl: f.string('where a bare stream key (no rtmp:// URL) is streamed to, as Jibri does: YouTube\'s ingest', 'rtmp://a.rtmp.youtube.com/live2', { pattern: /^rtmps?:\/\/[^\s]+$/ }),

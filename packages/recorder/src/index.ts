@@ -7,4 +7,5 @@ export type { RecorderConfig } from './config.ts';
 export { RecorderError } from './errors.ts';
 export type { RecorderErrorCode } from './errors.ts';
 export type { Manifest, ManifestTrack } from './manifest.ts';
-export { composeFilter, gridLayout } from './media/composer.ts';
+export { composeFilter } from './media/composer.ts';
+export { gridLayout } from './media/composed-layout.ts';

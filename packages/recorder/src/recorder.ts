@@ -5,6 +5,7 @@
 // busy → idle, then the finalize hook runs with the manifest path. A `stream` start goes live to
 // the RTMP URL or YouTube key in `streamid` (never logged).
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -129,10 +130,15 @@ export class Recorder {
     const stamp = new Date(clock.now()).toISOString().replace(/[:.]/g, '-');
     const roomNode = (req.room.split('@')[0] ?? 'room').replace(/[^a-zA-Z0-9_-]/g, '_');
     const nick = randomBytes(4).toString('hex');
+    const hasFont = existsSync(config.composed.fontFile);
+    if (config.composed.enabled && !hasFont) log.warn('composed.fontFile is missing: no names on the tiles', { fontFile: config.composed.fontFile });
     const session = new RecordingSession({
       log: log.child({ session: req.sessionId }), channel: this.deps.channel, now: () => clock.now(),
       ffmpegPath: config.ffmpeg.path, ffmpegStopTimeoutMs: config.ffmpeg.stopTimeoutMs,
-      composed: config.composed.enabled ? { width: config.composed.width, height: config.composed.height, frameRate: config.composed.frameRate } : undefined,
+      composed: config.composed.enabled ? {
+        width: config.composed.width, height: config.composed.height, frameRate: config.composed.frameRate,
+        fontFile: hasFont ? config.composed.fontFile : undefined,
+      } : undefined,
       jingleTimeoutMs: config.jingleTimeoutMs, media: this.deps.media, focusNick: config.focusNick,
       stream: {
         videoBitrateKbps: config.stream.videoBitrateKbps, reconnectMinDelayMs: config.stream.reconnectMinDelayMs,

@@ -50,7 +50,29 @@ export class PatternSender {
     return new PatternSender(ffmpeg, [audio, video]);
   }
 
+  /** Sends only video from `p` under `ssrc` (e.g. a screen share's source): `lavfi` is the picture (default red with a little noise, so every frame is coded). */
+  static async startVideo(p: MediaParticipant, ssrc: number, lavfi = `color=c=red:size=${PATTERN_WIDTH}x${PATTERN_HEIGHT}:rate=15,noise=alls=12:allf=t`): Promise<PatternSender> {
+    const video = await bound();
+    video.on('message', (msg) => {
+      const pt = (msg[1] ?? 0) & 0x7f;
+      if (pt >= 64 && pt <= 95) return;
+      const packet = RtpPacket.deSerialize(msg);
+      void p.sendRtp(packet.header, packet.payload).catch(() => undefined);
+    });
+    const ffmpeg = await spawnReaped('ffmpeg', [
+      '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', lavfi,
+      '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-g', '15', '-b:v', '200k',
+      '-f', 'rtp', '-payload_type', String(p.negotiated.vp8PayloadType), '-ssrc', String(ssrc | 0), `rtp://127.0.0.1:${video.address().port}?pkt_size=1100`,
+    ]);
+    return new PatternSender(ffmpeg, [video]);
+  }
+
+  #isStopped = false;
+
+  /** Idempotent. */
   async stop(): Promise<void> {
+    if (this.#isStopped) return;
+    this.#isStopped = true;
     await this.ffmpeg.stop(2000);
     for (const s of this.sockets) s.close();
   }

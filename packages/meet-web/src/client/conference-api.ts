@@ -128,6 +128,8 @@ export type RoomView = {
   readonly justCreated: boolean;
   /** Whether the meeting is being recorded, as the focus announces it to everyone (protocols.md §6). */
   readonly recording: RecordingView;
+  /** Whether the meeting is streamed live (RTMP), as the focus announces it to everyone; absent in cores without live streaming. */
+  readonly liveStream?: LiveStreamView;
   /** Phone calls this participant placed from the meeting (moderators' dial-out), oldest first. */
   readonly phoneCalls: readonly PhoneCallView[];
 };
@@ -142,6 +144,16 @@ export type RecordingView = {
   readonly failure: string | undefined;
   /** Where the finished recording can be downloaded: given only to the moderator who started it. */
   readonly downloadUrl: string | undefined;
+};
+
+/** The room's live stream. Everyone sees it: people must know they are broadcast. */
+export type LiveStreamView = {
+  readonly status: 'off' | 'pending' | 'on';
+  /** Display name of the moderator who started it, when known. */
+  readonly initiatorName: string | undefined;
+  readonly startedByYou: boolean;
+  /** Why the last stream ended without being stopped ('error'…); undefined after a normal stop. */
+  readonly failure: string | undefined;
 };
 
 /** Why a recording or phone call request was refused, as the user must be told it. */
@@ -262,6 +274,9 @@ export interface Conference {
   /** Asks the focus to record the meeting; rejects with a `FeatureError`. `room.recording` follows the focus's announcements. */
   startRecording(): Promise<void>;
   stopRecording(): Promise<void>;
+  /** Moderators: streams the meeting live to `target`, an rtmp(s):// URL or a stream key (YouTube's ingest); rejects with a `FeatureError`. `room.liveStream` follows the focus. */
+  startLiveStream?(target: string): Promise<void>;
+  stopLiveStream?(): Promise<void>;
   /** Calls a phone number into the meeting through the SIP gateway; resolves once the gateway dials, rejects with a `FeatureError`. */
   dialOut(number: string): Promise<void>;
   /** Ends a call placed with `dialOut` (id from `room.phoneCalls`). */

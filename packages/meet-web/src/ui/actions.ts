@@ -2,7 +2,7 @@
 // `meet-conference`, which alone calls the `Conference`. Keeps the small elements free of it.
 
 export type SidePanel = 'chat' | 'participants';
-export type Dialog = 'settings' | 'security' | 'stats' | 'invite' | 'e2ee';
+export type Dialog = 'settings' | 'security' | 'stats' | 'invite' | 'e2ee' | 'live-stream';
 
 export type MeetAction =
   | { readonly kind: 'toggle-audio' }
@@ -33,6 +33,8 @@ export type MeetAction =
   | { readonly kind: 'dismiss-password-offer' }
   | { readonly kind: 'start-recording' }
   | { readonly kind: 'stop-recording' }
+  | { readonly kind: 'start-live-stream'; readonly target: string }
+  | { readonly kind: 'stop-live-stream' }
   | { readonly kind: 'dial-out'; readonly number: string }
   | { readonly kind: 'hang-up'; readonly callId: string };
 

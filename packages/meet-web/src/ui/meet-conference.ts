@@ -11,6 +11,9 @@ import './meet-e2ee-dialog.ts';
 import './meet-invite-dialog.ts';
 import type { DialInState } from './meet-invite-dialog.ts';
 import './meet-recording-badge.ts';
+import './meet-live-badge.ts';
+import './meet-live-stream-dialog.ts';
+import { liveStreamNotice } from './live-stream-text.ts';
 import { recordingNotice } from './recording-text.ts';
 import './meet-meeting-clock.ts';
 import type { MeetChatPanel } from './meet-chat-panel.ts';
@@ -149,7 +152,8 @@ export class MeetConference extends LitElement {
         ${this.joinedAt === undefined ? nothing : html`<meet-meeting-clock .since=${this.joinedAt}></meet-meeting-clock>`}
         ${s.room.locked ? html`<span class="pill" role="img" aria-label="Locked with a password">${icons.lock}</span>` : nothing}
         <meet-recording-badge .recording=${s.room.recording}></meet-recording-badge>
-        <meet-e2ee-badge .e2ee=${s.e2ee} .participants=${s.participants}></meet-e2ee-badge>
+        <meet-live-badge .liveStream=${s.room.liveStream}></meet-live-badge>
+        <meet-e2ee-badge .e2ee=${s.e2ee} .participants=${s.participants} .recording=${s.room.recording.status}></meet-e2ee-badge>
         ${s.state === 'reconnecting' ? html`<span class="pill warn" role="status">Reconnecting…</span>` : nothing}
         <span class="spacer"></span>
         <span class="pill" aria-label=${`${s.participants.length} in the meeting`}>${icons.people}${s.participants.length}</span>
@@ -164,7 +168,8 @@ export class MeetConference extends LitElement {
       <meet-toolbar ?audioMuted=${local?.audioMuted ?? true} ?videoMuted=${local?.videoMuted ?? true}
         ?screenSharing=${local?.screenSharing ?? false} ?handRaised=${local?.handRaisedAt !== undefined}
         .panel=${this.panel} .unreadChat=${this.unread} .layout=${layout} ?isModerator=${isModerator}
-        .lobbyWaiting=${s.room.lobbyWaiting.length} recording=${s.room.recording.status}></meet-toolbar>
+        .lobbyWaiting=${s.room.lobbyWaiting.length} recording=${s.room.recording.status}
+        .liveStream=${this.conference?.startLiveStream === undefined ? undefined : s.room.liveStream?.status ?? 'off'}></meet-toolbar>
       ${this.panel === undefined ? nothing : html`<aside aria-label=${this.panel === 'chat' ? 'Chat' : 'Participants'}>${this.panel === 'chat'
         ? html`<meet-chat-panel .messages=${this.messages} .participants=${s.participants} .recipient=${this.recipient}></meet-chat-panel>`
         : html`<meet-participants-panel .participants=${s.participants} .room=${s.room} ?canModerate=${isModerator} ?e2eeOn=${s.e2ee?.enabled === true}></meet-participants-panel>`}</aside>`}
@@ -210,6 +215,7 @@ export class MeetConference extends LitElement {
   #dialog(s: ConferenceSnapshot) {
     switch (this.dialog) {
       case undefined: return nothing;
+      case 'live-stream': return html`<meet-live-stream-dialog></meet-live-stream-dialog>`;
       case 'settings': return html`<meet-settings-dialog .media=${this.media} displayName=${s.participants.find((p) => p.isLocal)?.displayName ?? ''}></meet-settings-dialog>`;
       case 'security': return html`<meet-security-dialog .room=${s.room} .e2ee=${s.e2ee}></meet-security-dialog>`;
       case 'e2ee': return html`<meet-e2ee-dialog .e2ee=${s.e2ee} .participants=${s.participants} .sasOf=${(id: string) => this.conference?.e2eeSas?.(id)}></meet-e2ee-dialog>`;
@@ -297,6 +303,8 @@ export class MeetConference extends LitElement {
     const joinedNow = before === undefined || (before.state !== 'joined' && before.state !== 'reconnecting');
     const notice = recordingNotice(joinedNow ? undefined : before.room.recording, after.room.recording);
     if (notice !== undefined) this.#notify(notice.kind, notice.text);
+    const live = after.room.liveStream === undefined ? undefined : liveStreamNotice(joinedNow ? undefined : before.room.liveStream, after.room.liveStream);
+    if (live !== undefined) this.#notify(live.kind, live.text);
   }
 
   #detach(): void {
@@ -389,6 +397,10 @@ export class MeetConference extends LitElement {
       case 'dismiss-password-offer': this.offerDismissed = true; return;
       case 'start-recording': return this.#runFeature(c.startRecording());
       case 'stop-recording': return this.#runFeature(c.stopRecording());
+      case 'start-live-stream':
+        this.#closeDialog();
+        return this.#runFeature(c.startLiveStream?.(action.target) ?? Promise.resolve());
+      case 'stop-live-stream': return this.#runFeature(c.stopLiveStream?.() ?? Promise.resolve());
       // The invite dialog shows a failed call's reason itself.
       case 'dial-out': return void c.dialOut(action.number).catch(() => undefined);
       case 'hang-up': return void c.hangUp(action.callId).catch(() => undefined);

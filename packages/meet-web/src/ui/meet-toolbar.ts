@@ -1,8 +1,10 @@
-import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { LitElement, css, html, nothing, svg, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { dispatchAction, type MeetAction } from './actions.ts';
 import { icons } from './icons.ts';
 import { controls, tokens } from './theme.ts';
+
+const liveIcon = svg`<svg viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><circle cx="12" cy="12" r="2.2" fill="currentColor"/><path d="M8 8.5a5 5 0 0 0 0 7M16 8.5a5 5 0 0 1 0 7M5.2 5.8a9 9 0 0 0 0 12.4M18.8 5.8a9 9 0 0 1 0 12.4"/></svg>`;
 
 /**
  * The meeting's controls. Each button names its shortcut in the tooltip. On a narrow screen screen
@@ -66,6 +68,8 @@ export class MeetToolbar extends LitElement {
   @property({ type: Number }) lobbyWaiting = 0;
   /** The room's recording state: moderators get "Start recording" or "Stop recording". */
   @property() recording: 'off' | 'pending' | 'on' = 'off';
+  /** The room's live stream: moderators get "Start live stream" or "Stop live stream"; undefined: the core cannot stream. */
+  @property({ attribute: false }) liveStream: 'off' | 'pending' | 'on' | undefined;
   @state() private moreOpen = false;
 
   override render() {
@@ -104,6 +108,9 @@ export class MeetToolbar extends LitElement {
       ${!this.isModerator ? nothing : this.recording === 'off'
         ? this.#item('Start recording', icons.record, { kind: 'start-recording' })
         : this.#item('Stop recording', icons.stopRecord, { kind: 'stop-recording' })}
+      ${!this.isModerator || this.liveStream === undefined ? nothing : this.liveStream === 'off'
+        ? this.#item('Start live stream', liveIcon, { kind: 'open-dialog', dialog: 'live-stream' })
+        : this.#item('Stop live stream', liveIcon, { kind: 'stop-live-stream' })}
       ${this.#item('Speaker stats', icons.stats, { kind: 'open-dialog', dialog: 'stats' })}
       ${this.#item('Settings', icons.settings, { kind: 'open-dialog', dialog: 'settings' })}
     </div>`;

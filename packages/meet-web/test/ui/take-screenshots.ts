@@ -1,6 +1,6 @@
 // Writes docs/screenshots/*.png: the welcome page, pre-join and a three-person meeting at desktop
 // size, the meeting on a phone, the secure domain's waiting and login screens, a recorded meeting
-// with a phone caller, and the invite dialog with dial-in and a call being placed. Run by hand
+// with a phone caller, the invite dialog with dial-in and a call being placed, and going live (dialog, LIVE badge). Run by hand
 // after a design change (name shots to take only those, e.g. `… take-screenshots.ts waiting-for-host login`):
 //   node --import tsx packages/meet-web/test/ui/take-screenshots.ts
 // The meeting is played by the FAKE core with painted cameras, so the pictures show the design.
@@ -71,6 +71,21 @@ async function main(): Promise<void> {
       await dialog.getByText('Calling…').waitFor();
       await host.waitForTimeout(300);
       await host.screenshot({ path: `${out}invite.png` });
+    }
+    if (take('live-stream')) {
+      const host = await joinAsAlice(ui, 'CalmOttersMeetGently', { viewport: DESKTOP, media: 'painted' });
+      await meeting(host);
+      await host.getByRole('button', { name: 'More options' }).click();
+      await host.getByRole('menuitem', { name: 'Start live stream' }).click();
+      const dialog = host.getByRole('dialog', { name: 'Start a live stream' });
+      await dialog.getByLabel('Stream key or RTMP address').fill('abcd-efgh-ijkl-mnop-qrst');
+      await host.waitForTimeout(300);
+      await host.screenshot({ path: `${out}live-stream-dialog.png` });
+      await dialog.getByRole('button', { name: 'Go live' }).click();
+      await inPage(host, (h) => h.conference.patchRoom({ liveStream: { status: 'on', initiatorName: 'Alice Chen', startedByYou: true, failure: undefined } }), null);
+      await host.getByRole('img', { name: 'Streaming live' }).waitFor();
+      await host.waitForTimeout(400);
+      await host.screenshot({ path: `${out}live-stream.png` });
     }
     if (wanted.size > 0) return;
 

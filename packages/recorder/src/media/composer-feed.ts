@@ -21,6 +21,9 @@ const OPUS_FRAME_MS = 20;
 const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
 const RTP_HEADER_BYTES = 12;
 
+/** Not forwarded (watched only: its key frames are kept for when it is routed). */
+const NO_PORT = 0;
+
 /** One composed source: where it goes and what is needed to continue its stream. */
 class FedSource {
   port: number;
@@ -60,11 +63,32 @@ export class ComposerFeed {
     this.#timer.unref();
   }
 
-  /** Sends `source` to the composer's `port` (again: a restarted composer listens elsewhere). */
+  /**
+   * Sends `source` to the composer's `port` (again: a restarted composer, or the next segment of the
+   * composed file, listens elsewhere). A video moved to a new port gets its last key frame there at
+   * once: the new ffmpeg can start that tile without waiting for the sender's next one.
+   */
   route(source: RecordedSource, port: number): void {
     const known = this.#sources.get(source.ssrc);
-    if (known !== undefined) known.port = port;
-    else this.#sources.set(source.ssrc, new FedSource(source, port));
+    if (known === undefined) {
+      this.#sources.set(source.ssrc, new FedSource(source, port));
+      return;
+    }
+    if (known.port === NO_PORT) known.hasSent = false;
+    const moved = known.port !== port;
+    known.port = port;
+    if (moved && !this.#isClosed && known.source.media === 'video' && known.keyFrame.length > 0) this.#repeatKeyFrame(known, this.now());
+  }
+
+  /** Stops sending `ssrc` to the composer (it left the composed view); its input there goes idle. Its key frames are still kept. */
+  unroute(ssrc: number): void {
+    const known = this.#sources.get(ssrc);
+    if (known !== undefined) known.port = NO_PORT;
+  }
+
+  /** Keeps `source`'s latest key frame without forwarding it yet, so that a composer it is routed to later can start its tile at once. */
+  watch(source: RecordedSource): void {
+    if (!this.#sources.has(source.ssrc)) this.#sources.set(source.ssrc, new FedSource(source, NO_PORT));
   }
 
   /** A real packet (header + payload, decrypted) of any SSRC; only composed ones are forwarded. */
@@ -82,7 +106,13 @@ export class ComposerFeed {
     }
     s.lastRealMs = nowMs;
     if (s.source.media === 'video') this.#remember(s, packet, payload, ts);
+    if (s.port === NO_PORT) return;
     this.#send(s, packet, (seq + s.seqOffset) & 0xffff, (ts + s.tsOffset) >>> 0, nowMs);
+  }
+
+  /** True once a whole key frame of `ssrc` was seen (a composer it is routed to can start its tile at once). */
+  hasKeyFrame(ssrc: number): boolean {
+    return (this.#sources.get(ssrc)?.keyFrame.length ?? 0) > 0;
   }
 
   /** Stops forwarding and filling (the composer's inputs go idle and ffmpeg finishes). */
@@ -131,7 +161,7 @@ export class ComposerFeed {
     if (this.#isClosed) return;
     const nowMs = this.now();
     for (const s of this.#sources.values()) {
-      if (!s.hasSent) continue;
+      if (!s.hasSent || s.port === NO_PORT) continue;
       if (s.source.media === 'audio') this.#fillAudio(s, nowMs);
       else this.#fillVideo(s, nowMs);
     }
@@ -155,6 +185,11 @@ export class ComposerFeed {
 
   #fillVideo(s: FedSource, nowMs: number): void {
     if (nowMs - s.lastRealMs < VIDEO_GAP_MS || nowMs - s.lastSentMs < VIDEO_REPEAT_MS || s.keyFrame.length === 0) return;
+    this.#repeatKeyFrame(s, nowMs);
+  }
+
+  /** The last key frame again, later on the source's timeline; the next real packet continues after it. */
+  #repeatKeyFrame(s: FedSource, nowMs: number): void {
     const ts = (s.lastTs + Math.round(((nowMs - s.lastSentMs) * s.source.clockRate) / 1000)) >>> 0;
     for (const packet of s.keyFrame) this.#send(s, packet, (s.seq + 1) & 0xffff, ts, nowMs);
     s.didFill = true;

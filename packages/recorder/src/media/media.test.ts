@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { composeFilter, gridLayout } from './composer.ts';
+import { composeFilter } from './composer.ts';
+import type { ComposedScene } from './composed-layout.ts';
+import { gridLayout, safeLabel, sceneBoxes, sceneKey, sceneOf, sceneSources } from './composed-layout.ts';
 import type { RecordedSource } from './recorded-source.ts';
 import { rtpSdpSession } from './recorded-source.ts';
 import { isVp8KeyFrameStart } from './vp8-keyframe.ts';
@@ -14,21 +16,59 @@ test('the grid places 1, 3 and 4 tiles inside the frame without overlap', () => 
   assert.equal(gridLayout(4, 640, 360).positions, ['0_0', '320_0', '0_180', '320_180']);
 });
 
-test('the filter mixes every audio stream and stacks every video stream of the one SDP input', () => {
-  const f = composeFilter([audio('a', 1), video('a', 2), audio('b', 3), video('b', 4)], { width: 640, height: 360, frameRate: 15 });
+test('the filter reads the videos first, then the audios (sceneSources order), stacks the videos and mixes the audios', () => {
+  const sources = [audio('a', 1), video('a', 2), audio('b', 3), video('b', 4)];
+  assert.equal(sceneSources(sceneOf(sources)).map((s) => s.ssrc), [2, 4, 1, 3]);
+  const f = composeFilter(sources, { width: 640, height: 360, frameRate: 15 });
+  assert.match(f, '[0:0]scale=320:360');
   assert.match(f, '[0:1]scale=320:360');
-  assert.match(f, '[0:3]scale=320:360');
-  assert.match(f, 'xstack=inputs=2:layout=0_0|320_0');
-  assert.match(f, '[0:0]aresample=48000:async=1000:first_pts=0[s0]');
-  assert.match(f, '[0:2]aresample=48000:async=1000:first_pts=0[s1]');
+  assert.match(f, 'xstack=inputs=2:layout=0_0|320_0:fill=black:shortest=1');
+  assert.match(f, '[0:2]aresample=48000:async=1000:first_pts=0[s0]');
+  assert.match(f, '[0:3]aresample=48000:async=1000:first_pts=0[s1]');
   assert.match(f, '[s0][s1]amix=inputs=2:duration=longest');
 });
 
-test('no video: a black frame; no audio: silence (the file still has both streams)', () => {
+test('no video: a blank frame as long as the audio; no audio: silence (the file still has both streams)', () => {
   const onlyAudio = composeFilter([audio('a', 1)], { width: 320, height: 240, frameRate: 10 });
-  assert.match(onlyAudio, 'color=c=black:s=320x240:r=10[v]');
+  assert.match(onlyAudio, '[0:0]showwaves=s=320x240:r=10');
   const onlyVideo = composeFilter([video('a', 1)], { width: 320, height: 240, frameRate: 10 });
   assert.match(onlyVideo, 'anullsrc');
+});
+
+test('names: drawn on each tile; a camera that is off is a dark tile with the name; a name cannot break the filter graph', () => {
+  const o = { width: 640, height: 360, frameRate: 15, fontFile: '/f.ttf' };
+  const scene: ComposedScene = {
+    tiles: [{ owner: 'a', label: 'Ada', video: video('a', 2) }, { owner: 'b', label: 'Bo', video: undefined }], share: undefined, audios: [audio('a', 1), audio('b', 3)],
+  };
+  const f = composeFilter(scene, o);
+  assert.match(f, "[0:0]scale=320:360:force_original_aspect_ratio=decrease,pad=320:360:(ow-iw)/2:(oh-ih)/2:color=0x202020,setsar=1,fps=15,drawtext=fontfile='/f.ttf':expansion=none:text='Ada'");
+  assert.match(f, "color=c=0x202020:s=320x360:r=15,setsar=1,drawtext=fontfile='/f.ttf':expansion=none:text='Bo'");
+  assert.match(f, 'x=(w-tw)/2:y=(h-th)/2');
+  assert.is(safeLabel("Zoë O'Brien: \\[x];,%{pts}", 'ep1'), 'Zoë OBrien xpts');
+  assert.is(safeLabel('  ', 'ep1'), 'ep1');
+  assert.is(safeLabel('李小龍', 'ep1'), '李小龍');
+  assert.not.match(composeFilter({ ...scene, tiles: [{ owner: 'a', label: '', video: video('a', 2) }] }, o), 'drawtext');
+});
+
+test('a screen share is drawn large on the left, the tiles in a column on the right', () => {
+  const boxes = sceneBoxes(2, true, 640, 360);
+  assert.equal(boxes.share, { x: 0, y: 0, w: 480, h: 360 });
+  assert.equal(boxes.tiles, [{ x: 480, y: 0, w: 160, h: 90 }, { x: 480, y: 90, w: 160, h: 90 }]);
+  const scene: ComposedScene = { tiles: [{ owner: 'a', label: '', video: video('a', 2) }], share: { label: '', video: { ...video('a', 5), videoType: 'desktop' } }, audios: [audio('a', 1)] };
+  assert.equal(sceneSources(scene).map((s) => s.ssrc), [5, 2, 1]);
+  const f = composeFilter(scene, { width: 640, height: 360, frameRate: 15 });
+  assert.match(f, '[0:0]scale=480:360');
+  assert.match(f, '[0:1]scale=160:90');
+  assert.match(f, 'xstack=inputs=2:layout=0_0|480_0');
+  assert.is(sceneOf([video('a', 2), { ...video('a', 5), videoType: 'desktop' }]).share?.video.ssrc, 5, 'a desktop source is the share');
+});
+
+test('the scene key changes with what is drawn or mixed, not otherwise', () => {
+  const scene: ComposedScene = { tiles: [{ owner: 'a', label: 'Ada', video: video('a', 2) }], share: undefined, audios: [audio('a', 1)] };
+  assert.is(sceneKey(scene), sceneKey({ ...scene, tiles: [{ owner: 'a', label: 'Ada', video: video('a', 2) }] }));
+  assert.is.not(sceneKey(scene), sceneKey({ ...scene, tiles: [{ owner: 'a', label: 'Ada L.', video: video('a', 2) }] }), 'renamed');
+  assert.is.not(sceneKey(scene), sceneKey({ ...scene, tiles: [{ owner: 'a', label: 'Ada', video: undefined }] }), 'camera off');
+  assert.is.not(sceneKey(scene), sceneKey({ ...scene, audios: [] }), 'audio gone');
 });
 
 test('the SDP has one m-line per source, in order, with its port and codec', () => {

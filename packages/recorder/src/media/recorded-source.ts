@@ -14,6 +14,8 @@ export type RecordedSource = {
   readonly codec: RecordedCodec;
   readonly clockRate: number;
   readonly channels?: number;
+  /** Video only: `desktop` for a screen share (Jingle's videoType), else a camera. */
+  readonly videoType?: 'camera' | 'desktop';
 };
 
 /** The SDP ffmpeg reads to receive sources as plain RTP, each on its own loopback port (stream i = m-line i). */

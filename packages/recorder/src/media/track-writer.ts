@@ -20,9 +20,9 @@ import { rtpSdp } from './recorded-source.ts';
 export const RTP_IDLE_END_S = 2;
 
 /** ffmpeg input options for one live RTP source from an SDP file, bound to loopback only. */
-export const rtpInputArgs = (sdpPath: string): string[] => [
+export const rtpInputArgs = (sdpPath: string, analyzeDurationUs = 1_000_000): string[] => [
   '-protocol_whitelist', 'file,udp,rtp', '-localaddr', '127.0.0.1', '-listen_timeout', String(RTP_IDLE_END_S),
-  '-reorder_queue_size', '64', '-thread_queue_size', '1024', '-analyzeduration', '1000000', '-probesize', '500000', '-i', sdpPath,
+  '-reorder_queue_size', '64', '-thread_queue_size', '1024', '-analyzeduration', String(analyzeDurationUs), '-probesize', '500000', '-i', sdpPath,
 ];
 
 export class TrackWriter {

@@ -1,8 +1,10 @@
 // One recording (protocols.md §6 file mode): the recorder joins the room as a service occupant
 // (the jibri feature in its presence; the focus trusts its domain and never makes it moderator),
 // takes the focus's session-initiate with a receive-only werift leg (media-leg.ts), and writes every
-// source it is told about: one copy per source (track-writer.ts) plus the composed view of the
-// sources present at the start (composer.ts). Ends on stop, when the room empties, or on a failure;
+// source it is told about: one copy per source (track-writer.ts) plus the composed view, which
+// follows the meeting (composed-recording.ts: a new layout segment whenever someone joins, leaves,
+// turns their camera off or on, shares their screen or changes their name; room-occupants.ts reads
+// names and SourceInfo from presence). Ends on stop, when the room empties, or on a failure;
 // the manifest is written in every case so what was recorded stays usable.
 // Stream mode (a `stream` target) writes no files: the composed view goes live to an RTMP server
 // (stream-pusher.ts), its scratch directory is removed at the end, and there is no manifest.
@@ -16,7 +18,9 @@ import {
 import type { RequestOptions } from '@plenum/xmpp/component';
 import type { ManifestTrack, Manifest } from '../manifest.ts';
 import { writeManifest } from '../manifest.ts';
-import { Composer } from '../media/composer.ts';
+import type { ComposedScene, ComposedTile } from '../media/composed-layout.ts';
+import { safeLabel } from '../media/composed-layout.ts';
+import { ComposedRecording } from '../media/composed-recording.ts';
 import { ComposerFeed } from '../media/composer-feed.ts';
 import type { ComposerOptions } from '../media/composer.ts';
 import type { RecordedSource } from '../media/recorded-source.ts';
@@ -29,6 +33,7 @@ import { waitUntilBound } from '../media/loopback-ports.ts';
 import { RecorderError } from '../errors.ts';
 import type { MediaLegOptions } from './media-leg.ts';
 import { MediaLeg } from './media-leg.ts';
+import { RoomOccupants } from './room-occupants.ts';
 import { SourceBook } from './source-book.ts';
 
 /** What a session needs from the recorder. */
@@ -95,9 +100,12 @@ export class RecordingSession {
   /** Video SSRCs a key frame was seen from (the composer waits for them). */
   readonly #keyFramed = new Set<number>();
   readonly #occupants = new Set<string>();
+  /** Names and source states from presence (the composed view's labels, mute, screen share). */
+  readonly #room = new RoomOccupants();
+  readonly #left = new Set<string>();
   #book: SourceBook | undefined;
   #leg: MediaLeg | undefined;
-  #composer: Composer | undefined;
+  #composed: ComposedRecording | undefined;
   #pusher: StreamPusher | undefined;
   #startedMs = 0;
   #phase: 'joining' | 'recording' | 'stopping' | 'ended' = 'joining';
@@ -144,19 +152,23 @@ export class RecordingSession {
     }
     await Promise.all(initial.map((s) => this.#startTrack(s)));
     this.#askKeyFrames(initial);
-    if (deps.composed !== undefined && initial.length > 0) {
-      const composed = await this.#keyFramedSources(initial);
-      if (this.#phase !== 'joining') return;
-      this.#composer = await Composer.start(composed, params.dir, deps.ffmpegPath, deps.composed, deps.log);
-      for (const source of composed) this.#feed.route(source, this.#composer.ports.get(source.ssrc) as number);
-    }
+    if (deps.composed !== undefined && initial.length > 0) await this.#keyFramedSources(initial);
     // "on" means the files are being written: wait until every ffmpeg listens.
-    await waitUntilBound([...this.#writers.values()].map((w) => w.port).concat([...(this.#composer?.ports.values() ?? [])]), FFMPEG_READY_TIMEOUT_MS);
+    await waitUntilBound([...this.#writers.values()].map((w) => w.port), FFMPEG_READY_TIMEOUT_MS);
     if (this.#phase !== 'joining') return;
+    if (deps.composed !== undefined && initial.length > 0) {
+      this.#composed = new ComposedRecording({
+        dir: params.dir, ffmpegPath: deps.ffmpegPath, options: deps.composed, log: deps.log, feed: this.#feed,
+        scene: () => this.#scene(), askKeyFrames: (videos) => this.#askKeyFrames(videos),
+      });
+      // The composed timeline starts here (show() resolves once its ffmpeg receives), right before "on".
+      await this.#composed.show();
+      if (this.#phase !== 'joining') return;
+    }
     this.#phase = 'recording';
     // The composer's sockets open a moment after it starts: ask again so its videos start at a key frame.
     this.#askKeyFrames(initial);
-    deps.log.info('recording', { sources: initial.length, composed: this.#composer !== undefined });
+    deps.log.info('recording', { sources: initial.length, composed: this.#composed !== undefined });
     this.events.emit('recording');
   }
 
@@ -189,6 +201,26 @@ export class RecordingSession {
     this.#phase = 'recording';
     deps.log.info('streaming', { sources: composed.length, target: target.redacted });
     this.events.emit('recording');
+  }
+
+  /**
+   * What the composed view shows now: a tile per participant still in the room who sends something
+   * (their camera once it has sent a key frame and is not muted; else their name on a dark tile), the
+   * latest screen share large, and every audio of those participants.
+   */
+  #scene(): ComposedScene {
+    // Someone who left is gone from the view at once, even before the focus's source-remove.
+    const present = (this.#book?.all() ?? []).filter((s) => !this.#left.has(s.owner));
+    const isDesktop = (s: RecordedSource): boolean => s.videoType === 'desktop' || this.#room.sourceState(s.owner, s.name)?.videoType === 'desktop';
+    // A video is shown once the feed holds a whole key frame of it: the new composer starts its tile from that.
+    const shows = (s: RecordedSource): boolean => s.media === 'video' && this.#feed.hasKeyFrame(s.ssrc) && this.#room.sourceState(s.owner, s.name)?.isMuted !== true;
+    const label = (owner: string): string => safeLabel(this.#room.nameOf(owner), owner);
+    const owners = [...new Set(present.map((s) => s.owner))];
+    const tiles = owners.map((owner): ComposedTile => ({ owner, label: label(owner), video: present.find((s) => s.owner === owner && !isDesktop(s) && shows(s)) }));
+    const share = present.filter((s) => isDesktop(s) && shows(s)).at(-1);
+    return {
+      tiles, share: share === undefined ? undefined : { label: label(share.owner), video: share }, audios: present.filter((s) => s.media === 'audio'),
+    };
   }
 
   /** Waits (up to KEY_FRAME_WAIT_MS) for the videos' key frames: ffmpeg learns a video's size from one. */
@@ -266,11 +298,14 @@ export class RecordingSession {
         const added = this.#book?.add(j) ?? [];
         if (this.#phase !== 'recording') return;
         void Promise.all(added.map((s) => this.#startTrack(s))).then(() => this.#askKeyFrames(added));
+        // A joiner's audio goes into the mix now; their video once its first key frame arrived (#onRtp).
+        this.#composed?.relayout();
         return;
       }
       case 'source-remove':
         // The track's file simply ends; its writer finishes with the others.
         this.#book?.remove(j);
+        this.#composed?.relayout();
         return;
       case 'session-terminate':
         if (j.reason?.text !== 'moving' && this.#phase === 'recording') void this.#fail('the focus ended the media session');
@@ -290,10 +325,16 @@ export class RecordingSession {
       return;
     }
     const isService = children(child(p, 'features') ?? el('x'), 'feature').some((f) => f.attrs.var === 'http://jitsi.org/protocol/jibri');
-    if (p.attrs.type === 'unavailable') this.#occupants.delete(nick);
-    else if (p.attrs.type === undefined && !isService && child(p, 'x', NS_MUC_USER) !== undefined) {
+    if (p.attrs.type === 'unavailable') {
+      this.#occupants.delete(nick);
+      this.#left.add(nick);
+      this.#room.remove(nick);
+      this.#composed?.relayout();
+    } else if (p.attrs.type === undefined && !isService && child(p, 'x', NS_MUC_USER) !== undefined) {
       this.#occupants.add(nick);
       this.#hadOccupants = true;
+      const wasGone = this.#left.delete(nick);
+      if (this.#room.update(nick, p) || wasGone) this.#composed?.relayout();
     }
     if (this.#hadOccupants && this.#occupants.size === 0 && this.#phase === 'recording') {
       this.deps.log.info('room empty: recording ends');
@@ -303,7 +344,16 @@ export class RecordingSession {
 
   #onRtp(ssrc: number, packet: Buffer, payload: Buffer): void {
     const nowMs = this.deps.now();
-    if (!this.#keyFramed.has(ssrc) && this.#book?.get(ssrc)?.media === 'video' && isVp8KeyFrameStart(payload)) this.#keyFramed.add(ssrc);
+    const source = this.#book?.get(ssrc);
+    if (source !== undefined && source.media === 'video' && isVp8KeyFrameStart(payload)) {
+      if (!this.#keyFramed.has(ssrc)) {
+        this.#keyFramed.add(ssrc);
+        // From now on the feed holds its latest key frame: a composer it joins starts its tile at once.
+        this.#feed.watch(source);
+      }
+      // A video not composed yet (joined mid-recording, camera back on) can be now: ffmpeg learns its size from this frame.
+      if (this.#phase === 'recording' && this.#composed?.isComposed(ssrc) === false) this.#composed.relayout();
+    }
     const writer = this.#writers.get(ssrc);
     if (writer !== undefined) {
       if (!writer.hasEnded) writer.noteArrival(nowMs);
@@ -356,10 +406,12 @@ export class RecordingSession {
     this.#phase = 'stopping';
     this.#offered = undefined;
     const endedMs = this.deps.now();
+    const timeout = this.deps.ffmpegStopTimeoutMs;
+    // Before forwarding stops: no layout switch starts from here on.
+    const composedFile = this.#composed?.finish(timeout);
     // No more packets: every ffmpeg ends its inputs after RTP_IDLE_END_S and finishes its file.
     await Promise.all([this.#fanout.close(), this.#feed.close()]);
-    const timeout = this.deps.ffmpegStopTimeoutMs;
-    await Promise.all([...this.#segments.map((w) => w.finish(timeout)), this.#composer?.finish(timeout), this.#pusher?.finish(timeout)]);
+    const [file] = await Promise.all([composedFile, ...this.#segments.map((w) => w.finish(timeout)), this.#pusher?.finish(timeout)]);
     this.deps.channel.send(el('presence', { from: this.params.jid, to: this.occupantJid, type: 'unavailable' }));
     await this.#leg?.close().catch(() => undefined);
     if (this.params.stream !== undefined) {
@@ -381,7 +433,7 @@ export class RecordingSession {
       version: 1, sessionId: this.params.sessionId, room: this.params.roomJid, mode: 'file',
       startedAt: new Date(startedMs).toISOString(), endedAt: new Date(endedMs).toISOString(), durationMs: endedMs - startedMs,
       participants: [...owners].map(([endpointId, sources]) => ({ endpointId, sources })),
-      composed: this.#composer?.file === undefined ? undefined : { file: this.#composer.file, sources: this.#composer.sources.map((s) => s.name) },
+      composed: file === undefined || this.#composed === undefined ? undefined : { file, sources: this.#composed.sources.map((s) => s.name) },
       tracks,
       ...(failure !== undefined ? { failure } : {}),
     };

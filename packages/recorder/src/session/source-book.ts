@@ -46,6 +46,7 @@ export class SourceBook {
         const source: RecordedSource = {
           ssrc: s.ssrc, name: s.name ?? `${o}-${media === 'audio' ? 'a' : 'v'}0`, owner: o, media, payloadType: codec.id,
           codec: media === 'audio' ? 'opus' : 'VP8', clockRate: codec.clockrate, ...(media === 'audio' ? { channels: codec.channels ?? 2 } : {}),
+          ...(media === 'video' && s.videoType !== undefined ? { videoType: s.videoType } : {}),
         };
         this.#sources.set(s.ssrc, source);
         added.push(source);

@@ -13,7 +13,7 @@ import {
   encodeDataForm, encodeJingle, encodeMucAdminQuery, encodeMuteRequest, iqResult, text,
 } from '@plenum/xmpp/codec';
 import type {
-  DialInInfo, ChatMessage, Conference, ConferenceError, ConferenceEvents, ConnectionQuality, ConferenceSnapshot, ConnectionState, EndReason, JoinOptions, LocalMedia,
+  DialInInfo, ChatMessage, Conference, ConferenceError, ConferenceEvents, ConnectionQuality, ConferenceSnapshot, ConnectionState, EndReason, FeatureError, JoinOptions, LocalMedia,
   Notice, ParticipantView, RoomView, SasSymbol, SpeakerStat, VideoConstraint,
 } from '../conference-api.ts';
 import { E2eeController } from '../e2ee/e2ee-controller.ts';
@@ -30,6 +30,7 @@ import { qualityBetween, qualityOfLoss, sampleConnection } from './connection-qu
 import type { OccupantPresence } from './presence.ts';
 import { FEATURE_PHONE, FEATURE_RECORDER, NS_NICK, capsVer, discoInfoQuery, ownPresence, readOccupantPresence } from './presence.ts';
 import { RoomRecording, recordingRefusal, recordingRequest } from '../recording/room-recording.ts';
+import { RoomLiveStream, liveStreamRefusal, liveStreamRequest, liveStreamTarget } from '../recording/room-live-stream.ts';
 import { DialOut } from '../phone/dial-out.ts';
 import { fetchDialInInfo } from '../phone/dial-in-info.ts';
 import { NS_PLENUM_DIAL_IN, decodeDialInResult, encodeDialInQuery } from '@plenum/xmpp/codec';
@@ -111,6 +112,7 @@ export class PlenumConference implements Conference {
   #chatSeq = 0;
   /** The recording as the focus announces it, and our own calls to phones. */
   readonly #recording = new RoomRecording();
+  readonly #liveStream = new RoomLiveStream();
   readonly #dialOut: DialOut;
   /** Hidden service occupants (recorders), by nick. */
   readonly #services = new Set<string>();
@@ -450,6 +452,16 @@ export class PlenumConference implements Conference {
     await this.#request(recordingRequest(this.#occupant('focus'), 'stop')).catch((error: unknown) => { throw recordingRefusal(error, 'stop'); });
   }
 
+  async startLiveStream(target: string): Promise<void> {
+    const checked = liveStreamTarget(target);
+    if (checked === undefined) throw { code: 'failed', message: 'That is not a stream key or an rtmp:// address.' } satisfies FeatureError;
+    await this.#request(liveStreamRequest(this.#occupant('focus'), 'start', checked)).catch((error: unknown) => { throw liveStreamRefusal(error, 'start'); });
+  }
+
+  async stopLiveStream(): Promise<void> {
+    await this.#request(liveStreamRequest(this.#occupant('focus'), 'stop')).catch((error: unknown) => { throw liveStreamRefusal(error, 'stop'); });
+  }
+
   dialOut(number: string): Promise<void> {
     return this.#dialOut.dial(number);
   }
@@ -742,7 +754,8 @@ export class PlenumConference implements Conference {
       return;
     }
     if (p.nick === 'focus' || (p.realJid !== undefined && this.#focusJid !== '' && p.realJid.startsWith(`${this.#focusJid}/`))) {
-      if (this.#recording.readFocusPresence(e)) this.#changed();
+      const recordingChanged = this.#recording.readFocusPresence(e);
+      if (this.#liveStream.readFocusPresence(e) || recordingChanged) this.#changed();
       return;
     }
     this.#dialOut.onOccupant(p);
@@ -1118,7 +1131,8 @@ export class PlenumConference implements Conference {
     });
     const room: RoomView = {
       name: this.#roomName, locked: this.#locked, lobbyEnabled: this.#lobbyEnabled, meetingId: this.#meetingId, lobbyWaiting: [...this.#knockers].map(([id, k]) => ({ id, displayName: k.displayName })), waiting: this.#waiting,
-      justCreated: this.#justCreated, recording: this.#recording.view((jid) => this.#whoIs(jid)), phoneCalls: this.#dialOut.views(),
+      justCreated: this.#justCreated, recording: this.#recording.view((jid) => this.#whoIs(jid)),
+      liveStream: this.#liveStream.view((jid) => this.#whoIs(jid)), phoneCalls: this.#dialOut.views(),
     };
     return {
       state: this.#state, error: this.#error, room, participants: [local, ...remotes], dominantSpeaker: this.#dominant,

@@ -66,7 +66,8 @@ export class FakeConference implements Conference {
     this.snapshot = {
       state: 'idle', error: undefined, dominantSpeaker: undefined, mediaPath: 'none', participants: [],
       room: { name: roomName, locked: false, lobbyEnabled: false, meetingId: undefined, lobbyWaiting: [], waiting: undefined, justCreated: false,
-        recording: { status: 'off', initiatorName: undefined, startedByYou: false, failure: undefined, downloadUrl: undefined }, phoneCalls: [] },
+        recording: { status: 'off', initiatorName: undefined, startedByYou: false, failure: undefined, downloadUrl: undefined }, phoneCalls: [],
+        liveStream: { status: 'off', initiatorName: undefined, startedByYou: false, failure: undefined } },
     };
   }
 
@@ -248,6 +249,18 @@ export class FakeConference implements Conference {
     if (this.script.recordingError !== undefined) throw this.#featureError('recording', this.script.recordingError);
     const local = this.#local();
     this.patchRoom({ recording: { status: 'pending', initiatorName: local?.displayName, startedByYou: true, failure: undefined, downloadUrl: undefined } });
+  }
+
+  /** Goes pending (the test turns it on with patchRoom, as the focus would). */
+  async startLiveStream(target: string): Promise<void> {
+    this.#record('startLiveStream', target);
+    const local = this.#local();
+    this.patchRoom({ liveStream: { status: 'pending', initiatorName: local?.displayName, startedByYou: true, failure: undefined } });
+  }
+
+  async stopLiveStream(): Promise<void> {
+    this.#record('stopLiveStream');
+    this.patchRoom({ liveStream: { status: 'off', initiatorName: undefined, startedByYou: false, failure: undefined } });
   }
 
   async stopRecording(): Promise<void> {
