@@ -44,6 +44,9 @@ export type EndpointRoute = {
   hasRtx: boolean;
   /** Whether it negotiated video at all; an audio-only endpoint (a SIP gateway's call) gets no video routes, as JVB's acceptVideo. */
   acceptsVideo: boolean;
+  /** The focus's force-mute (COLIBRI2 `force-mute`, a moderator's mute): its audio / video is dropped at the bridge, not trusted to the client. */
+  forceMutedAudio: boolean;
+  forceMutedVideo: boolean;
   /** Media payload type (0–127) → its RTX payload type (`apt`), −1 when none was negotiated. */
   rtxPayloadTypes: Int16Array;
   /** Every negotiated extension over its media (BUNDLE: one id means one URI, RFC 8285 §6). */
@@ -140,6 +143,8 @@ function updateEndpoint(r: EndpointRoute, e: EndpointState): void {
   r.rtxPayloadTypes = rtxPayloadTypesOf(e.media);
   r.hasRtx = e.media.some((m) => m.type === 'video' && m.payloadTypes.some((pt) => pt.name.toLowerCase() === 'rtx'));
   r.acceptsVideo = e.media.some((m) => m.type === 'video');
+  r.forceMutedAudio = e.forceMute.audio;
+  r.forceMutedVideo = e.forceMute.video;
 }
 
 /** A new, empty table set for a conference. */
@@ -170,7 +175,7 @@ export function rebuildConferenceRoutes(
     let r = routes.endpoints.get(e.id);
     if (r === undefined) {
       r = {
-        id: e.id, payloadKinds: [], audioLevelId: 0, twccId: 0, hasRtx: false, acceptsVideo: false, rtxPayloadTypes: new Int16Array(128).fill(-1),
+        id: e.id, payloadKinds: [], audioLevelId: 0, twccId: 0, hasRtx: false, acceptsVideo: false, forceMutedAudio: false, forceMutedVideo: false, rtxPayloadTypes: new Int16Array(128).fill(-1),
         extensions: [], transport: undefined, twccSeq: 0, cache: undefined, bwe: undefined,
       };
       routes.endpoints.set(e.id, r);

@@ -99,6 +99,8 @@ export type ForwardingCounters = {
     'oversized': number;
     /** Per receiver: last-N does not forward this video source to it. */
     'last-n': number;
+    /** From an endpoint the focus force-muted (a moderator's mute). */
+    'force-muted': number;
     /** Per receiver: last-N would, but the layer allocation gave the source no layer (bandwidth). */
     'not-allocated': number;
     /** Per receiver: its transport is not connected (yet). */
@@ -187,7 +189,7 @@ export class ForwardingLoop {
   readonly #counters: ForwardingCounters = {
     packetsReceived: 0, packetsForwarded: 0, bytesForwarded: 0, audioLevels: 0,
     dropped: {
-      'unknown-ssrc': 0, 'foreign-ssrc': 0, 'rtx': 0, 'malformed': 0, 'oversized': 0, 'last-n': 0, 'receiver-not-connected': 0, 'stream': 0,
+      'unknown-ssrc': 0, 'foreign-ssrc': 0, 'rtx': 0, 'malformed': 0, 'oversized': 0, 'last-n': 0, 'force-muted': 0, 'receiver-not-connected': 0, 'stream': 0,
       'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0, 'not-allocated': 0,
     },
     rtcpReceived: 0, keyframeRequestsReceived: 0, pliSent: 0, firSent: 0, keyframeRequestsLimited: 0,
@@ -334,6 +336,12 @@ export class ForwardingLoop {
     }
     if (len > MAX_FORWARDED_PACKET_BYTES) {
       c.dropped.oversized++;
+      return;
+    }
+    // A moderator's mute holds even against a client that keeps sending (and its level no longer
+    // makes it dominant speaker).
+    if (source.isVideo ? sender.forceMutedVideo : sender.forceMutedAudio) {
+      c.dropped['force-muted']++;
       return;
     }
     const pkt = this.#packet;

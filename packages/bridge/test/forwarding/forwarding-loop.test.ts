@@ -83,6 +83,43 @@ function videoKeyframe(ssrc: number, seq: number): Buffer {
   return Buffer.from([0x80, 96, seq >> 8, seq & 0xff, 0, 0, 0, 0, ssrc >>> 24, (ssrc >> 16) & 0xff, (ssrc >> 8) & 0xff, ssrc & 0xff, 0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x11, 0x22]);
 }
 
+test("a moderator's mute holds at the bridge: a force-muted endpoint's audio (and its level) or video goes to nobody until the focus lifts it", () => {
+  const registry = new ConferenceRegistry();
+  const conference = { meetingId: MEETING, name: undefined, createdAtMs: 0, feedbackSources: [], endpoints: new Map<string, EndpointState>() };
+  registry.addConference(conference);
+  const a = endpoint('a', 0xa1, 0xa2, 0xa3);
+  registry.addEndpoint(conference, a);
+  registry.addEndpoint(conference, endpoint('b', 0xb1, 0xb2, 0xb3));
+  const fakes = new Map([['a', fakeTransport('a')], ['b', fakeTransport('b')]]);
+  const events = new TypedEmitter<TransportManagerEvents>(silentLogger);
+  const levels: string[] = [];
+  const loop = new ForwardingLoop({
+    log: silentLogger, clock: new FakeClock(0), registry, randomSequence: () => 0,
+    transports: { events, get: (_m, e) => { const f = fakes.get(e); return f === undefined ? undefined : asTransport(f); } },
+    signalling: { handleAudioLevel: (_c, e) => void levels.push(e), isForwarded: () => true },
+  });
+  for (const f of fakes.values()) events.emit('transportCreated', asTransport(f));
+  loop.conferenceUpdated(MEETING);
+  const sender = fakes.get('a')!;
+  const receiver = fakes.get('b')!;
+
+  a.forceMute = { audio: true, video: false };
+  loop.conferenceUpdated(MEETING); // what a conference-modify with force-mute does
+  sender.listener!(audioPacket(0xa1, 1, 0x80 | 20), 0xa1, 1);
+  sender.listener!(videoKeyframe(0xa2, 1), 0xa2, 1);
+  assert.equal(receiver.sent.map((p) => p.readUInt32BE(8)), [0xa2], 'the muted audio is not forwarded; video still is');
+  assert.equal(levels, [], 'a muted endpoint cannot become dominant speaker');
+  assert.is(loop.counters().dropped['force-muted'], 1);
+
+  a.forceMute = { audio: false, video: true };
+  loop.conferenceUpdated(MEETING);
+  sender.listener!(audioPacket(0xa1, 2, 0x80 | 20), 0xa1, 2);
+  sender.listener!(videoKeyframe(0xa2, 2), 0xa2, 2);
+  assert.equal(receiver.sent.map((p) => p.readUInt32BE(8)), [0xa2, 0xa1], 'audio flows again once lifted; the video is held now');
+  assert.is(loop.counters().dropped['force-muted'], 2);
+  loop.close();
+});
+
 test('forwards to the others only; unknown, foreign, RTX and malformed packets, unconnected receivers and last-N are dropped and counted', () => {
   const registry = new ConferenceRegistry();
   const conference = { meetingId: MEETING, name: undefined, createdAtMs: 0, feedbackSources: [], endpoints: new Map<string, EndpointState>() };
@@ -126,7 +163,7 @@ test('forwards to the others only; unknown, foreign, RTX and malformed packets, 
   const counters = loop.counters();
   assert.equal(counters.dropped, {
     'unknown-ssrc': 1, 'foreign-ssrc': 1, 'rtx': 1, 'malformed': 2, 'oversized': 0,
-    'last-n': 3, 'receiver-not-connected': 1, 'stream': 0, 'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0, 'not-allocated': 0,
+    'last-n': 3, 'force-muted': 0, 'receiver-not-connected': 1, 'stream': 0, 'send-failed': 0, 'rtcp-malformed': 0, 'rtcp-unknown-ssrc': 0, 'rtcp-loop': 0, 'not-allocated': 0,
   });
   assert.is(counters.packetsReceived, 8);
   assert.is(counters.packetsForwarded, 2);

@@ -39,7 +39,7 @@ async function receivesMediaFrom(page: Page, others: readonly string[], who: str
     MEDIA_TIMEOUT_MS, `${who}'s frames and audio packets from ${others.join(', ')} keep advancing`);
 }
 
-test('two then three browsers meet through the focus and bridge: video, audio, chat, mute, hand, screen share, leave', async () => {
+test('two then three browsers meet through the focus and bridge: video, audio, chat, mute (held at the bridge), hand, screen share, leave', async () => {
   const stack = await startBrowserStack();
   try {
     const alice = await join(stack, 'Alice');
@@ -106,6 +106,17 @@ test('two then three browsers meet through the focus and bridge: video, audio, c
     await alice.page.evaluate((id) => (globalThis as unknown as { harness: H }).harness.muteParticipant(id, 'audio'), carol.id);
     await eventually(() => state(carol.page), (s) => s.participants[0]?.audioMuted === true, 5000, 'Carol is muted by the moderator');
     await eventually(() => state(bob.page), (s) => s.participants.some((p) => p.id === carol.id && p.audioMuted), 5000, 'Bob sees Carol muted');
+    // The bridge holds the moderator's mute: a muted track still sends 50 silent Opus packets a
+    // second, and none of Carol's reach Bob (a packet or two may still be in flight).
+    await new Promise((r) => setTimeout(r, 1000));
+    const heldFrom = (await audio(bob.page))[carol.id] ?? 0;
+    await new Promise((r) => setTimeout(r, 1500));
+    const heldTo = (await audio(bob.page))[carol.id] ?? 0;
+    assert.ok(heldTo - heldFrom <= 2, `no audio of Carol's passes the bridge while a moderator has her muted (${heldTo - heldFrom} packets)`);
+    // Carol unmutes herself: the focus lifts the bridge's force-mute and Bob hears her again.
+    await carol.page.evaluate(() => (globalThis as unknown as { harness: H }).harness.setAudioMuted(false));
+    await eventually(() => state(bob.page), (s) => s.participants.some((p) => p.id === carol.id && !p.audioMuted), 5000, 'Bob sees Carol unmuted');
+    await eventually(() => audio(bob.page), (a) => (a[carol.id] ?? 0) > heldTo + 25, MEDIA_TIMEOUT_MS, "Carol's audio reaches Bob again");
 
     // Bob shares his screen: the others get it as a second video of his, then it goes away again.
     await bob.page.evaluate(() => (globalThis as unknown as { harness: H }).harness.startScreenShare());

@@ -75,6 +75,8 @@ export class PlenumConference implements Conference {
   #role: 'moderator' | 'participant' = 'participant';
   #audioMuted = false;
   #videoMuted = false;
+  /** A moderator muted us (the bridge drops that media): unmuting asks the focus to lift it, as Jitsi's client does. */
+  #mutedByFocus = { audio: false, video: false };
   #handRaisedAt: number | undefined;
   #screenTrack: MediaStreamTrack | undefined;
   #screenStream: MediaStream | undefined;
@@ -253,13 +255,23 @@ export class PlenumConference implements Conference {
 
   async setAudioMuted(muted: boolean): Promise<void> {
     this.#audioMuted = muted;
+    if (!muted) this.#liftFocusMute('audio');
     for (const t of this.#media.stream?.getAudioTracks() ?? []) t.enabled = !muted;
     this.#sendPresence();
     this.#changed();
   }
 
+  /** Self-unmute after a moderator's mute: the focus lifts the bridge's force-mute (protocols.md §8.5). */
+  #liftFocusMute(media: 'audio' | 'video'): void {
+    if (!this.#mutedByFocus[media]) return;
+    this.#mutedByFocus[media] = false;
+    const iq = el('iq', { type: 'set', to: this.#occupant('focus') }, encodeMuteRequest({ media, jid: this.#occupant(this.#nick), mute: false }));
+    this.#request(iq).catch((error: unknown) => this.#notice('error', `Your ${media === 'audio' ? 'microphone' : 'camera'} could not be unmuted for the others (${error instanceof Error ? error.message : 'no answer'}).`));
+  }
+
   async setVideoMuted(muted: boolean): Promise<void> {
     this.#videoMuted = muted;
+    if (!muted) this.#liftFocusMute('video');
     for (const t of this.#media.stream?.getVideoTracks() ?? []) t.enabled = !muted;
     this.#sendPresence();
     this.#changed();
@@ -725,6 +737,7 @@ export class PlenumConference implements Conference {
       const decoded = decodeMuteRequest(mute);
       this.#conn?.send(iqResult(e));
       if (decoded.ok && decoded.value.mute) {
+        if (decoded.value.media === 'audio' || decoded.value.media === 'video') this.#mutedByFocus[decoded.value.media] = true;
         if (decoded.value.media === 'audio') void this.setAudioMuted(true);
         else if (decoded.value.media === 'video') void this.setVideoMuted(true);
         this.#notice('info', decoded.value.media === 'audio' ? 'A moderator muted your microphone.' : 'A moderator turned off your camera.');
