@@ -4,8 +4,9 @@
 // werift's decryptRtp this saves parsing the header into an object (the caller already measured
 // it), a zero-filled output buffer, the IV / counter writer's buffers and importing the raw key per
 // packet. The result is a fresh buffer (the forwarding loop may keep it, e.g. in a packet cache).
-import { createDecipheriv, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import type { CmSessionKeys, GcmSessionKeys } from './srtp-packet-keys.ts';
+import { cmSessionKeys, gcmSessionKeys, writeCmCounter, writeGcmIv } from './srtp-packet-keys.ts';
 
 /** Decrypts inbound SRTP from one endpoint. */
 export interface RtpDecryptor {
@@ -22,29 +23,20 @@ export interface RtpDecryptor {
 /** AEAD_AES_128_GCM: the header is the AAD, the 16-byte tag ends the packet. */
 export class GcmRtpDecryptor implements RtpDecryptor {
   readonly tagBytes = 16;
-  readonly #key: KeyObject;
-  readonly #salt: Buffer;
+  readonly #keys: GcmSessionKeys;
+  /** Rewritten per packet; OpenSSL copies it when the cipher is made. */
   readonly #iv = Buffer.alloc(12);
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer) {
-    // As in srtp-rtp-encryptor.ts: werift derives 14 salt bytes; the first 12 are GCM's salt.
-    if (sessionKey.length !== 16 || sessionSalt.length < 12) throw new RangeError('AEAD_AES_128_GCM needs a 16-byte key and a 12-byte salt');
-    this.#key = createSecretKey(Buffer.from(sessionKey));
-    this.#salt = Buffer.from(sessionSalt.subarray(0, 12));
+    this.#keys = gcmSessionKeys(sessionKey, sessionSalt);
   }
 
   decrypt(packet: Buffer, headerLength: number, ssrc: number, seq: number, roc: number): Buffer | undefined {
     const end = packet.length - 16;
     if (end < headerLength) return undefined;
     const iv = this.#iv;
-    iv[0] = 0;
-    iv[1] = 0;
-    iv.writeUInt32BE(ssrc >>> 0, 2);
-    iv.writeUInt32BE(roc >>> 0, 6);
-    iv.writeUInt16BE(seq & 0xffff, 10);
-    const salt = this.#salt;
-    for (let i = 0; i < 12; i++) iv[i] = (iv[i] ?? 0) ^ (salt[i] ?? 0);
-    const decipher = createDecipheriv('aes-128-gcm', this.#key, iv);
+    writeGcmIv(iv, this.#keys.salt, ssrc, roc, seq);
+    const decipher = createDecipheriv('aes-128-gcm', this.#keys.key, iv);
     decipher.setAAD(packet.subarray(0, headerLength));
     decipher.setAuthTag(packet.subarray(end));
     const payload = decipher.update(packet.subarray(headerLength, end));
@@ -63,38 +55,26 @@ export class GcmRtpDecryptor implements RtpDecryptor {
 /** AES_CM_128_HMAC_SHA1_80: HMAC-SHA1(header ‖ payload ‖ ROC) truncated to 10 bytes is checked first, then the payload is decrypted. */
 export class CmRtpDecryptor implements RtpDecryptor {
   readonly tagBytes = 10;
-  readonly #key: KeyObject;
-  readonly #authKey: KeyObject;
-  readonly #salt: Buffer;
+  readonly #keys: CmSessionKeys;
   readonly #counter = Buffer.alloc(16);
   readonly #roc = Buffer.alloc(4);
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer, sessionAuthKey: Buffer) {
-    if (sessionKey.length !== 16 || sessionSalt.length !== 14 || sessionAuthKey.length !== 20) {
-      throw new RangeError('AES_CM_128_HMAC_SHA1_80 needs a 16-byte key, a 14-byte salt and a 20-byte authentication key');
-    }
-    this.#key = createSecretKey(Buffer.from(sessionKey));
-    this.#authKey = createSecretKey(Buffer.from(sessionAuthKey));
-    this.#salt = Buffer.from(sessionSalt);
+    this.#keys = cmSessionKeys(sessionKey, sessionSalt, sessionAuthKey);
   }
 
   decrypt(packet: Buffer, headerLength: number, ssrc: number, seq: number, roc: number): Buffer | undefined {
     const end = packet.length - 10;
     if (end < headerLength) return undefined;
     this.#roc.writeUInt32BE(roc >>> 0, 0);
-    const mac = createHmac('sha1', this.#authKey);
+    const mac = createHmac('sha1', this.#keys.authKey);
     mac.update(packet.subarray(0, end));
     mac.update(this.#roc);
     const expected = mac.digest();
     if (!timingSafeEqual(expected.subarray(0, 10), packet.subarray(end))) return undefined;
     const counter = this.#counter;
-    counter.fill(0);
-    counter.writeUInt32BE(ssrc >>> 0, 4);
-    counter.writeUInt32BE(roc >>> 0, 8);
-    counter.writeUInt16BE(seq & 0xffff, 12);
-    const salt = this.#salt;
-    for (let i = 0; i < 14; i++) counter[i] = (counter[i] ?? 0) ^ (salt[i] ?? 0);
-    const decipher = createDecipheriv('aes-128-ctr', this.#key, counter);
+    writeCmCounter(counter, this.#keys.salt, ssrc, roc, seq);
+    const decipher = createDecipheriv('aes-128-ctr', this.#keys.key, counter);
     const out = Buffer.allocUnsafe(end);
     packet.copy(out, 0, 0, headerLength);
     decipher.update(packet.subarray(headerLength, end)).copy(out, headerLength);
