@@ -82,7 +82,7 @@ function runFile(file) {
 // Files that drive browsers (each runs several Chromium or Firefox instances, enough to fill two
 // cores) run one at a time after the others: two of them side by side starve each other's media
 // and make real-time assertions (frames decoded, a dominant speaker) depend on the machine's luck.
-const isBrowserFile = (f) => /\.browser\.test\.ts$|[\\/]e2e[\\/]|[\\/]e2ee[\\/]|[\\/]test[\\/]ui[\\/]|chromium|firefox|browser-same-origin/.test(relative(root, f));
+const isBrowserFile = (f) => /\.browser\.test\.ts$|[\\/]e2e[\\/]|meet-web[\\/]test[\\/]e2ee[\\/]|[\\/]test[\\/]ui[\\/]|chromium|firefox|browser-same-origin/.test(relative(root, f));
 const light = files.filter((f) => !isBrowserFile(f));
 const heavy = files.filter(isBrowserFile);
 

@@ -3,7 +3,7 @@
 // transform gives them (frame-crypto.ts), in arrival order. Senders are named by endpoint id, from
 // the sources the focus announced to the werift participant.
 import type { MediaParticipant } from '@plenum/testkit/media-participant';
-import type { FrameKind } from '../../src/client/e2ee/frame-crypto.ts';
+import type { FrameKind } from '@plenum/e2ee';
 import type { CapturedRtp } from './ciphertext-analysis.ts';
 import { isVp8KeyFrame, vp8FramesBySsrc } from './ciphertext-analysis.ts';
 

@@ -16,12 +16,10 @@ import type { Page, WebSocket } from 'playwright-core';
 import type { El } from '@plenum/xmpp/codec';
 import { child, parseXml, text } from '@plenum/xmpp/codec';
 import { directJoinPath, type E2e } from '../e2e/e2e-stack.ts';
-import { PROP_E2EE_ID_KEY } from '../../src/client/e2ee/e2ee-controller.ts';
-import type { Identity } from '../../src/client/e2ee/key-exchange.ts';
-import { decodeMediaKeyMessage, derivePairSecrets, fromBase64, openMediaKey, toBase64 } from '../../src/client/e2ee/key-exchange.ts';
-import type { FrameKind } from '../../src/client/e2ee/frame-crypto.ts';
-import { decryptFrame } from '../../src/client/e2ee/frame-crypto.ts';
-import { KEY_RING_SIZE, KeyRing, deriveMediaKey, ratchetMaterial } from '../../src/client/e2ee/key-ring.ts';
+import type { FrameKind, Identity } from '@plenum/e2ee';
+import {
+  KEY_RING_SIZE, KeyRing, PROP_E2EE_ID_KEY, decodeMediaKeyMessage, decryptFrame, deriveMediaKey, derivePairSecrets, fromBase64, openMediaKey, ratchetMaterial, toBase64,
+} from '@plenum/e2ee';
 
 const NS_JITSI_MEET = 'http://jitsi.org/jitmeet';
 const NS_NICK = 'http://jabber.org/protocol/nick';

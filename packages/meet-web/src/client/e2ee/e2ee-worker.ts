@@ -6,9 +6,8 @@
 // Fail-closed while E2EE is on: a received frame that does not decrypt, comes from an SSRC nobody
 // owns, or from a sender whose key we lack is dropped; a frame we would send without a key is not
 // sent. Frame order is kept: each stream's transform handles one frame at a time.
-import { DropCounter, FrameEncryptor, decryptFrame } from './frame-crypto.ts';
-import type { FrameKind } from './frame-crypto.ts';
-import { KeyRing } from './key-ring.ts';
+import type { FrameKind } from '@plenum/e2ee';
+import { FrameEncryptor, FrameKeys } from '@plenum/e2ee';
 import type { E2eeFrameStats, FromWorker, ToWorker, TransformOptions } from './worker-protocol.ts';
 
 /** The parts of RTCEncodedVideoFrame / RTCEncodedAudioFrame used here. */
@@ -28,25 +27,10 @@ type WorkerScope = {
 const scope = globalThis as unknown as WorkerScope;
 
 let enabled = false;
-const localRing = new KeyRing();
-const rings = new Map<string, KeyRing>();
+const keys = new FrameKeys();
 const owners = new Map<number, string>();
-const drops = new DropCounter();
-const decryptedBy = new Map<string, number>();
-let encrypted = 0;
-let decrypted = 0;
 let passed = 0;
 let unsent = 0;
-let keyUpdates: Promise<void> = Promise.resolve();
-
-const ringOf = (participant: string): KeyRing => {
-  let ring = rings.get(participant);
-  if (ring === undefined) {
-    ring = new KeyRing();
-    rings.set(participant, ring);
-  }
-  return ring;
-};
 
 const kindOf = (frame: EncodedFrame, options: TransformOptions): FrameKind =>
   options.kind === 'audio' ? 'audio' : frame.type === 'key' ? 'video-key' : 'video-delta';
@@ -60,14 +44,13 @@ function encryptingStream(options: TransformOptions): TransformStream<EncodedFra
         passed++;
         return controller.enqueue(frame);
       }
-      const key = localRing.newestIndex < 0 ? undefined : localRing.get(localRing.newestIndex);
-      if (key === undefined) {
+      const meta = frame.getMetadata();
+      const data = await keys.encrypt(encryptor, frame.data, kindOf(frame, options), meta.synchronizationSource ?? 0, meta.rtpTimestamp ?? frame.timestamp ?? 0);
+      if (data === undefined) {
         unsent++;
         return;
       }
-      const meta = frame.getMetadata();
-      frame.data = await encryptor.encrypt(key, frame.data, kindOf(frame, options), meta.synchronizationSource ?? 0, meta.rtpTimestamp ?? frame.timestamp ?? 0);
-      encrypted++;
+      frame.data = data;
       controller.enqueue(frame);
     },
   });
@@ -78,29 +61,26 @@ function decryptingStream(options: TransformOptions): TransformStream<EncodedFra
     async transform(frame, controller) {
       if (frame.data.byteLength === 0) return controller.enqueue(frame);
       const owner = owners.get(frame.getMetadata().synchronizationSource ?? -1);
-      const ring = owner === undefined ? undefined : rings.get(owner);
-      if (ring === undefined || owner === undefined) {
-        if (enabled) drops.add('no-key');
+      if (owner === undefined || !keys.has(owner)) {
+        if (enabled) keys.drops.add('no-key');
         else {
           passed++;
           controller.enqueue(frame);
         }
         return;
       }
-      const result = await decryptFrame(ring, frame.data, kindOf(frame, options));
+      // Off: a frame that is not ours to open is an ordinary one (the room turned E2EE off); on, it
+      // is dropped (and counted by reason).
+      const result = await keys.decrypt(owner, frame.data, kindOf(frame, options));
       if (result.ok) {
-        if (result.ratcheted !== undefined) ring.commit(result.ratcheted);
         frame.data = result.data;
-        decrypted++;
-        decryptedBy.set(owner, (decryptedBy.get(owner) ?? 0) + 1);
         return controller.enqueue(frame);
       }
-      // Off: a frame that is not ours to open is an ordinary one (the room turned E2EE off).
       if (!enabled) {
         passed++;
         return controller.enqueue(frame);
       }
-      drops.add(result.reason);
+      keys.drops.add(result.reason);
     },
   });
 }
@@ -115,17 +95,17 @@ function attach(t: { readonly readable: ReadableStream; readonly writable: Writa
 scope.onrtctransform = (event) => attach(event.transformer);
 
 function statsNow(): E2eeFrameStats {
-  return { encrypted, decrypted, passed, unsent, dropped: { ...drops.counts }, decryptedBy: Object.fromEntries(decryptedBy) };
+  return { encrypted: keys.encrypted, decrypted: keys.decrypted, passed, unsent, dropped: { ...keys.drops.counts }, decryptedBy: Object.fromEntries(keys.decryptedBy) };
 }
 
 scope.onmessage = (event) => {
   const m = event.data;
   switch (m.op) {
     case 'set-enabled': enabled = m.enabled; return;
-    // In order: a later key must not be overtaken by an earlier one still deriving.
-    case 'set-local-key': keyUpdates = keyUpdates.then(() => localRing.set(m.index, m.material)).then(() => undefined); return;
-    case 'set-key': keyUpdates = keyUpdates.then(() => ringOf(m.participant).set(m.index, m.material)).then(() => undefined); return;
-    case 'forget': rings.get(m.participant)?.clear(); rings.delete(m.participant); return;
+    // FrameKeys applies key updates in order: a later key is never overtaken by an earlier one.
+    case 'set-local-key': void keys.setLocalKey(m.index, m.material); return;
+    case 'set-key': void keys.setKey(m.participant, m.index, m.material); return;
+    case 'forget': keys.forget(m.participant); return;
     case 'ssrc-owners':
       owners.clear();
       for (const [ssrc, participant] of m.owners) owners.set(ssrc, participant);

@@ -7,7 +7,7 @@ import { FrameEncryptor, decryptFrame } from './frame-crypto.ts';
 import { decodeMediaKeyMessage, derivePairSecrets, generateIdentity, openMediaKey, readIdentityKey, sealMediaKey } from './key-exchange.ts';
 import { KeyRing, freshMaterial, ratchetMaterial } from './key-ring.ts';
 import { sasEmoji } from './sas.ts';
-import { realVp8Frames } from '../../../test/e2ee/real-vp8-frames.ts';
+import { realVp8Frames } from '../test/real-vp8-frames.ts';
 
 // Real VP8 delta frames (libvpx), one per call.
 const deltas = realVp8Frames().filter((f) => f.kind === 'video-delta');

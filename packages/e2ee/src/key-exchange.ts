@@ -21,6 +21,7 @@
 import type { Result } from '@plenum/kit';
 import { PlenumError, err, ok } from '@plenum/kit';
 import { KEY_MATERIAL_BYTES, KEY_RING_SIZE } from './key-ring.ts';
+import type { CryptoKey, CryptoKeyPair } from './webcrypto-key.ts';
 
 export const E2EE_MESSAGE_TYPE = 'plenum-e2ee';
 export const E2EE_PROTOCOL_VERSION = 1;

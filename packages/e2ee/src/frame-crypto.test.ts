@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { DropCounter, FrameEncryptor, clearBytesOf, decryptFrame } from './frame-crypto.ts';
 import type { FrameKind } from './frame-crypto.ts';
 import { KeyRing, freshMaterial, ratchetMaterial } from './key-ring.ts';
-import { realVp8Frames } from '../../../test/e2ee/real-vp8-frames.ts';
+import { realVp8Frames } from '../test/real-vp8-frames.ts';
 
 const frames = realVp8Frames();
 const buf = (u: Uint8Array): ArrayBuffer => u.slice().buffer;

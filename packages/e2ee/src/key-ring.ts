@@ -3,6 +3,7 @@
 // HKDF (salt `JFrameEncryptionKey`), and a ratchet step is HKDF again (salt `JFrameRatchetKey`):
 // one-way, so whoever holds the material of step n+1 cannot compute step n. Runs in the worker, in
 // the page and in Node (WebCrypto only).
+import type { CryptoKey } from './webcrypto-key.ts';
 
 /** Slots per sender; the trailer's key index is taken modulo this. */
 export const KEY_RING_SIZE = 16;
