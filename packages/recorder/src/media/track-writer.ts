@@ -19,6 +19,14 @@ import { rtpSdp } from './recorded-source.ts';
  */
 export const RTP_IDLE_END_S = 2;
 
+/**
+ * How long (stream time) ffmpeg may look for a video source's first key frame before it must know
+ * the frame size: longer than a sender's key frame interval and than the recorder's key frame
+ * retries (KEY_FRAME_RETRY_MS), since a file cannot be started without it. Probing ends as soon as
+ * the size is known and buffers what it read, so this costs nothing when a key frame comes early.
+ */
+export const VIDEO_ANALYZE_US = 4_000_000;
+
 /** ffmpeg input options for one live RTP source from an SDP file, bound to loopback only. */
 export const rtpInputArgs = (sdpPath: string, analyzeDurationUs = 1_000_000): string[] => [
   '-protocol_whitelist', 'file,udp,rtp', '-localaddr', '127.0.0.1', '-listen_timeout', String(RTP_IDLE_END_S),
@@ -42,7 +50,7 @@ export class TrackWriter {
     const file = `${base}.webm`;
     // Clusters of at most a second, flushed as written: a killed ffmpeg leaves a playable file.
     const ffmpeg = await FfmpegProcess.start(ffmpegPath, [
-      ...rtpInputArgs(sdpPath), '-map', '0', '-c', 'copy', '-cluster_time_limit', '1000', '-flush_packets', '1', '-f', 'webm', '-y', join(dir, file),
+      ...rtpInputArgs(sdpPath, source.media === 'video' ? VIDEO_ANALYZE_US : undefined), '-map', '0', '-c', 'copy', '-cluster_time_limit', '1000', '-flush_packets', '1', '-f', 'webm', '-y', join(dir, file),
     ], `track ${base}`, log);
     return new TrackWriter(source, port, file, segment, ffmpeg);
   }

@@ -8,7 +8,8 @@
 // the manifest is written in every case so what was recorded stays usable.
 // Stream mode (a `stream` target) writes no files: the composed view goes live to an RTMP server
 // (stream-pusher.ts), its scratch directory is removed at the end, and there is no manifest.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { El, Jingle } from '@plenum/xmpp/codec';
@@ -84,6 +85,10 @@ const FEATURES = [
 ];
 
 const KEY_FRAME_WAIT_MS = 3_000;
+/** Key frame requests after the first for a new track file: together they span VIDEO_ANALYZE_US. */
+const KEY_FRAME_RETRIES = 3;
+/** Just over the bridge's limit of one key frame request per second per source. */
+const KEY_FRAME_RETRY_MS = 1_100;
 const FFMPEG_READY_TIMEOUT_MS = 5_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -150,11 +155,10 @@ export class RecordingSession {
       await this.#startStream(initial, params.stream);
       return;
     }
+    // "on" means the files are being written: #startTrack returns once its ffmpeg listens.
     await Promise.all(initial.map((s) => this.#startTrack(s)));
     this.#askKeyFrames(initial);
     if (deps.composed !== undefined && initial.length > 0) await this.#keyFramedSources(initial);
-    // "on" means the files are being written: wait until every ffmpeg listens.
-    await waitUntilBound([...this.#writers.values()].map((w) => w.port), FFMPEG_READY_TIMEOUT_MS);
     if (this.#phase !== 'joining') return;
     if (deps.composed !== undefined && initial.length > 0) {
       this.#composed = new ComposedRecording({
@@ -369,6 +373,8 @@ export class RecordingSession {
     this.#writers.set(s.ssrc, writer);
     this.#segments.push(writer);
     this.#fanout.route(s.ssrc, writer.port);
+    // Key frames asked for before ffmpeg listens would be lost: callers ask once this returns.
+    await waitUntilBound([writer.port], FFMPEG_READY_TIMEOUT_MS);
   }
 
   /** A source that was idle past RTP_IDLE_END_S (its file ended) sends again: a new file. */
@@ -382,13 +388,27 @@ export class RecordingSession {
       .finally(() => this.#restarting.delete(ssrc));
   }
 
+  async #writtenSegments(): Promise<TrackWriter[]> {
+    const sizes = await Promise.all(this.#segments.map((w) => stat(join(this.params.dir, w.file)).then((st) => st.size, () => 0)));
+    const empty = this.#segments.filter((_, i) => sizes[i] === 0);
+    for (const w of empty) {
+      this.deps.log.warn('track file left empty: removed', { source: w.source.name, segment: w.segment, packets: w.packets });
+      await rm(join(this.params.dir, w.file), { force: true });
+    }
+    return this.#segments.filter((_, i) => (sizes[i] ?? 0) > 0);
+  }
+
   #askKeyFrames(sources: readonly RecordedSource[]): void {
-    // ffmpeg can start a video only at a key frame: ask now and once more when it has surely bound its port.
+    // ffmpeg can start a video only at a key frame, and the first one may come before it bound its
+    // port: ask now and again, each time past the bridge's one-request-per-second limit.
+    const videos = sources.filter((s) => s.media === 'video');
+    if (videos.length === 0) return;
     const ask = (): void => {
-      for (const s of sources) if (s.media === 'video') this.#leg?.requestKeyFrame(s.ssrc);
+      if (this.#phase === 'stopping' || this.#phase === 'ended') return;
+      for (const s of videos) this.#leg?.requestKeyFrame(s.ssrc);
     };
     ask();
-    setTimeout(ask, 500).unref();
+    for (let i = 1; i <= KEY_FRAME_RETRIES; i++) setTimeout(ask, i * KEY_FRAME_RETRY_MS).unref();
   }
 
   async #fail(reason: string): Promise<void> {
@@ -422,7 +442,10 @@ export class RecordingSession {
       return undefined;
     }
     const startedMs = this.#startedMs === 0 ? endedMs : this.#startedMs;
-    const tracks: ManifestTrack[] = this.#segments.map((w) => ({
+    // A file ffmpeg could not start (no key frame in time, an input that failed) is no recording:
+    // it is removed, not handed to people as a broken file.
+    const written = await this.#writtenSegments();
+    const tracks: ManifestTrack[] = written.map((w) => ({
       file: w.file, source: w.source.name, owner: w.source.owner, media: w.source.media, codec: w.source.codec, ssrc: w.source.ssrc, segment: w.segment,
       startOffsetMs: w.firstMs === undefined ? undefined : Math.max(0, w.firstMs - startedMs),
       durationMs: w.firstMs === undefined || w.lastMs === undefined ? 0 : w.lastMs - w.firstMs, packets: w.packets,
