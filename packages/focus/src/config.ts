@@ -29,6 +29,9 @@ export const focusConfigSpec = {
     healthTimeoutMs: f.int('a bridge silent for this long (no stats presence) is treated as unhealthy', 45_000, { min: 1_000 }),
     failureResetMs: f.int('a bridge that failed a COLIBRI2 request is avoided for this long', 60_000, { min: 0 }),
     requestTimeoutMs: f.int('COLIBRI2 request timeout', 10_000, { min: 100 }),
+    healthCheckIntervalMs: f.int('how often each bridge gets a healthcheck IQ (Jicofo: 10 s); 0 = presence only (a hung bridge is then found after healthTimeoutMs)', 1_000, { min: 0 }),
+    healthCheckTimeoutMs: f.int('how long a bridge may take to answer a health check', 1_200, { min: 100 }),
+    healthCheckRetries: f.int('health checks repeated at once after a timeout before the bridge counts as down', 1, { min: 0, max: 10 }),
   },
   moderation: {
     policy: f.oneOf('who becomes moderator: the first participant (auto-owner) or authenticated users (authenticated)', ['auto-owner', 'authenticated'] as const, 'auto-owner'),

@@ -11,6 +11,8 @@ import {
 } from '@plenum/xmpp/codec';
 import type { BridgeControl, Ids, StanzaChannel, TokenVerifier } from './ports.ts';
 import { FocusError } from './errors.ts';
+import type { BridgeHealthCheckOptions } from './bridges/bridge-health-checker.ts';
+import { BridgeHealthChecker } from './bridges/bridge-health-checker.ts';
 import { BridgeRegistry } from './bridges/bridge-registry.ts';
 import type { BridgeRegistryOptions } from './bridges/bridge-registry.ts';
 import { Brewery } from './bridges/brewery.ts';
@@ -43,6 +45,8 @@ export type FocusSettings = {
   readonly conference: ConferenceSettings;
   readonly manager: ManagerSettings;
   readonly bridges: BridgeRegistryOptions;
+  /** Active bridge health checks; absent: presence only. */
+  readonly bridgeHealthCheck?: BridgeHealthCheckOptions;
   readonly breweryJid: string;
   readonly discoTimeoutMs: number;
   /** Recording control (protocols.md §6); absent: jibri IQs are refused as unsupported. */
@@ -88,6 +92,7 @@ export class Focus {
   readonly conferences: ConferenceManager;
   readonly #brewery: Brewery;
   readonly #cancelSweep: Cancel;
+  readonly #healthChecker: BridgeHealthChecker | undefined;
   readonly #recorders: RecorderPool | undefined;
   readonly #recording: RecordingService | undefined;
   readonly #state: ConferenceState | undefined;
@@ -153,6 +158,10 @@ export class Focus {
       log: log.child({ part: 'dial-in' }), focusJid, settings: settings.dialIn,
     });
     this.#cancelSweep = clock.setInterval(() => this.bridges.sweep(clock.now()), SWEEP_INTERVAL_MS);
+    this.#healthChecker = settings.bridgeHealthCheck === undefined ? undefined : new BridgeHealthChecker({
+      registry: this.bridges, channel, clock, log: log.child({ part: 'bridge-health' }), from: settings.conference.focusJid, options: settings.bridgeHealthCheck,
+    });
+    this.#healthChecker?.start();
   }
 
   /** The XMPP connection is up (first time or again): enter the brewery. */
@@ -210,6 +219,7 @@ export class Focus {
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#cancelSweep();
+    this.#healthChecker?.stop();
     await this.conferences.closeAll('focus shutting down');
     this.#state?.close();
     this.#cancelResume?.();

@@ -72,6 +72,7 @@ export function focusSettings(c: FocusConfig): FocusSettings {
       participantRampupMs: c.bridges.participantRampupMs,
       defaultAverageParticipantStress: c.bridges.averageParticipantStressPermille / 1000,
     },
+    bridgeHealthCheck: { intervalMs: c.bridges.healthCheckIntervalMs, timeoutMs: c.bridges.healthCheckTimeoutMs, retries: c.bridges.healthCheckRetries },
     manager: {
       mucDomain: c.mucDomain,
       focusDomain: c.component.domain,

@@ -57,28 +57,50 @@ function offerForWerift(offer: Jingle): { contents: JingleContent[]; groups: { s
   return { contents, groups };
 }
 
+/** One answered Jingle session: werift's side of it. */
+type MediaSession = {
+  readonly offer: Jingle;
+  readonly pc: RTCPeerConnection;
+  readonly dtls: RTCDtlsTransport;
+  readonly audio: MediaStreamTrack;
+  readonly video: MediaStreamTrack;
+  readonly audioSsrc: number;
+  readonly videoSsrcs: readonly number[];
+  readonly negotiated: Negotiated;
+};
+
 /** A werift peer in a conference, joined through the focus. */
 export class MediaParticipant {
-  /** Every RTP packet this peer decrypted, in arrival order. */
+  /** Every RTP packet this peer decrypted, in arrival order (across sessions, after a move too). */
   readonly received: RtpPacket[] = [];
   /** Every RTCP packet this peer decrypted, in arrival order. */
   readonly rtcp: RtcpPacket[] = [];
+  /** Sessions answered: 1, and one more per move to another bridge (see {@link followMoves}). */
+  sessions = 1;
+  /** Where each session's packets begin in {@link received} (the latest session's: the last entry). */
+  readonly sessionStarts: number[] = [];
+  #session: MediaSession;
+  #following = false;
+  #closed = false;
   #audioSeq = 0;
   #videoSeq = 0;
 
-  private constructor(
-    readonly signalling: ScriptedParticipant,
-    /** The focus's session-initiate. */
-    readonly offer: Jingle,
-    readonly pc: RTCPeerConnection,
-    readonly dtls: RTCDtlsTransport,
-    readonly audio: MediaStreamTrack,
-    readonly video: MediaStreamTrack,
-    readonly audioSsrc: number,
-    /** The video SSRCs announced: one, or the SIM group's (the first is werift's own). */
-    readonly videoSsrcs: readonly number[],
-    readonly negotiated: Negotiated,
-  ) {}
+  private constructor(readonly signalling: ScriptedParticipant, session: MediaSession, private readonly opts: MediaParticipantOptions) {
+    this.#session = session;
+    this.#tap(session);
+  }
+
+  /** The focus's session-initiate (of the current session). */
+  get offer(): Jingle { return this.#session.offer; }
+  get pc(): RTCPeerConnection { return this.#session.pc; }
+  get dtls(): RTCDtlsTransport { return this.#session.dtls; }
+  get audio(): MediaStreamTrack { return this.#session.audio; }
+  get video(): MediaStreamTrack { return this.#session.video; }
+  get audioSsrc(): number { return this.#session.audioSsrc; }
+  /** The video SSRCs announced: one, or the SIM group's (the first is werift's own). */
+  get videoSsrcs(): readonly number[] { return this.#session.videoSsrcs; }
+  /** What werift and the focus agreed. */
+  get negotiated(): Negotiated { return this.#session.negotiated; }
 
   /** Endpoint id (the MUC nickname). */
   get id(): string {
@@ -99,60 +121,50 @@ export class MediaParticipant {
 
   /** Joins `opts.room` through the focus, answers its offer with werift and sends session-accept. Not yet connected: see {@link connected}. */
   static async join(opts: MediaParticipantOptions): Promise<MediaParticipant> {
-    const timeoutMs = opts.timeoutMs ?? 10_000;
     const signalling = await ScriptedParticipant.join(opts);
-    let pc: RTCPeerConnection | undefined;
     try {
-      const offer = await signalling.nextJingle('session-initiate', timeoutMs);
-      const reduced = offerForWerift(offer);
-      const mapped = jingleToSdp(reduced, { sessionId: '1', sessionVersion: 1, role: 'offer' });
-      if (!mapped.ok) throw new Error(`cannot map the focus's offer to SDP: ${mapped.error.text}`);
-      const remoteSdp = mapped.value.replace(/\r\nt=0 0\r\n/, '\r\nt=0 0\r\na=ice-lite\r\n');
-      pc = new RTCPeerConnection({
-        iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv4: true, iceUseIpv6: false, iceInterfaceAddresses: { udp4: '127.0.0.1' },
-        iceFilterCandidatePair: (pair) => pair.remoteCandidate.host === '127.0.0.1',
-        headerExtensions: { audio: [useSdesMid(), useTransportWideCC(), useAudioLevelIndication()], video: [useSdesMid(), useTransportWideCC()] },
-      });
-      await pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp });
-      const audioTransceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
-      const videoTransceiver = pc.getTransceivers().find((t) => t.kind === 'video');
-      if (audioTransceiver === undefined || videoTransceiver === undefined) throw new Error('werift made no audio or video transceiver from the offer');
-      const audio = new MediaStreamTrack({ kind: 'audio' });
-      const video = new MediaStreamTrack({ kind: 'video' });
-      audioTransceiver.setDirection('sendrecv');
-      videoTransceiver.setDirection('sendrecv');
-      await audioTransceiver.sender.replaceTrack(audio);
-      await videoTransceiver.sender.replaceTrack(video);
-      await pc.setLocalDescription(await pc.createAnswer());
-      const answer = pc.localDescription?.sdp ?? '';
-      const opus = payloadTypeOf(sectionOf(answer, 'audio'), 'opus');
-      const vp8 = payloadTypeOf(sectionOf(answer, 'video'), 'VP8');
-      if (opus === undefined || vp8 === undefined) throw new Error('werift\'s answer lacks Opus or VP8');
-      const negotiated: Negotiated = { opusPayloadType: opus, vp8PayloadType: vp8, audioLevelId: extensionIdOf(sectionOf(answer, 'audio'), AUDIO_LEVEL_URI) };
-
-      const jingle = sdpToJingle(answer, { creator: 'responder', owner: signalling.nick });
-      if (!jingle.ok) throw new Error(`cannot map werift's answer to Jingle: ${jingle.error.text}`);
-      const audioSsrc = audioTransceiver.sender.ssrc;
-      const primary = videoTransceiver.sender.ssrc;
-      const rtx = payloadTypeOf(sectionOf(answer, 'video'), 'rtx') !== undefined ? videoTransceiver.sender.rtxSsrc : undefined;
-      const videoSsrcs = [primary];
-      for (let k = 1; k < (opts.simulcastEncodings ?? 1); k++) videoSsrcs.push((primary ^ (0x5a5a_0000 + k)) >>> 0);
-      const contents = jingle.value.contents.map((c) => withSources(c, signalling.nick, audioSsrc, videoSsrcs, rtx));
-      const reply = await signalling.request(el('iq', { type: 'set', to: signalling.focusOccupant }, encodeJingle({
-        action: 'session-accept', sid: offer.sid, responder: signalling.jid, contents, groups: jingle.value.groups,
-      })), timeoutMs);
-      if (reply.attrs.type !== 'result') throw new Error(`the focus refused session-accept: ${serialize(reply)}`);
-
-      const dtls = audioTransceiver.receiver.dtlsTransport;
-      const participant = new MediaParticipant(signalling, offer, pc, dtls, audio, video, audioSsrc, videoSsrcs, negotiated);
-      dtls.onRtp.subscribe((p) => participant.received.push(p));
-      dtls.onRtcp.subscribe((p) => participant.rtcp.push(p));
-      return participant;
+      const offer = await signalling.nextJingle('session-initiate', opts.timeoutMs ?? 10_000);
+      return new MediaParticipant(signalling, await answerOffer(signalling, offer, opts), opts);
     } catch (error) {
-      await pc?.close();
       signalling.close();
       throw error;
     }
+  }
+
+  /**
+   * From now on, a move to another bridge is followed as lib-jitsi-meet does: session-terminate
+   * ("moving" after a bridge failure) closes the peer connection, the next session-initiate is
+   * answered by a fresh one, and media sent through this participant goes out on it.
+   */
+  followMoves(): void {
+    if (this.#following) return;
+    this.#following = true;
+    void (async () => {
+      while (!this.#closed) {
+        // Short waits, so that nothing outlives close() by more than a second.
+        const next = await this.signalling.nextJingle('session-terminate', 1000).catch(() => undefined);
+        if (this.#closed) return;
+        if (next === undefined) continue;
+        await this.#session.pc.close();
+        const offer = await this.signalling.nextJingle('session-initiate', 30_000).catch(() => undefined);
+        if (offer === undefined || this.#closed) return;
+        const session = await answerOffer(this.signalling, offer, this.opts).catch(() => undefined);
+        if (session === undefined) return;
+        if (this.#closed) {
+          await session.pc.close();
+          return;
+        }
+        this.#session = session;
+        this.sessions++;
+        this.#tap(session);
+      }
+    })();
+  }
+
+  #tap(session: MediaSession): void {
+    this.sessionStarts.push(this.received.length);
+    session.dtls.onRtp.subscribe((p) => this.received.push(p));
+    session.dtls.onRtcp.subscribe((p) => this.rtcp.push(p));
   }
 
   /** Resolves when the peer connection is up (ICE and DTLS with the bridge); rejects at once if it failed. */
@@ -198,8 +210,58 @@ export class MediaParticipant {
 
   /** Leaves: closes the peer connection and the XMPP connection. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.pc.close();
     this.signalling.close();
+  }
+}
+
+/** Answers the focus's offer with a new werift peer connection and sends session-accept. */
+async function answerOffer(signalling: ScriptedParticipant, offer: Jingle, opts: MediaParticipantOptions): Promise<MediaSession> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const reduced = offerForWerift(offer);
+  const mapped = jingleToSdp(reduced, { sessionId: '1', sessionVersion: 1, role: 'offer' });
+  if (!mapped.ok) throw new Error(`cannot map the focus's offer to SDP: ${mapped.error.text}`);
+  const remoteSdp = mapped.value.replace(/\r\nt=0 0\r\n/, '\r\nt=0 0\r\na=ice-lite\r\n');
+  const pc = new RTCPeerConnection({
+    iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv4: true, iceUseIpv6: false, iceInterfaceAddresses: { udp4: '127.0.0.1' },
+    iceFilterCandidatePair: (pair) => pair.remoteCandidate.host === '127.0.0.1',
+    headerExtensions: { audio: [useSdesMid(), useTransportWideCC(), useAudioLevelIndication()], video: [useSdesMid(), useTransportWideCC()] },
+  });
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp });
+    const audioTransceiver = pc.getTransceivers().find((t) => t.kind === 'audio');
+    const videoTransceiver = pc.getTransceivers().find((t) => t.kind === 'video');
+    if (audioTransceiver === undefined || videoTransceiver === undefined) throw new Error('werift made no audio or video transceiver from the offer');
+    const audio = new MediaStreamTrack({ kind: 'audio' });
+    const video = new MediaStreamTrack({ kind: 'video' });
+    audioTransceiver.setDirection('sendrecv');
+    videoTransceiver.setDirection('sendrecv');
+    await audioTransceiver.sender.replaceTrack(audio);
+    await videoTransceiver.sender.replaceTrack(video);
+    await pc.setLocalDescription(await pc.createAnswer());
+    const answer = pc.localDescription?.sdp ?? '';
+    const opus = payloadTypeOf(sectionOf(answer, 'audio'), 'opus');
+    const vp8 = payloadTypeOf(sectionOf(answer, 'video'), 'VP8');
+    if (opus === undefined || vp8 === undefined) throw new Error('werift\'s answer lacks Opus or VP8');
+    const negotiated: Negotiated = { opusPayloadType: opus, vp8PayloadType: vp8, audioLevelId: extensionIdOf(sectionOf(answer, 'audio'), AUDIO_LEVEL_URI) };
+
+    const jingle = sdpToJingle(answer, { creator: 'responder', owner: signalling.nick });
+    if (!jingle.ok) throw new Error(`cannot map werift's answer to Jingle: ${jingle.error.text}`);
+    const audioSsrc = audioTransceiver.sender.ssrc;
+    const primary = videoTransceiver.sender.ssrc;
+    const rtx = payloadTypeOf(sectionOf(answer, 'video'), 'rtx') !== undefined ? videoTransceiver.sender.rtxSsrc : undefined;
+    const videoSsrcs = [primary];
+    for (let k = 1; k < (opts.simulcastEncodings ?? 1); k++) videoSsrcs.push((primary ^ (0x5a5a_0000 + k)) >>> 0);
+    const contents = jingle.value.contents.map((c) => withSources(c, signalling.nick, audioSsrc, videoSsrcs, rtx));
+    const reply = await signalling.request(el('iq', { type: 'set', to: signalling.focusOccupant }, encodeJingle({
+      action: 'session-accept', sid: offer.sid, responder: signalling.jid, contents, groups: jingle.value.groups,
+    })), timeoutMs);
+    if (reply.attrs.type !== 'result') throw new Error(`the focus refused session-accept: ${serialize(reply)}`);
+    return { offer, pc, dtls: audioTransceiver.receiver.dtlsTransport, audio, video, audioSsrc, videoSsrcs, negotiated };
+  } catch (error) {
+    await pc.close();
+    throw error;
   }
 }
 

@@ -1,7 +1,8 @@
 // The bridges this focus knows, from their brewery presence (protocols.md §4): stats as last
-// published, endpoints this focus placed on them, recent COLIBRI2 failures. Presence-based health:
-// a bridge that says `healthy=false`, leaves the brewery, or stays silent longer than
-// `healthTimeoutMs` takes no new conferences, and conferences on it move to another bridge
+// published, endpoints this focus placed on them, recent COLIBRI2 failures. Health: a bridge that
+// says `healthy=false`, leaves the brewery, stays silent longer than `healthTimeoutMs`, or fails
+// the focus's health checks (bridge-health-checker.ts: a hung bridge keeps its sockets open and so
+// never leaves) takes no new conferences, and conferences on it move to another bridge
 // (conference/conference-bridge-move.ts). A bridge that starts draining or a graceful shutdown
 // keeps working but asks to be left: `bridgeLeaving` tells the conferences on it to move when
 // there is a better bridge.
@@ -12,7 +13,7 @@ import type { BridgeAddress } from '../ports.ts';
 import type { BridgeCandidate } from './bridge-selector.ts';
 
 /** Why a bridge stopped taking new endpoints. */
-export type BridgeDownReason = 'left' | 'unhealthy' | 'shutting-down' | 'silent';
+export type BridgeDownReason = 'left' | 'unhealthy' | 'shutting-down' | 'silent' | 'unresponsive';
 
 /** Events of the registry. */
 export type BridgeRegistryEvents = {
@@ -43,6 +44,8 @@ type BridgeEntry = {
   endpoints: number;
   recentAddsMs: number[];
   failedAtMs: number | undefined;
+  /** Failed its last health check (no answer, or an error): down until it passes one. */
+  unresponsive: boolean;
   isUsable: boolean;
   isLeaving: boolean;
 };
@@ -64,7 +67,7 @@ export class BridgeRegistry {
   update(id: string, jid: string, stats: BridgeStats, nowMs: number): void {
     let entry = this.#bridges.get(id);
     if (entry === undefined) {
-      entry = { id, jid, stats, lastPresenceMs: nowMs, endpoints: 0, recentAddsMs: [], failedAtMs: undefined, isUsable: false, isLeaving: false };
+      entry = { id, jid, stats, lastPresenceMs: nowMs, endpoints: 0, recentAddsMs: [], failedAtMs: undefined, unresponsive: false, isUsable: false, isLeaving: false };
       this.#bridges.set(id, entry);
       this.deps.log.info('bridge joined', { bridge: id, region: stats.region, version: stats.version, stress: stats.stressLevel });
     }
@@ -85,6 +88,19 @@ export class BridgeRegistry {
   /** Forgets every bridge (the XMPP connection dropped: the brewery will be rejoined). */
   clear(): void {
     for (const id of [...this.#bridges.keys()]) this.remove(id);
+  }
+
+  /** Every known bridge's address (what the health checker asks). */
+  addresses(): BridgeAddress[] {
+    return [...this.#bridges.values()].map((e) => ({ id: e.id, jid: e.jid }));
+  }
+
+  /** The result of a health check: a failure takes the bridge down, a pass brings it back. */
+  healthChecked(id: string, passed: boolean, nowMs: number): void {
+    const entry = this.#bridges.get(id);
+    if (entry === undefined || entry.unresponsive === !passed) return;
+    entry.unresponsive = !passed;
+    this.#refresh(entry, nowMs);
   }
 
   /** Marks bridges that stopped publishing stats as unhealthy. */
@@ -149,7 +165,7 @@ export class BridgeRegistry {
         averageParticipantStress: Number.isFinite(avg) && avg >= 0 ? avg : this.deps.options.defaultAverageParticipantStress,
         recentEndpointAddsMs: e.recentAddsMs,
         ...(e.stats.region !== undefined ? { region: e.stats.region } : {}),
-        isHealthy: e.stats.healthy && nowMs - e.lastPresenceMs <= this.deps.options.healthTimeoutMs,
+        isHealthy: e.stats.healthy && !e.unresponsive && nowMs - e.lastPresenceMs <= this.deps.options.healthTimeoutMs,
         isShuttingDown: e.stats.shuttingDown,
         isDraining: e.stats.drain,
         isInGracefulShutdown: e.stats.gracefulShutdown,
@@ -171,6 +187,7 @@ export class BridgeRegistry {
   #downReason(e: BridgeEntry, nowMs: number): BridgeDownReason | undefined {
     if (e.stats.shuttingDown) return 'shutting-down';
     if (!e.stats.healthy) return 'unhealthy';
+    if (e.unresponsive) return 'unresponsive';
     if (nowMs - e.lastPresenceMs > this.deps.options.healthTimeoutMs) return 'silent';
     return undefined;
   }
