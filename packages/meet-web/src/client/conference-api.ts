@@ -97,6 +97,19 @@ export type E2eeView = {
   readonly enabled: boolean;
   /** This browser can encrypt; when it cannot and `enabled` is set, it sends no camera or microphone. */
   readonly supported: boolean;
+  /**
+   * The recorders in the room (they record or stream; services, not participants) and whether each
+   * holds this meeting's keys. Absent or empty: none is here.
+   */
+  readonly recorders?: readonly RecorderE2ee[];
+};
+
+/** A recorder in the room, as E2EE sees it. */
+export type RecorderE2ee = {
+  /** Its endpoint id (MUC nickname). */
+  readonly id: string;
+  /** It paired with us (it advertised an identity key): it gets our key and can decrypt the meeting. */
+  readonly hasKeys: boolean;
 };
 
 export type ChatMessage = {

@@ -2,7 +2,7 @@
 // `meet-conference`, which alone calls the `Conference`. Keeps the small elements free of it.
 
 export type SidePanel = 'chat' | 'participants';
-export type Dialog = 'settings' | 'security' | 'stats' | 'invite' | 'e2ee' | 'live-stream';
+export type Dialog = 'settings' | 'security' | 'stats' | 'invite' | 'e2ee' | 'live-stream' | 'recording';
 
 export type MeetAction =
   | { readonly kind: 'toggle-audio' }
@@ -31,7 +31,8 @@ export type MeetAction =
   | { readonly kind: 'deny'; readonly id: string }
   | { readonly kind: 'submit-password'; readonly password: string }
   | { readonly kind: 'dismiss-password-offer' }
-  | { readonly kind: 'start-recording' }
+  /** `admitRecorder`: the moderator agreed that the recorder holds the keys of an encrypted meeting. */
+  | { readonly kind: 'start-recording'; readonly admitRecorder?: boolean }
   | { readonly kind: 'stop-recording' }
   | { readonly kind: 'start-live-stream'; readonly target: string }
   | { readonly kind: 'stop-live-stream' }

@@ -13,6 +13,7 @@ import type { DialInState } from './meet-invite-dialog.ts';
 import './meet-recording-badge.ts';
 import './meet-live-badge.ts';
 import './meet-live-stream-dialog.ts';
+import './meet-recording-dialog.ts';
 import { liveStreamNotice } from './live-stream-text.ts';
 import { recordingNotice } from './recording-text.ts';
 import './meet-meeting-clock.ts';
@@ -153,7 +154,8 @@ export class MeetConference extends LitElement {
         ${s.room.locked ? html`<span class="pill" role="img" aria-label="Locked with a password">${icons.lock}</span>` : nothing}
         <meet-recording-badge .recording=${s.room.recording}></meet-recording-badge>
         <meet-live-badge .liveStream=${s.room.liveStream}></meet-live-badge>
-        <meet-e2ee-badge .e2ee=${s.e2ee} .participants=${s.participants} .recording=${s.room.recording.status}></meet-e2ee-badge>
+        <meet-e2ee-badge .e2ee=${s.e2ee} .participants=${s.participants} .recording=${s.room.recording.status}
+          .liveStream=${s.room.liveStream?.status ?? 'off'}></meet-e2ee-badge>
         ${s.state === 'reconnecting' ? html`<span class="pill warn" role="status">Reconnecting…</span>` : nothing}
         <span class="spacer"></span>
         <span class="pill" aria-label=${`${s.participants.length} in the meeting`}>${icons.people}${s.participants.length}</span>
@@ -215,12 +217,14 @@ export class MeetConference extends LitElement {
   #dialog(s: ConferenceSnapshot) {
     switch (this.dialog) {
       case undefined: return nothing;
-      case 'live-stream': return html`<meet-live-stream-dialog></meet-live-stream-dialog>`;
+      case 'live-stream': return html`<meet-live-stream-dialog ?e2ee=${s.e2ee?.enabled === true}></meet-live-stream-dialog>`;
+      case 'recording': return html`<meet-recording-dialog></meet-recording-dialog>`;
       case 'settings': return html`<meet-settings-dialog .media=${this.media} displayName=${s.participants.find((p) => p.isLocal)?.displayName ?? ''}></meet-settings-dialog>`;
       case 'security': return html`<meet-security-dialog .room=${s.room} .e2ee=${s.e2ee}></meet-security-dialog>`;
-      case 'e2ee': return html`<meet-e2ee-dialog .e2ee=${s.e2ee} .participants=${s.participants} .sasOf=${(id: string) => this.conference?.e2eeSas?.(id)}></meet-e2ee-dialog>`;
+      case 'e2ee': return html`<meet-e2ee-dialog .e2ee=${s.e2ee} .participants=${s.participants} .sasOf=${(id: string) => this.conference?.e2eeSas?.(id)}
+        .recording=${s.room.recording.status !== 'off'} .streaming=${(s.room.liveStream?.status ?? 'off') !== 'off'}></meet-e2ee-dialog>`;
       case 'stats': return html`<meet-speaker-stats .stats=${this.stats}></meet-speaker-stats>`;
-      case 'invite': return html`<meet-invite-dialog roomUrl=${roomUrl(s.room.name)} .dialIn=${this.dialIn} .calls=${s.room.phoneCalls}
+      case 'invite': return html`<meet-invite-dialog roomUrl=${roomUrl(s.room.name)} .dialIn=${this.dialIn} .calls=${s.room.phoneCalls} ?e2ee=${s.e2ee?.enabled === true}
         ?canDialOut=${s.participants.find((p) => p.isLocal)?.role === 'moderator'}></meet-invite-dialog>`;
     }
   }
@@ -395,7 +399,11 @@ export class MeetConference extends LitElement {
       case 'deny': return run(c.denyFromLobby(action.id));
       case 'submit-password': return run(c.submitPassword(action.password));
       case 'dismiss-password-offer': this.offerDismissed = true; return;
-      case 'start-recording': return this.#runFeature(c.startRecording());
+      case 'start-recording':
+        // In an encrypted meeting the recorder is admitted to the keys: the moderator confirms that first.
+        if (s.e2ee?.enabled === true && action.admitRecorder !== true) return this.#openDialog('recording');
+        if (this.dialog === 'recording') this.#closeDialog();
+        return this.#runFeature(c.startRecording());
       case 'stop-recording': return this.#runFeature(c.stopRecording());
       case 'start-live-stream':
         this.#closeDialog();

@@ -1,14 +1,18 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { E2eeView, ParticipantView, SasSymbol } from '../client/conference-api.ts';
+import type { E2eeView, ParticipantView, RecorderE2ee, SasSymbol } from '../client/conference-api.ts';
 import { dispatchAction } from './actions.ts';
-import { E2EE_ON_TEXT, E2EE_SERVICES_TEXT, E2EE_UNSUPPORTED_TEXT, E2EE_VERIFY_TEXT } from './e2ee-text.ts';
+import {
+  E2EE_ON_TEXT, E2EE_SERVICES_TEXT, E2EE_UNSUPPORTED_TEXT, E2EE_VERIFY_TEXT, PHONE_HOLDS_KEYS_TEXT, PHONE_NO_KEYS_TEXT, RECORDER_NO_KEYS_TEXT, recorderHoldsKeysText,
+} from './e2ee-text.ts';
 import { icons } from './icons.ts';
 import { controls, dialogStyles, tokens } from './theme.ts';
 
 /**
  * End-to-end encryption: the state, and per remote participant the 7 emoji of the pair's short
- * authentication string, to compare out of band and mark verified.
+ * authentication string, to compare out of band and mark verified. Phone callers and recorders
+ * have no emoji to compare (nobody can read them to a gateway): their rows say whether they hold
+ * the keys and what that means.
  * @fires meet-action - set-e2ee-verified, close-dialog
  */
 @customElement('meet-e2ee-dialog')
@@ -23,6 +27,8 @@ export class MeetE2eeDialog extends LitElement {
     .who { display: flex; align-items: center; gap: 8px; font-weight: 600; }
     .who .state { margin-left: auto; font-weight: 500; font-size: 13px; color: var(--muted); display: inline-flex; align-items: center; gap: 4px; }
     .who .state.ok { color: #7fe0b0; }
+    .who .state.warn { color: var(--warning); }
+    .what { font-size: 13px; line-height: 1.4; color: var(--muted); }
     .sas { display: grid; grid-template-columns: repeat(7, 1fr); gap: 3px; }
     .sym { display: grid; justify-items: center; min-width: 0; padding: 4px 1px; border-radius: 8px; background: var(--surface); }
     .sym .e { font-size: 24px; line-height: 1.2; }
@@ -35,10 +41,15 @@ export class MeetE2eeDialog extends LitElement {
   @property({ attribute: false }) participants: readonly ParticipantView[] = [];
   /** The SAS of the local participant with `id` (the conference's `e2eeSas`). */
   @property({ attribute: false }) sasOf: (id: string) => readonly SasSymbol[] | undefined = () => undefined;
+  /** The room's recording and live stream: what a recorder holding the keys does with the meeting. */
+  @property({ attribute: false }) recording = false;
+  @property({ attribute: false }) streaming = false;
 
   override render() {
     const e = this.e2ee;
-    const remotes = this.participants.filter((p) => !p.isLocal);
+    // While the room is not encrypted a phone call is not either: only people are listed, to verify ahead.
+    const remotes = this.participants.filter((p) => !p.isLocal && (!p.isPhone || e?.enabled === true));
+    const recorders = e?.enabled === true ? e.recorders ?? [] : [];
     return html`<dialog aria-labelledby="e2ee-title" @cancel=${this.#close}>
       <div class="dialog-head"><h2 id="e2ee-title">End-to-end encryption</h2>
         <button class="icon-btn" aria-label="Close end-to-end encryption" @click=${this.#close}>${icons.close}</button></div>
@@ -50,8 +61,9 @@ export class MeetE2eeDialog extends LitElement {
           <p class="note">${E2EE_SERVICES_TEXT}</p>
         </section>
         ${e?.supported === false ? nothing : html`<section aria-label="Verify participants">
-          ${remotes.length === 0 ? html`<p class="note">Nobody else is here yet.</p>` : html`<p>${E2EE_VERIFY_TEXT}</p>`}
-          <ul>${remotes.map((p) => this.#row(p))}</ul>
+          ${remotes.length + recorders.length === 0 ? html`<p class="note">Nobody else is here yet.</p>`
+            : remotes.some((p) => !p.isPhone) ? html`<p>${E2EE_VERIFY_TEXT}</p>` : nothing}
+          <ul>${remotes.map((p) => (p.isPhone ? this.#phoneRow(p) : this.#row(p)))}${recorders.map((r) => this.#recorderRow(r))}</ul>
         </section>`}
       </div>
     </dialog>`;
@@ -67,6 +79,23 @@ export class MeetE2eeDialog extends LitElement {
         ${sas.map((s) => html`<span class="sym" role="listitem" aria-label=${s.name}><span class="e" aria-hidden="true">${s.emoji}</span><span class="n">${s.name}</span></span>`)}</div>
         <div class="actions"><button class=${verified ? 'btn ghost' : 'btn primary'} aria-pressed=${String(verified)}
           @click=${() => dispatchAction(this, { kind: 'set-e2ee-verified', id: p.id, verified: !verified })}>${verified ? `Unmark ${p.displayName}` : `They match: ${p.displayName} is verified`}</button></div>`}
+    </li>`;
+  }
+
+  #phoneRow(p: ParticipantView) {
+    const keys = p.e2ee?.hasKeys === true;
+    return html`<li aria-label=${`Keys of ${p.displayName}`}>
+      <div class="who">${icons.phone}${p.displayName}
+        <span class=${keys ? 'state' : 'state warn'}>${keys ? 'Holds keys' : 'Holds no keys'}</span></div>
+      <p class="what">${keys ? PHONE_HOLDS_KEYS_TEXT : PHONE_NO_KEYS_TEXT}</p>
+    </li>`;
+  }
+
+  #recorderRow(r: RecorderE2ee) {
+    return html`<li aria-label="Keys of the recorder">
+      <div class="who">${icons.record}Recorder
+        <span class=${r.hasKeys ? 'state' : 'state warn'}>${r.hasKeys ? 'Holds keys' : 'Holds no keys'}</span></div>
+      <p class="what">${r.hasKeys ? recorderHoldsKeysText(this.recording, this.streaming) : RECORDER_NO_KEYS_TEXT}</p>
     </li>`;
   }
 

@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { DialInInfo, PhoneCallView } from '../client/conference-api.ts';
 import { dispatchAction } from './actions.ts';
+import { ADMIT_GATEWAY_TEXT, DIAL_IN_E2EE_TEXT } from './e2ee-text.ts';
 import { icons } from './icons.ts';
 import { controls, dialogStyles, tokens } from './theme.ts';
 
@@ -15,7 +16,8 @@ const CALL_STATE_TEXT: Readonly<Record<PhoneCallView['state'], string>> = {
 /**
  * How to bring people in: the meeting link (copy), the phone numbers and PIN when the server offers
  * dial-in, and for moderators a form that calls a phone into the meeting, with the calls' progress
- * and a hang-up button.
+ * and a hang-up button. In an end-to-end encrypted meeting both say that the phone gateway holds
+ * the meeting's keys.
  * @fires meet-action - dial-out, hang-up, close-dialog
  */
 @customElement('meet-invite-dialog')
@@ -26,6 +28,9 @@ export class MeetInviteDialog extends LitElement {
     h3 { font-size: 15px; font-weight: 600; }
     .row { display: flex; gap: 8px; }
     .row input { flex: 1; min-width: 0; }
+    /* The call button's label is longer in an encrypted meeting: it goes under the number when it must. */
+    form.row { flex-wrap: wrap; }
+    form.row input { flex: 1 1 160px; }
     input[type='tel'] {
       font: inherit; font-size: 15px; color: var(--text); background: var(--bg);
       border: 1px solid var(--border); border-radius: 10px; padding: 10px 12px; min-height: 44px;
@@ -45,6 +50,7 @@ export class MeetInviteDialog extends LitElement {
     .calls svg.icon { color: var(--muted); }
     .error { color: #ff9c9c; font-size: 14px; }
     .hint { color: var(--muted); font-size: 13px; }
+    .admit { color: var(--warning); font-size: 13px; line-height: 1.4; }
     .copied { color: var(--speaking); font-size: 13px; }
   `];
 
@@ -54,6 +60,8 @@ export class MeetInviteDialog extends LitElement {
   /** The local participant moderates: offer calling a phone. */
   @property({ type: Boolean }) canDialOut = false;
   @property({ attribute: false }) calls: readonly PhoneCallView[] = [];
+  /** The meeting is end-to-end encrypted: phone calls go through a gateway admitted to the keys. */
+  @property({ type: Boolean }) e2ee = false;
   @state() private copied: 'yes' | 'failed' | undefined;
 
   override render() {
@@ -79,12 +87,14 @@ export class MeetInviteDialog extends LitElement {
           <p class="dial-in">Dial in: <strong>${first.number}</strong>${dialIn.pin !== undefined ? html`, PIN <strong>${dialIn.pin}#</strong>` : nothing}</p>
           ${dialIn.numbers.length > 1 ? html`<ul class="numbers" aria-label="Dial-in numbers">${dialIn.numbers.map((n) => html`<li>
             <span class="country">${n.country}</span><span>${n.number}</span>${n.tollFree ? html`<span>toll-free</span>` : nothing}</li>`)}</ul>` : nothing}
+          ${this.e2ee ? html`<p class="admit">${DIAL_IN_E2EE_TEXT}</p>` : nothing}
         </section>`}
         ${this.canDialOut ? html`<section aria-labelledby="dial-out-title">
           <h3 id="dial-out-title">Call a phone into the meeting</h3>
+          ${this.e2ee ? html`<p class="admit" id="dial-out-admit">${ADMIT_GATEWAY_TEXT}</p>` : nothing}
           <form class="row" @submit=${this.#dial}>
             <input type="tel" name="number" aria-label="Phone number" placeholder="+1 555 0100" autocomplete="off" required maxlength="40" inputmode="tel">
-            <button class="btn primary" type="submit">${icons.phone}Call</button>
+            <button class="btn primary" type="submit">${icons.phone}${this.e2ee ? 'Admit gateway and call' : 'Call'}</button>
           </form>
           ${latest?.error !== undefined ? html`<p class="error" role="alert">${latest.error.message}</p>` : nothing}
           ${this.calls.length === 0 ? nothing : html`<ul class="calls" aria-label="Phone calls">${[...this.calls].reverse().map((c) => this.#call(c))}</ul>`}

@@ -1,13 +1,15 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import { liveStreamTarget } from '../client/recording/live-stream-target.ts';
 import { dispatchAction } from './actions.ts';
+import { ADMIT_STREAMER_TEXT } from './e2ee-text.ts';
 import { icons } from './icons.ts';
 import { controls, dialogStyles, tokens } from './theme.ts';
 
 /**
  * A moderator streams the meeting live: asks for the stream key (YouTube's "Stream key") or an
  * rtmp:// address, checked before it is sent. The key is a secret: it is not shown in clear text.
+ * In an end-to-end encrypted meeting it says that the recorder will hold the meeting's keys.
  * @fires meet-action - start-live-stream, close-dialog
  */
 @customElement('meet-live-stream-dialog')
@@ -16,9 +18,12 @@ export class MeetLiveStreamDialog extends LitElement {
     form { display: grid; gap: 12px; }
     .hint { font-size: 13px; color: var(--muted, #aab); margin: 0; }
     .wrong { color: #ff9c9c; font-size: 14px; margin: 0; }
+    .admit { font-size: 14px; line-height: 1.45; color: var(--warning); margin: 0; }
     .show { display: flex; align-items: center; gap: 8px; font-size: 14px; cursor: pointer; }
   `];
 
+  /** The meeting is end-to-end encrypted: the recorder that streams it is admitted to the keys. */
+  @property({ type: Boolean }) e2ee = false;
   /** The entered target was neither a key nor an rtmp address. */
   @state() private wrong = false;
   @state() private reveal = false;
@@ -29,6 +34,7 @@ export class MeetLiveStreamDialog extends LitElement {
         <button class="icon-btn" aria-label="Close live stream" @click=${this.#close}>${icons.close}</button></div>
       <div class="dialog-body">
         <p>Stream this meeting live, for example on YouTube. Everyone in the meeting sees that it is live.</p>
+        ${this.e2ee ? html`<p class="admit">${ADMIT_STREAMER_TEXT}</p>` : nothing}
         <form @submit=${this.#submit}>
           <label class="field">Stream key or RTMP address
             <input type=${this.reveal ? 'text' : 'password'} name="target" autocomplete="off" spellcheck="false" required maxlength="2048"
@@ -38,7 +44,7 @@ export class MeetLiveStreamDialog extends LitElement {
           ${this.wrong ? html`<p class="wrong" id="wrong" role="alert">That is not a stream key or an rtmp:// address.</p>` : nothing}
           <div class="actions">
             <button class="btn ghost" type="button" @click=${this.#close}>Cancel</button>
-            <button class="btn primary" type="submit">Go live</button>
+            <button class="btn primary" type="submit">${this.e2ee ? 'Admit recorder and go live' : 'Go live'}</button>
           </div>
         </form>
       </div>

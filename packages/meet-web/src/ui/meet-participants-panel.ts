@@ -43,7 +43,7 @@ export class MeetParticipantsPanel extends LitElement {
   @property({ attribute: false }) room: RoomView | undefined;
   /** The local participant moderates: shows the lobby and moderator actions. */
   @property({ type: Boolean }) canModerate = false;
-  /** The room is end-to-end encrypted: rows show who holds keys and who is verified. */
+  /** The room is end-to-end encrypted: rows show who holds keys and who is verified (a phone: whether its gateway holds keys). */
   @property({ type: Boolean }) e2eeOn = false;
 
   override render() {
@@ -78,11 +78,7 @@ export class MeetParticipantsPanel extends LitElement {
         ${p.role === 'moderator' ? html`<span class="role">Moderator</span>` : nothing}</span>
       <span class="states">
         ${p.handRaisedAt === undefined ? nothing : html`<span class="hand" role="img" aria-label="Hand raised">${icons.hand}</span>`}
-        ${!this.e2eeOn || p.isLocal ? nothing : p.e2ee?.verified === true
-          ? html`<span class="e2ee-ok" role="img" aria-label="End-to-end encrypted, verified">${icons.shield}</span>`
-          : p.e2ee?.hasKeys === true
-            ? html`<span role="img" aria-label="End-to-end encrypted, not verified">${icons.lock}</span>`
-            : html`<span class="off" role="img" aria-label="Holds no keys: cannot decrypt">${icons.lock}</span>`}
+        ${!this.e2eeOn || p.isLocal ? nothing : keyState(p)}
         <span class=${p.audioMuted ? 'off' : ''} role="img" aria-label=${p.audioMuted ? 'Microphone off' : 'Microphone on'}>${p.audioMuted ? icons.micOff : icons.mic}</span>
         ${p.isPhone ? html`<span class="phone" role="img" aria-label="Joined by phone">${icons.phone}</span>`
           : html`<span class=${p.videoMuted ? 'off' : ''} role="img" aria-label=${p.videoMuted ? 'Camera off' : 'Camera on'}>${p.videoMuted ? icons.cameraOff : icons.camera}</span>`}
@@ -90,6 +86,18 @@ export class MeetParticipantsPanel extends LitElement {
       ${p.isLocal ? nothing : html`<meet-participant-menu .participant=${p} ?canModerate=${this.canModerate}></meet-participant-menu>`}
     </li>`;
   }
+}
+
+/** Whether a remote participant holds the meeting's keys (a phone: through its gateway) and is verified. */
+function keyState(p: ParticipantView) {
+  const keys = p.e2ee?.hasKeys === true;
+  if (p.isPhone) {
+    return keys ? html`<span role="img" aria-label="Holds keys through the phone gateway">${icons.lock}</span>`
+      : html`<span class="off" role="img" aria-label="Holds no keys: cannot hear or be heard">${icons.lock}</span>`;
+  }
+  if (p.e2ee?.verified === true) return html`<span class="e2ee-ok" role="img" aria-label="End-to-end encrypted, verified">${icons.shield}</span>`;
+  return keys ? html`<span role="img" aria-label="End-to-end encrypted, not verified">${icons.lock}</span>`
+    : html`<span class="off" role="img" aria-label="Holds no keys: cannot decrypt">${icons.lock}</span>`;
 }
 
 function handOrder(p: ParticipantView): number {

@@ -775,9 +775,11 @@ export class PlenumConference implements Conference {
     this.#e2ee.onPresence(p.nick, e, p.role === 'moderator' || p.affiliation === 'owner', p.unavailable);
     // A recorder is a service, not a person: no tile, not listed, not counted (protocols.md §6).
     if (p.features.includes(FEATURE_RECORDER) || (p.unavailable && this.#services.has(p.nick))) {
+      const known = this.#services.has(p.nick);
       if (p.unavailable) this.#services.delete(p.nick);
       else this.#services.add(p.nick);
-      if (this.#remotes.delete(p.nick)) this.#changed();
+      // The views say whether a recorder holds the meeting's keys: its coming and going changes that.
+      if (this.#remotes.delete(p.nick) || known === p.unavailable) this.#changed();
       this.#p2p.update();
       return;
     }
@@ -1150,7 +1152,10 @@ export class PlenumConference implements Conference {
     return {
       state: this.#state, error: this.#error, room, participants: [local, ...remotes], dominantSpeaker: this.#dominant,
       mediaPath: this.#p2p.directPeer !== undefined ? 'p2p' : this.#session ? 'bridge' : 'none',
-      e2ee: { enabled: this.#e2ee.roomEnabled, supported: this.#e2ee.supported },
+      e2ee: {
+        enabled: this.#e2ee.roomEnabled, supported: this.#e2ee.supported,
+        recorders: [...this.#services].map((nick) => ({ id: nick, hasKeys: this.#e2ee.participantState(nick).hasKeys })),
+      },
     };
   }
 
