@@ -31,6 +31,8 @@ export type E2eOptions = {
   readonly recorder?: Record<string, unknown>;
   /** The one-command server's SIP gateway settings (give it a free `sip.port`); without them it runs none. */
   readonly sipGateway?: Record<string, unknown>;
+  /** More Chromium switches (e.g. `--use-file-for-fake-audio-capture=<wav>`). */
+  readonly chromiumArgs?: readonly string[];
 };
 
 export type E2e = {
@@ -57,7 +59,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
   });
   let browser: Browser;
   try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...(options.chromiumArgs ?? [])] });
   } catch (error) {
     await plenum.close();
     throw error;

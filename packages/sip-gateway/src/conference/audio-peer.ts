@@ -27,6 +27,9 @@ export type AudioPeerOptions = {
 /** Our own audio source as signalled in session-accept. */
 export type OwnAudioSource = { readonly ssrc: number; readonly endpointId: string };
 
+/** The RTP timestamp of the call's `frameIndex`-th 20 ms frame. */
+export const rtpTimestampOf = (frameIndex: number): number => (frameIndex * SAMPLES_PER_FRAME) >>> 0;
+
 /** Jitsi's source name for an endpoint's first audio source (protocols.md §0). */
 export const audioSourceName = (endpointId: string): string => `${endpointId}-a0`;
 
@@ -135,7 +138,7 @@ export class AudioPeer {
     if (this.#isClosed || !this.isConnected) return;
     const h = this.#header;
     h.sequenceNumber = sequenceNumber & 0xffff;
-    h.timestamp = (frameIndex * SAMPLES_PER_FRAME) >>> 0;
+    h.timestamp = rtpTimestampOf(frameIndex);
     h.marker = isTalkspurtStart;
     this.#level[0] = levelByte;
     const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);

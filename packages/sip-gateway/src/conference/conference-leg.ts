@@ -15,6 +15,11 @@
 // When the media fails on its own the leg asks the focus for a fresh session (session-terminate
 // with `<bridge-session restart="true"/>`, §2.3). No new session within timeouts.sessionMs → ended.
 //
+// End-to-end encrypted rooms (issue 9): the leg holds the meeting's keys like a browser (leg-keys.ts):
+// its presence advertises an identity key, key messages come and go as MUC private messages, and
+// while the room is encrypted the audio is decrypted before `audio` and encrypted before it is sent,
+// fail-closed.
+//
 // Closing: leave() → session-terminate, unavailable presence, peer closed (no `ended`). Anything
 // that throws the call out (kicked, room destroyed, focus gone, session ended, media failed, the
 // last other participant left) → the same cleanup, then `ended` once with the reason.
@@ -22,15 +27,17 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { El, Jingle } from '@plenum/xmpp/codec';
-import { el, encodeJingle, encodeMuteRequest, errorReply, iqResult } from '@plenum/xmpp/codec';
+import { NS_JITSI_MEET, child, el, encodeJingle, encodeMuteRequest, errorReply, iqResult, text } from '@plenum/xmpp/codec';
 import type { RequestOptions } from '@plenum/xmpp/component';
 import { audioLevelByte } from './audio-level.ts';
 import type { AudioPeerOptions } from './audio-peer.ts';
-import { AudioPeer, audioSourceName } from './audio-peer.ts';
+import { AudioPeer, audioSourceName, rtpTimestampOf } from './audio-peer.ts';
 import { LegError, isConferenceLegError, joinRefusal } from './conference-leg-error.ts';
 import type { LegPresenceState } from './leg-presence.ts';
 import { joinPresence, leavePresence, legDiscoQuery, readSelfPresence, updatePresence } from './leg-presence.ts';
 import { DeadlineWait } from './deadline-wait.ts';
+import type { LegE2eeStats, LegKeysLimits } from './leg-keys.ts';
+import { LegKeys } from './leg-keys.ts';
 import { readRoomIq } from './room-iq.ts';
 import { RemoteAudioSources } from './remote-audio-sources.ts';
 import { requestConference } from './conference-request.ts';
@@ -63,6 +70,7 @@ export type ConferenceLegDeps = {
   readonly focusNick?: string;
   readonly timeouts?: Partial<ConferenceLegTimeouts>;
   readonly media?: AudioPeerOptions;
+  readonly e2ee?: LegKeysLimits;
 };
 
 export type ConferenceLegParams = {
@@ -102,6 +110,7 @@ export class ConferenceLeg {
   readonly #timeouts: ConferenceLegTimeouts;
   readonly #focusOccupant: string;
   readonly #sources: RemoteAudioSources;
+  readonly #keys: LegKeys;
   readonly #closing = new AbortController();
   #phase: Phase = 'new';
   #isInRoom = false;
@@ -128,6 +137,12 @@ export class ConferenceLeg {
     this.#log = deps.log.child({ component: 'conference-leg', conf: params.roomJid, endpoint: params.nick });
     this.events = new TypedEmitter<ConferenceLegEvents>(this.#log);
     this.#sources = new RemoteAudioSources(this.ssrc);
+    this.#keys = new LegKeys({
+      log: this.#log, localId: params.nick, limits: deps.e2ee,
+      sendJson: (to, json) => this.#sendPrivateJson(to, json),
+      presenceChanged: () => this.#sendPresence(),
+      deliver: (ssrc, seq, ts, payload) => this.events.emit('audio', ssrc, seq, ts, payload),
+    });
   }
 
   /**
@@ -154,6 +169,11 @@ export class ConferenceLeg {
     return this.#sources.all();
   }
 
+  /** What E2EE did to the call's media so far (the room's state, frames decrypted, dropped, encrypted, unsent). */
+  get e2eeStats(): LegE2eeStats {
+    return this.#keys.stats();
+  }
+
   /** Conference request, room join, session; resolves when media flows. Once only. */
   async join(): Promise<void> {
     if (this.#phase !== 'new') throw new Error('ConferenceLeg.join() runs once');
@@ -164,8 +184,10 @@ export class ConferenceLeg {
         timeoutMs: this.#timeouts.conferenceMs, signal: this.#closing.signal,
       });
       this.#throwIfClosed();
+      await this.#keys.start();
       const offered = this.#nextOffer();
       await this.#enterRoom();
+      this.#keys.joined();
       await this.#answer(await offered);
       await this.#peer?.connected(this.#timeouts.mediaMs);
       this.#throwIfClosed();
@@ -188,7 +210,11 @@ export class ConferenceLeg {
         if (from.startsWith(`${this.params.roomJid}/`)) this.#onRoomPresence(s, from);
         return true;
       case 'message':
-        // Room chat and notifications: nothing a phone can show.
+        // E2EE key messages come privately from an occupant; room chat and notifications: nothing a phone can show.
+        if (s.attrs.type === 'chat' && from.startsWith(`${this.params.roomJid}/`)) {
+          const json = child(s, 'json-message', NS_JITSI_MEET);
+          if (json !== undefined) this.#keys.onPrivateJson(from.slice(this.params.roomJid.length + 1), text(json));
+        }
         return true;
       case 'iq':
         if (s.attrs.type === 'get' || s.attrs.type === 'set') this.#onIq(s, from);
@@ -204,13 +230,19 @@ export class ConferenceLeg {
    */
   sendAudio(opus: Uint8Array, level: number): void {
     const frameIndex = this.#frameIndex++;
-    const peer = this.#peer;
-    if (this.#isMuted || this.#phase !== 'connected' || peer === undefined || !peer.isConnected) {
+    if (!this.#canSend()) {
       this.#isAfterGap = true;
       return;
     }
-    peer.send(opus, this.#sequence++, frameIndex, audioLevelByte(level), this.#isAfterGap);
-    this.#isAfterGap = false;
+    if (!this.#keys.isEncryptingOutbound) {
+      this.#transmit(opus, frameIndex, level);
+      return;
+    }
+    // Encrypted frames leave in order; one without a key of ours is not sent (a gap).
+    void this.#keys.encryptOutbound(opus, this.ssrc, rtpTimestampOf(frameIndex)).then((frame) => {
+      if (frame === undefined) this.#isAfterGap = true;
+      else this.#transmit(frame, frameIndex, level);
+    });
   }
 
   /** The caller's own mute (*6): presence update, no packets while muted; unmuting lifts a moderator's force-mute. */
@@ -243,6 +275,21 @@ export class ConferenceLeg {
       await this.#cleanUp('call ended');
     })();
     return this.#leaving;
+  }
+
+  #canSend(): boolean {
+    return !this.#isMuted && this.#phase === 'connected' && this.#peer?.isConnected === true;
+  }
+
+  /** One frame to the bridge with the next sequence number (assigned here: frames not sent leave no hole). */
+  #transmit(frame: Uint8Array, frameIndex: number, level: number): void {
+    const peer = this.#peer;
+    if (peer === undefined || !this.#canSend()) {
+      this.#isAfterGap = true;
+      return;
+    }
+    peer.send(frame, this.#sequence++, frameIndex, audioLevelByte(level), this.#isAfterGap);
+    this.#isAfterGap = false;
   }
 
   // --- joining -------------------------------------------------------------------------------
@@ -280,7 +327,7 @@ export class ConferenceLeg {
     this.#isAfterGap = true;
     await previous?.close();
     for (const s of this.#sources.replace(offer).removed) this.events.emit('sourceRemoved', s.ssrc);
-    peer.onAudio((ssrc, seq, ts, payload) => this.events.emit('audio', ssrc, seq, ts, payload));
+    peer.onAudio((ssrc, seq, ts, payload) => this.#keys.receive(ssrc, seq, ts, this.#sources.get(ssrc)?.owner, payload));
     peer.onFailed((state) => this.#onMediaFailed(peer, state));
     const iq = el('iq', { type: 'set', from: this.jid, to: this.#focusOccupant }, encodeJingle({
       action: 'session-accept', sid: offer.sid, responder: this.jid, contents: accept.contents, groups: accept.groups,
@@ -413,8 +460,10 @@ export class ConferenceLeg {
       if (p.attrs.type === 'unavailable' && isInCall) void this.#end('the focus left the room');
       return;
     }
-    // Like Jigasi, a caller does not stay on alone: once everybody else has left, the call ends.
     const nick = from.slice(this.params.roomJid.length + 1);
+    // Everyone who advertises an identity key is paired with, as browsers do (recorders and other calls too).
+    this.#keys.onOccupantPresence(nick, p);
+    // Like Jigasi, a caller does not stay on alone: once everybody else has left, the call ends.
     if (p.attrs.type === undefined) this.#others.add(nick);
     else if (p.attrs.type === 'unavailable' && this.#others.delete(nick) && this.#others.size === 0 && isInCall) void this.#end('everyone else left');
   }
@@ -442,8 +491,15 @@ export class ConferenceLeg {
   #presenceState(): LegPresenceState {
     return {
       sourceName: audioSourceName(this.params.nick), displayName: this.params.displayName, isMuted: this.#isMuted,
-      region: this.params.region, statusText: this.#statusText,
+      region: this.params.region, statusText: this.#statusText, e2ee: this.#keys.presenceElements(),
     };
+  }
+
+  /** A MUC private message (XEP-0045 §7.5) with a `<json-message>`: how E2EE keys travel. */
+  #sendPrivateJson(toNick: string, json: string): void {
+    if (!this.#isInRoom) return;
+    this.deps.channel.send(el('message', { type: 'chat', from: this.jid, to: `${this.params.roomJid}/${toNick}` },
+      el('json-message', { xmlns: NS_JITSI_MEET }, json)));
   }
 
   #sendPresence(): void {
@@ -461,6 +517,9 @@ export class ConferenceLeg {
   /** session-terminate, unavailable presence, media closed; phase ended. */
   async #cleanUp(reason: string): Promise<void> {
     this.#phase = 'ended';
+    this.#keys.close();
+    const e2ee = this.#keys.stats();
+    if (e2ee.decrypted + e2ee.encrypted + e2ee.unsent > 0) this.#log.info('e2ee media of the call', { ...e2ee, decryptedBy: undefined });
     this.#offerWait?.reject(LegError.closed());
     const session = this.#session;
     this.#session = undefined;

@@ -5,5 +5,6 @@ export type { ConferenceChannel, ConferenceLegDeps, ConferenceLegEvents, Confere
 export { LegError, isConferenceLegError, sipStatusFor } from './conference-leg-error.ts';
 export type { ConferenceLegError, ConferenceLegErrorCode } from './conference-leg-error.ts';
 export type { AudioPeerOptions } from './audio-peer.ts';
+export type { LegE2eeStats, LegKeysLimits } from './leg-keys.ts';
 export { audioLevelOf, SILENT_LEVEL } from './audio-level.ts';
 export { FEATURE_JIGASI } from './leg-presence.ts';

@@ -44,6 +44,8 @@ export type LegPresenceState = {
   readonly region: string | undefined;
   /** `<status>` text (call progress shown by the web app: Calling, Ringing…); undefined: none. */
   readonly statusText: string | undefined;
+  /** The E2EE properties (identity key, whether the call's audio is encrypted, the room's state; leg-keys.ts). */
+  readonly e2ee?: readonly El[];
 };
 
 /** The extensions of every presence the call sends (join and updates). */
@@ -58,6 +60,7 @@ function extensions(s: LegPresenceState): El[] {
     el('videomuted', {}, 'true'),
     s.region !== undefined ? el('jitsi_participant_region', {}, s.region) : undefined,
     s.statusText !== undefined ? el('status', {}, s.statusText) : undefined,
+    ...(s.e2ee ?? []),
   ].filter((e): e is El => e !== undefined);
 }
 
