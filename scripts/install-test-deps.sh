@@ -4,7 +4,7 @@
 # to the check below.
 set -euo pipefail
 
-PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose ffmpeg redis-server sip-tester baresip espeak-ng fonts-noto-color-emoji)
+PACKAGES=(python3-slixmpp prosody openssl chromium firefox-esr docker-compose ffmpeg redis-server sip-tester baresip espeak-ng fonts-noto-color-emoji coturn)
 
 missing=()
 /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || missing+=(python3-slixmpp)
@@ -18,6 +18,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || missing+=(baresip)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
 # The E2EE verification emoji in the browser tests' screenshots.
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 
@@ -47,4 +48,7 @@ if command -v service >/dev/null 2>&1; then $SUDO service prosody stop >/dev/nul
 # Likewise redis-server's service on 6379: the focus tests start their own on free ports.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
 if command -v service >/dev/null 2>&1; then $SUDO service redis-server stop >/dev/null 2>&1 || true; fi
+# And coturn's on 3478: the TURN test runs its own on free ports.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now coturn >/dev/null 2>&1 || true; fi
+if command -v service >/dev/null 2>&1; then $SUDO service coturn stop >/dev/null 2>&1 || true; fi
 echo "test prerequisites installed"

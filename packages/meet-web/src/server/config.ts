@@ -32,6 +32,7 @@ export const webServerConfigSpec = {
     turnUsername: f.optionalString('Username for the turn:/turns: URLs in p2p.stunServers'),
     turnCredential: f.optionalString('Credential for the turn:/turns: URLs in p2p.stunServers'),
   },
+  iceTransportPolicy: f.oneOf('all: direct and relayed paths; relay: media only through the TURN servers the XMPP server hands out (XEP-0215), which also hides participants\' addresses from each other in peer-to-peer calls', ['all', 'relay'] as const, 'all'),
   channelLastN: f.int('Video streams the bridge forwards to each participant; -1 = all', d.channelLastN, { min: -1 }),
   resolution: f.int('Camera capture height in pixels', d.resolution, { min: 90, max: 2160 }),
   disableSimulcast: f.bool('Send one camera layer instead of three', d.disableSimulcast),
@@ -95,6 +96,7 @@ export function operatorWebConfig(c: WebServerConfig, hosts: WebConfig['hosts'])
   return {
     hosts,
     p2p: { enabled: c.p2p.enabled, stunServers: iceServers(c) },
+    ...(c.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' as const } : {}),
     channelLastN: c.channelLastN,
     resolution: c.resolution,
     disableSimulcast: c.disableSimulcast,

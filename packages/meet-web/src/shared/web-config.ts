@@ -25,6 +25,11 @@ export type WebConfig = {
     /** The operator's own STUN/TURN servers; empty by default (never Google's). */
     readonly stunServers: readonly IceServerConfig[];
   };
+  /**
+   * 'relay': media only through TURN (the servers XEP-0215 hands out after login); absent or 'all':
+   * every path ICE finds. Applies to the bridge and the peer-to-peer connection.
+   */
+  readonly iceTransportPolicy?: 'all' | 'relay';
   /** Video streams forwarded to each participant; −1 = unlimited. */
   readonly channelLastN: number;
   /** Camera capture height (720). */

@@ -5,6 +5,7 @@ export * from './stanza/index.ts';
 export * from './stream/index.ts';
 export * from './xep-0030-disco/index.ts';
 export * from './xep-0199-ping/index.ts';
+export * from './xep-0215-extdisco/index.ts';
 export * from './xep-0198-sm/index.ts';
 export * from './xep-0004-data-forms/index.ts';
 export * from './xep-0045-muc/index.ts';

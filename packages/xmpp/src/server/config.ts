@@ -83,6 +83,16 @@ export const xmppConfigSpec = {
     resumeTimeoutSeconds: f.int('how long a broken session waits to be resumed', 60, { min: 1, max: 3600 }),
     maxUnacked: f.int('unacknowledged stanzas kept for a session before it is closed', 1000, { min: 10 }),
   },
+  turn: {
+    host: f.string('TURN server host name or address handed to clients by XEP-0215 external service discovery (coturn in docker-compose.yml); empty: none', ''),
+    port: f.port('TURN (and STUN) port, UDP and TCP', 3478),
+    udp: f.bool('offer TURN over UDP', true),
+    tcp: f.bool('offer TURN over TCP (for networks that block UDP)', true),
+    tlsPort: f.int('TURN over TLS port (turns:, e.g. 443 or 5349, for networks that allow only TLS); 0: none', 0, { min: 0, max: 65535 }),
+    secret: f.string('secret shared with the TURN server (coturn static-auth-secret): short-lived credentials are minted per request, TURN REST API style', ''),
+    ttlSeconds: f.int('lifetime of the minted TURN credentials', 86_400, { min: 60 }),
+    stun: f.bool('offer the TURN server as a STUN server too', true),
+  },
   log: {
     level: f.oneOf('log level', ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     ipAddresses: f.bool('include client IP addresses in logs (off for privacy)', false),

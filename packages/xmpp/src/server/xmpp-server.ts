@@ -19,6 +19,7 @@ import { SessionRegistry } from './router/session-registry.ts';
 import type { LocalService } from './router/stanza-router.ts';
 import { StanzaRouter } from './router/stanza-router.ts';
 import { ServerIqHandler } from './modules/server-handler.ts';
+import { TurnCredentials } from './modules/turn-credentials.ts';
 import { MucService } from './muc/muc-service.ts';
 import { LobbyRooms } from './muc/lobby-rooms.ts';
 import { TcpTransport, WsTransport } from './net/transport.ts';
@@ -90,12 +91,14 @@ export class XmppServer {
     const services = new Map<string, LocalService>();
     const domains = config.auth.guestDomain !== undefined ? [config.domain, config.auth.guestDomain] : [config.domain];
     const lobbyDomain = config.lobby.enabled ? lobbyDomainOf(config) : undefined;
+    const turn = new TurnCredentials(config.turn);
     const server = new ServerIqHandler({
       log: this.#log.child({ part: 'server-iq' }),
       send: (stanza) => this.#routeFromServer(stanza),
       items: () => this.#discoItems(),
       // Jitsi's client finds the lobby by this identity on the main domain (mod_muc_lobby_rooms).
       identities: () => (lobbyDomain !== undefined ? [{ category: 'component', type: LOBBY_IDENTITY_TYPE, name: lobbyDomain }] : []),
+      externalServices: () => turn.services(),
     });
     this.#router = new StanzaRouter({
       domains, registry: this.#registry, services, server,

@@ -26,6 +26,8 @@ export type RemoteTrack = {
 export type BridgeSessionDeps = {
   readonly nick: string;
   readonly iceServers: RTCIceServer[];
+  /** 'relay': TURN only (config.js iceTransportPolicy). */
+  readonly iceTransportPolicy: RTCIceTransportPolicy;
   readonly simulcast: boolean;
   /** Sends Jingle to the focus (IQ set to its occupant JID); resolves on the result. */
   readonly sendJingle: (j: Jingle) => Promise<void>;
@@ -142,7 +144,7 @@ export class BridgeSession {
     this.#contents = contents;
     this.#groups = groups;
     this.#remote = sourcesByOwner(offer);
-    this.#pc = new RTCPeerConnection({ iceServers: deps.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.#pc = new RTCPeerConnection({ iceServers: deps.iceServers, iceTransportPolicy: deps.iceTransportPolicy, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.#pc.addEventListener('connectionstatechange', () => deps.onConnectionState(this.#pc.connectionState));
   }
 

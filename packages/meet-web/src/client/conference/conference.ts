@@ -6,11 +6,11 @@
 // lib-jitsi-meet.
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter, silentLogger } from '@plenum/kit';
-import type { BridgeMessage, El, Jingle } from '@plenum/xmpp/codec';
+import type { BridgeMessage, El, IceServerEntry, Jingle } from '@plenum/xmpp/codec';
 import {
   FIELD_LOBBY_ROOM, FORM_MUC_ROOMCONFIG, NS_DISCO_INFO, NS_JITSI_MEET, decodeLobbyNotify, decodeLobbyRoomRef, encodeMucJoin, NS_FOCUS, NS_JINGLE, NS_MUC_OWNER, NS_MUC_USER, NS_MUTE_AUDIO, NS_MUTE_VIDEO, child,
   decodeConferenceResponse, decodeDataForm, decodeDiscoInfo, decodeJingle, decodeMuteRequest, el, encodeConferenceRequest,
-  encodeDataForm, encodeJingle, encodeMucAdminQuery, encodeMuteRequest, iqResult, text,
+  encodeDataForm, encodeJingle, encodeMucAdminQuery, encodeMuteRequest, iqResult, text, NS_EXTDISCO_2, decodeExternalServices, iceServersOf,
 } from '@plenum/xmpp/codec';
 import type {
   DialInInfo, ChatMessage, Conference, ConferenceError, ConferenceEvents, ConnectionQuality, ConferenceSnapshot, ConnectionState, EndReason, FeatureError, JoinOptions, LocalMedia,
@@ -67,6 +67,9 @@ export class PlenumConference implements Conference {
   readonly #opts: ConferenceOptions;
   readonly #events = new TypedEmitter<Events>();
   #conn: XmppConnection | undefined;
+  /** STUN/TURN servers the XMPP server handed out (XEP-0215), and the request for them. */
+  #discoveredIceServers: readonly IceServerEntry[] = [];
+  #externalServices: Promise<void> = Promise.resolve();
   #nick = '';
   #focusJid = '';
   #state: ConnectionState = 'idle';
@@ -144,12 +147,17 @@ export class PlenumConference implements Conference {
       notice: (kind, text) => this.#notice(kind, text),
     });
     this.#e2ee = e2ee;
+    const iceServers = (): RTCIceServer[] => this.#iceServers();
     this.#p2p = new P2PSwitch({
       // Direct media would bypass the frame worker: no P2P while the room is encrypted (as Jitsi).
       get enabled() {
         return config.p2p.enabled && !e2ee.roomEnabled;
       },
-      iceServers: this.#iceServers(),
+      // Read when a direct session starts: by then the TURN servers of XEP-0215 are known.
+      get iceServers() {
+        return iceServers();
+      },
+      iceTransportPolicy: config.iceTransportPolicy ?? 'all',
       log: this.#log,
       nick: () => this.#nick,
       // A recorder in the room needs the media on the bridge: two people plus a recorder are no pair.
@@ -528,6 +536,7 @@ export class PlenumConference implements Conference {
     // Random, not the display name: stats ids end up in operators' statistics.
     this.#statsId = randomHex(8);
     this.#capsVer = await capsVer();
+    this.#externalServices = this.#discoverIceServers(conn);
   }
 
   async #requestConference(): Promise<void> {
@@ -864,9 +873,12 @@ export class PlenumConference implements Conference {
 
   async #startSession(offer: Jingle): Promise<void> {
     this.#closeMedia();
+    // Asked right after login (bounded): a TURN-only client cannot connect without them.
+    await this.#externalServices;
     const session = new BridgeSession(offer, {
       nick: this.#nick,
       iceServers: this.#iceServers(),
+      iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all',
       simulcast: !this.#config.disableSimulcast,
       sendJingle: async (j) => {
         await this.#request(el('iq', { type: 'set', to: this.#occupant('focus') }, encodeJingle(j)));
@@ -934,12 +946,25 @@ export class PlenumConference implements Conference {
     if (withhold && this.#screenTrack) await this.stopScreenShare();
   }
 
+  /** The operator's STUN/TURN servers: config.js's and those XEP-0215 handed out with fresh credentials. */
   #iceServers(): RTCIceServer[] {
-    return this.#config.p2p.stunServers.map((s) => ({
+    return [...this.#config.p2p.stunServers, ...this.#discoveredIceServers].map((s) => ({
       urls: typeof s.urls === 'string' ? s.urls : [...s.urls],
       ...(s.username !== undefined ? { username: s.username } : {}),
       ...(s.credential !== undefined ? { credential: s.credential } : {}),
     }));
+  }
+
+  /** XEP-0215 (as Jitsi's client does right after login): the deployment's STUN and TURN servers; none on error or silence. */
+  async #discoverIceServers(conn: XmppConnection): Promise<void> {
+    try {
+      const reply = await conn.request(el('iq', { type: 'get', to: this.#config.hosts.domain }, el('services', { xmlns: NS_EXTDISCO_2 })), EXTERNAL_SERVICES_TIMEOUT_MS);
+      const services = child(reply, 'services', NS_EXTDISCO_2);
+      this.#discoveredIceServers = services === undefined ? [] : iceServersOf(decodeExternalServices(services));
+      if (this.#discoveredIceServers.length > 0) this.#log.info('ice servers from the XMPP server', { count: this.#discoveredIceServers.length });
+    } catch (error) {
+      this.#log.debug('no external services', { err: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   #onMediaState(session: BridgeSession, state: RTCPeerConnectionState): void {
@@ -1189,4 +1214,6 @@ function machineUid(): string {
 
 /** How often a guest asks the focus again while waiting for the host. */
 const HOST_POLL_MS = 3000;
+/** How long the XEP-0215 request may hold up the media session (it normally answers long before). */
+const EXTERNAL_SERVICES_TIMEOUT_MS = 3000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -16,6 +16,8 @@ export type P2PSessionDeps = {
   readonly nick: string;
   readonly peer: string;
   readonly iceServers: RTCIceServer[];
+  /** 'relay': TURN only (config.js iceTransportPolicy). */
+  readonly iceTransportPolicy: RTCIceTransportPolicy;
   /** Sends Jingle to the peer's occupant JID; resolves on its result. */
   readonly sendJingle: (j: Jingle) => Promise<void>;
   readonly onTracks: (tracks: readonly RemoteTrack[]) => void;
@@ -42,7 +44,7 @@ export class P2PSession {
     this.sid = sid;
     this.isInitiator = isInitiator;
     this.#deps = deps;
-    this.#pc = new RTCPeerConnection({ iceServers: deps.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.#pc = new RTCPeerConnection({ iceServers: deps.iceServers, iceTransportPolicy: deps.iceTransportPolicy, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.#pc.addEventListener('connectionstatechange', () => deps.onConnectionState(this.#pc.connectionState));
   }
 

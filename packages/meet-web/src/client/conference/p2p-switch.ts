@@ -12,6 +12,7 @@ import type { P2PSessionDeps } from './p2p-session.ts';
 export type P2PSwitchHost = {
   readonly enabled: boolean;
   readonly iceServers: RTCIceServer[];
+  readonly iceTransportPolicy: RTCIceTransportPolicy;
   readonly log: Logger;
   /** Our endpoint id. */
   nick(): string;
@@ -160,7 +161,7 @@ export class P2PSwitch {
   #deps(peer: string): P2PSessionDeps {
     let session: P2PSession | undefined;
     return {
-      nick: this.#host.nick(), peer, iceServers: this.#host.iceServers,
+      nick: this.#host.nick(), peer, iceServers: this.#host.iceServers, iceTransportPolicy: this.#host.iceTransportPolicy,
       sendJingle: (j) => this.#host.sendJingle(peer, j),
       onTracks: (tracks) => {
         // Tracks of a session not (yet) adopted are kept for when it is.

@@ -1,13 +1,11 @@
 import type { Logger } from '@plenum/kit';
 import type { El, Jid, DiscoItem } from '../../codec/index.ts';
+import type { ExternalService } from '../../codec/index.ts';
 import {
-  bareJid, iqPayload, iqResult, errorReply, encodeDiscoInfo, encodeDiscoItems, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, el,
+  bareJid, iqPayload, iqResult, errorReply, encodeDiscoInfo, encodeDiscoItems, encodeExternalServices, readExternalServicesRequest,
+  NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO_2, NS_PING,
 } from '../../codec/index.ts';
 import type { ServerHandler } from '../router/stanza-router.ts';
-
-// XEP-0215 external service discovery: Jitsi's client asks for STUN/TURN here right after login.
-const NS_EXTDISCO_2 = 'urn:xmpp:extdisco:2';
-const NS_EXTDISCO_1 = 'urn:xmpp:extdisco:1';
 
 export type ServerHandlerDeps = {
   readonly log: Logger;
@@ -17,6 +15,11 @@ export type ServerHandlerDeps = {
   readonly items: () => readonly DiscoItem[];
   /** Extra disco identities other parts register (Jitsi optional components, later issues). */
   readonly identities: () => readonly { category: string; type: string; name?: string }[];
+  /**
+   * XEP-0215: the operator's STUN/TURN servers with fresh credentials (turn-credentials.ts); Jitsi's
+   * client asks right after login. None by default: never a third party's.
+   */
+  readonly externalServices: () => readonly ExternalService[];
 };
 
 /** Answers IQs addressed to the server or, on an account's behalf, to a bare JID. */
@@ -49,9 +52,11 @@ export class ServerIqHandler implements ServerHandler {
     if (type === 'get' && payload.name === 'query' && ns === NS_DISCO_ITEMS && payload.attrs.node === undefined) {
       return this.#deps.send(iqResult(stanza, encodeDiscoItems(isServer ? this.#deps.items() : [])));
     }
-    if (isServer && type === 'get' && payload.name === 'services' && (ns === NS_EXTDISCO_2 || ns === NS_EXTDISCO_1)) {
-      // No third-party STUN/TURN by default (privacy); operators add their own TURN in a later issue.
-      return this.#deps.send(iqResult(stanza, el('services', { xmlns: ns })));
+    const servicesRequest = isServer && type === 'get' ? readExternalServicesRequest(payload) : undefined;
+    if (servicesRequest !== undefined) {
+      const wanted = servicesRequest.type;
+      const services = this.#deps.externalServices().filter((s) => wanted === undefined || s.type === wanted);
+      return this.#deps.send(iqResult(stanza, encodeExternalServices(services, servicesRequest.ns)));
     }
     this.#deps.send(errorReply(stanza, { type: 'cancel', condition: 'service-unavailable' }));
   }
