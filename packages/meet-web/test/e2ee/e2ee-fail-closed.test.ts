@@ -2,7 +2,7 @@
 // - a participant that sends unencrypted VP8 (a werift peer through the real focus, with frames
 //   libvpx made) reaches Alice's browser, which decodes none of it; once the moderator turns E2EE
 //   off in the security options, the same frames are decoded (so it was E2EE that dropped them);
-// - a browser without RTCRtpScriptTransform is told it cannot take part and sends nothing; its
+// - a browser without encoded transforms (neither RTCRtpScriptTransform nor insertable streams) is told it cannot take part and sends nothing; its
 //   camera and microphone go out again, and the others see it, once E2EE is off.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,9 +60,9 @@ test('unencrypted frames are not rendered in an encrypted room; a browser that c
     const alice = await joinDirectly(e2e, ROOM, 'Alice');
     await alice.getByRole('button', { name: /^End-to-end encrypted/ }).waitFor();
 
-    // Dave's browser has no RTCRtpScriptTransform.
+    // Dave's browser has neither RTCRtpScriptTransform nor insertable streams.
     const davePage = await e2e.newPage();
-    await davePage.addInitScript('delete window.RTCRtpScriptTransform;');
+    await davePage.addInitScript('delete window.RTCRtpScriptTransform; delete RTCRtpSender.prototype.createEncodedStreams; delete RTCRtpReceiver.prototype.createEncodedStreams;');
     await davePage.goto(`${e2e.origin}${directJoinPath(ROOM, 'Dave')}`);
     await davePage.getByRole('button', { name: 'Encrypted meeting: this browser cannot take part' }).waitFor();
     await eventually(() => alice.getByRole('group', { name: 'Dave', exact: true }).count(), (n) => n === 1, 15_000, 'Dave is in');

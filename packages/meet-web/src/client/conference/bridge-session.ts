@@ -28,6 +28,8 @@ export type BridgeSessionDeps = {
   readonly iceServers: RTCIceServer[];
   /** 'relay': TURN only (config.js iceTransportPolicy). */
   readonly iceTransportPolicy: RTCIceTransportPolicy;
+  /** Chromium's insertable streams for E2EE in a browser without RTCRtpScriptTransform (e2ee-controller.ts). */
+  readonly encodedInsertableStreams?: boolean;
   readonly simulcast: boolean;
   /** Sends Jingle to the focus (IQ set to its occupant JID); resolves on the result. */
   readonly sendJingle: (j: Jingle) => Promise<void>;
@@ -144,7 +146,9 @@ export class BridgeSession {
     this.#contents = contents;
     this.#groups = groups;
     this.#remote = sourcesByOwner(offer);
-    this.#pc = new RTCPeerConnection({ iceServers: deps.iceServers, iceTransportPolicy: deps.iceTransportPolicy, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    const config: RTCConfiguration & { encodedInsertableStreams?: boolean } = { iceServers: deps.iceServers, iceTransportPolicy: deps.iceTransportPolicy, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    if (deps.encodedInsertableStreams === true) config.encodedInsertableStreams = true;
+    this.#pc = new RTCPeerConnection(config);
     this.#pc.addEventListener('connectionstatechange', () => deps.onConnectionState(this.#pc.connectionState));
   }
 

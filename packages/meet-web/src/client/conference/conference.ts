@@ -879,6 +879,7 @@ export class PlenumConference implements Conference {
       nick: this.#nick,
       iceServers: this.#iceServers(),
       iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all',
+      encodedInsertableStreams: this.#e2ee.needsEncodedInsertableStreams,
       simulcast: !this.#config.disableSimulcast,
       sendJingle: async (j) => {
         await this.#request(el('iq', { type: 'set', to: this.#occupant('focus') }, encodeJingle(j)));

@@ -7,10 +7,24 @@ import { KeySession, ROOM_E2EE_OFF, changedRoomE2ee, e2eePresenceElements, merge
 import type { El } from '@plenum/xmpp/codec';
 import type { E2eeFrameStats, FromWorker, ToWorker, TransformOptions } from './worker-protocol.ts';
 
-/** Whether this browser can transform encoded frames in a worker (RTCRtpScriptTransform). */
+/** A sender's or receiver's encoded frames under the older insertable-streams API (Chromium). */
+type EncodedStreams = { readonly readable: ReadableStream; readonly writable: WritableStream };
+type WithEncodedStreams = { createEncodedStreams?: () => EncodedStreams };
+
+/**
+ * How this browser hands encoded frames to a worker: RTCRtpScriptTransform (the standard; Chromium,
+ * Firefox, Safari), else insertable streams (`createEncodedStreams`, older Chromium), else not at all.
+ */
+export function encodedTransformApi(): 'script-transform' | 'insertable-streams' | undefined {
+  if (typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform === 'function') return 'script-transform';
+  const sender = (globalThis as { RTCRtpSender?: { prototype: WithEncodedStreams } }).RTCRtpSender;
+  if (typeof sender?.prototype.createEncodedStreams === 'function') return 'insertable-streams';
+  return undefined;
+}
+
+/** Whether this browser can transform encoded frames in a worker. */
 export function browserCanEncrypt(): boolean {
-  return typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform === 'function'
-    && typeof Worker === 'function' && typeof crypto?.subtle?.generateKey === 'function';
+  return encodedTransformApi() !== undefined && typeof Worker === 'function' && typeof crypto?.subtle?.generateKey === 'function';
 }
 
 type ScriptTransformCtor = new (worker: Worker, options: TransformOptions) => unknown;
@@ -41,6 +55,7 @@ export class E2eeController {
   readonly #statsWaiting = new Map<number, (s: E2eeFrameStats) => void>();
   #closed = false;
   #supported: boolean;
+  readonly #api = encodedTransformApi();
 
   constructor(deps: E2eeControllerDeps) {
     this.#deps = deps;
@@ -70,6 +85,15 @@ export class E2eeController {
       this.#worker?.terminate();
       this.#worker = undefined;
     }
+  }
+
+  /**
+   * The bridge connection must be made with `encodedInsertableStreams: true` (Chromium's older API:
+   * decided when the connection is created, and then every sender and receiver goes through the
+   * worker, which passes frames unchanged while the room is not encrypted).
+   */
+  get needsEncodedInsertableStreams(): boolean {
+    return this.#supported && this.#api === 'insertable-streams';
   }
 
   /** This browser can encrypt media (and has the worker to do it). */
@@ -121,7 +145,7 @@ export class E2eeController {
   /** The bridge session's peer connection has (new) transceivers: transforms go on them while E2EE is on. */
   useSession(pc: RTCPeerConnection): void {
     this.#pc = pc;
-    if (this.#room.on) this.#attach(pc);
+    if (this.#room.on || this.needsEncodedInsertableStreams) this.#attach(pc);
   }
 
   /** Who sends on which SSRC, from the session's sources. */
@@ -185,19 +209,25 @@ export class E2eeController {
   }
 
   #attach(pc: RTCPeerConnection): void {
-    const Transform = (globalThis as { RTCRtpScriptTransform?: ScriptTransformCtor }).RTCRtpScriptTransform;
     const worker = this.#worker;
-    if (Transform === undefined || worker === undefined) return;
+    if (worker === undefined) return;
+    const Transform = (globalThis as { RTCRtpScriptTransform?: ScriptTransformCtor }).RTCRtpScriptTransform;
+    const attach = (end: RTCRtpSender | RTCRtpReceiver, options: TransformOptions): void => {
+      if (this.#attached.has(end)) return;
+      this.#attached.add(end);
+      if (this.#api === 'script-transform' && Transform !== undefined) {
+        (end as { transform: unknown }).transform = new Transform(worker, options);
+        return;
+      }
+      // Insertable streams: the frames' streams move to the worker, which pipes them as above.
+      const streams = (end as WithEncodedStreams).createEncodedStreams?.();
+      if (streams === undefined) return;
+      worker.postMessage({ op: 'attach-streams', options, readable: streams.readable, writable: streams.writable } satisfies ToWorker, [streams.readable, streams.writable] as unknown as Transferable[]);
+    };
     for (const t of pc.getTransceivers()) {
       const kind = t.receiver.track.kind === 'audio' ? 'audio' : 'video';
-      if (!this.#attached.has(t.sender)) {
-        this.#attached.add(t.sender);
-        (t.sender as { transform: unknown }).transform = new Transform(worker, { operation: 'encrypt', kind });
-      }
-      if (!this.#attached.has(t.receiver)) {
-        this.#attached.add(t.receiver);
-        (t.receiver as { transform: unknown }).transform = new Transform(worker, { operation: 'decrypt', kind });
-      }
+      attach(t.sender, { operation: 'encrypt', kind });
+      attach(t.receiver, { operation: 'decrypt', kind });
     }
   }
 

@@ -1,6 +1,7 @@
 // The dedicated worker that encrypts what this browser sends and decrypts what it receives
-// (frame-crypto.ts), attached to every sender and receiver with RTCRtpScriptTransform (Chromium
-// and Firefox both have it; the older insertable-streams API is not used). Built as its own entry by
+// (frame-crypto.ts), attached to every sender and receiver with RTCRtpScriptTransform (Chromium,
+// Firefox and Safari have it) or, in a Chromium without it, through the streams the older
+// insertable-streams API transfers here (`attach-streams`). Built as its own entry by
 // app-bundle.ts and served from /assets/ by our server: no blob, no third-party script.
 //
 // Fail-closed while E2EE is on: a received frame that does not decrypt, comes from an SSRC nobody
@@ -111,6 +112,7 @@ scope.onmessage = (event) => {
       for (const [ssrc, participant] of m.owners) owners.set(ssrc, participant);
       return;
     case 'stats': scope.postMessage({ op: 'stats', requestId: m.requestId, stats: statsNow() }); return;
+    case 'attach-streams': attach({ readable: m.readable, writable: m.writable, options: m.options }); return;
     default: return;
   }
 };

@@ -14,7 +14,9 @@ export type ToWorker =
   | { readonly op: 'forget'; readonly participant: string }
   /** Who sends on which SSRC (from the session's sources); a frame from an SSRC not listed is dropped while on. */
   | { readonly op: 'ssrc-owners'; readonly owners: readonly (readonly [number, string])[] }
-  | { readonly op: 'stats'; readonly requestId: number };
+  | { readonly op: 'stats'; readonly requestId: number }
+  /** A sender's or receiver's frames under the insertable-streams API (transferred streams). */
+  | { readonly op: 'attach-streams'; readonly options: TransformOptions; readonly readable: ReadableStream; readonly writable: WritableStream };
 
 /** Frame counters of the worker. */
 export type E2eeFrameStats = {
