@@ -130,6 +130,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
         ...(hasRecorder ? [`${RECORDER_DOMAIN}=${recorderSecret}`] : []), ...(sipPort !== false ? [`${SIP_DOMAIN}=${sipSecret}`] : []),
       ].join(','),
       PLENUM_XMPP_LOBBY_WHITELIST: serviceDomains.join(','),
+      // A standby focus rejoins the rooms of a dead one without anyone seeing the focus leave.
+      PLENUM_XMPP_COMPONENTS_HOLD_ROOMS_OF: `focus.${DOMAIN}`,
       PLENUM_XMPP_AUTH_USERS_FILE: join(workDir, 'users.json'),
       PLENUM_XMPP_LOG_LEVEL: logLevel,
     });

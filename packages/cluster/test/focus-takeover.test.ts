@@ -4,7 +4,8 @@
 // standby becomes the focus component, takes the conference's lease once it expires, rejoins the
 // room as `focus` and continues — a third participant joins and is offered a session on the same
 // bridge, the first two keep their sessions (no session-terminate; they learn the newcomer's
-// sources under their original Jingle sid), and bob's audio keeps reaching alice throughout. Then
+// sources under their original Jingle sid), bob's audio keeps reaching alice throughout, and
+// neither sees the focus leave the room (what ends the meeting for Jitsi's client). Then
 // redis-server is killed: the conference goes on (a fourth participant joins), and when Redis
 // returns the focus writes the conference back.
 import { test } from 'uvu';
@@ -138,6 +139,12 @@ test('the standby focus takes over a conference whose focus was killed, without 
     assert.is(after?.conferences[0]?.bridge, host, 'on the same bridge');
     assert.is(after?.conferences[0]?.participants, 3);
     await learnsInSameSession(alice, carol, 5_000);
+    // Jitsi's client ends the meeting when the focus occupant leaves (FOCUS_LEFT): the XMPP server
+    // holds the dead focus's rooms until the standby rejoins them (components.holdRoomsOf).
+    const focusOccupant = `${ROOM_JID}/focus`;
+    for (const who of [alice, bob]) {
+      assert.not.ok(who.p.client.inbox.some((e) => e.name === 'presence' && e.attrs.from === focusOccupant && e.attrs.type === 'unavailable'), `${who.p.nick} never saw the focus leave`);
+    }
     await learnsInSameSession(bob, carol, 5_000);
     const heardAfterTakeover = heard();
     await waitUntil('audio flows after the takeover', () => heard() > heardAfterTakeover + 25, 5_000);

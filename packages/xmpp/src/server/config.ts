@@ -22,6 +22,8 @@ export const xmppConfigSpec = {
     host: f.string('address the component listener binds', '127.0.0.1'),
     port: f.port('component port (0 = pick a free one)', 5347),
     secrets: f.stringList('component shared secrets as `domain=secret` pairs; `*.bridge.example.com=secret` admits any one-label subdomain (scaled-out bridges)', []),
+    holdRoomsOf: f.stringList('component domains (the focus: focus.<domain>) whose room occupancies outlive a dropped connection for holdRoomsSeconds, so a standby or reconnecting instance rejoins without anyone seeing it leave (Jitsi\'s client ends the meeting when the focus leaves)', []),
+    holdRoomsSeconds: f.int('how long a dropped component\'s rooms are held for it', 10, { min: 1, max: 300 }),
   },
   http: {
     host: f.string('address the HTTP/WebSocket listener binds', '127.0.0.1'),

@@ -28,6 +28,7 @@ import { ConnectionCounter } from './net/connection-counter.ts';
 import { ComponentSecrets } from './net/component-secrets.ts';
 import { C2sStream } from './session/c2s-stream.ts';
 import type { ClientSession } from './session/client-session.ts';
+import { ComponentPresenceHold } from './session/component-presence-hold.ts';
 import { ComponentStream } from './session/component-stream.ts';
 import { StreamWatchdog } from './session/stream-watchdog.ts';
 import { buildAuthenticator } from './auth-setup.ts';
@@ -66,6 +67,7 @@ export class XmppServer {
   readonly #resumable = new Map<string, ClientSession>();
   readonly #streams = new Set<C2sStream | ComponentStream>();
   readonly #secrets: ComponentSecrets;
+  readonly #presenceHold: ComponentPresenceHold;
   #tcp: TcpServer | undefined;
   #componentServer: TcpServer | undefined;
   #wss: WebSocketServer | undefined;
@@ -78,6 +80,12 @@ export class XmppServer {
     this.#log = deps.log;
     this.#clock = deps.clock ?? systemClock;
     this.#secrets = new ComponentSecrets(config.components.secrets);
+    this.#presenceHold = new ComponentPresenceHold({
+      clock: this.#clock, log: this.#log.child({ part: 'component' }), holdMs: config.components.holdRoomsSeconds * 1000,
+      domains: new Set(config.components.holdRoomsOf.map((d) => d.toLowerCase())),
+      isPresent: (domain, from, to) => [...this.#streams].some((s) => s instanceof ComponentStream && s.domain === domain && s.hasDirectedPresence(from, to)),
+      route: (stanza, from) => this.#router.route(stanza, from),
+    });
     this.#connections = new ConnectionCounter(config.limits.connectionsPerIp);
     this.#watchdog = new StreamWatchdog(this.#clock, {
       idleTimeoutMs: config.limits.idleTimeoutSeconds * 1000,
@@ -212,6 +220,7 @@ export class XmppServer {
     if (this.#closed) return;
     this.#closed = true;
     for (const detach of this.#detachHttp) detach();
+    this.#presenceHold.close();
     for (const s of [...this.#streams]) s.streamError('system-shutdown', 'server shutting down');
     for (const s of this.#registry.allSessions()) (s as ClientSession).end();
     this.#watchdog.close();
@@ -268,6 +277,7 @@ export class XmppServer {
         this.#streams.delete(s);
         this.#watchdog.remove(s);
       },
+      presenceHold: this.#presenceHold,
     });
     this.#streams.add(stream);
     this.#watchdog.add(stream);

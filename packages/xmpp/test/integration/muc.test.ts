@@ -10,15 +10,18 @@ import { child, children, text, serialize } from '@plenum/xmpp/codec';
 import { WireClient, startTestServer, TEST_COMPONENT_SECRET, errorCondition } from '@plenum/testkit';
 
 const MUC = 'conference.plenum.localhost';
-const test = suite<{ server: RunningXmppServer; jwt: RunningXmppServer }>('muc');
+const test = suite<{ server: RunningXmppServer; jwt: RunningXmppServer; held: RunningXmppServer }>('muc');
 
 test.before(async (ctx) => {
   ctx.server = await startTestServer();
   ctx.jwt = await startTestServer({ auth: { jwt: { enabled: true, appId: 'plenum', secret: 's3cret' } } });
+  // The focus's rooms outlive a dropped connection for a second (components.holdRoomsOf).
+  ctx.held = await startTestServer({ components: { holdRoomsOf: ['focus.plenum.localhost'], holdRoomsSeconds: 1 } });
 });
 test.after(async (ctx) => {
   await ctx.server.close();
   await ctx.jwt.close();
+  await ctx.held.close();
 });
 
 /** A component over the raw wire (the focus): handshake done, ready to send. */
@@ -154,5 +157,50 @@ async function focusCreatesAnother(focus: WireClient, room: string): Promise<voi
   focus.send(`<presence from='focus.plenum.localhost/focus' to='${room}@${MUC}/focus'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
   await focus.next(presenceFrom(`${room}@${MUC}/focus`));
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('a focus that drops and reconnects in time rejoins its room without anyone seeing it leave (Jitsi\'s FOCUS_LEFT)', async ({ held }) => {
+  const room = 'held-takeover';
+  const focus = await focusCreates(held, room);
+  const guest = await WireClient.tcp(held.tcpPort);
+  await guest.loginAnonymous();
+  await join(guest, room, 'abcd0001');
+  focus.close();
+  await sleep(300);
+  // A standby connects as the same component and rejoins as the same occupant.
+  const standby = await componentClient(held);
+  standby.send(`<presence from='focus.plenum.localhost/focus' to='${room}@${MUC}/focus'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+  const roster = await standby.next(presenceFrom(`${room}@${MUC}/abcd0001`));
+  assert.is(itemOf(roster)?.attrs.jid?.split('/')[0]?.includes('@plenum.localhost'), true, 'the standby learns who is in the room');
+  const self = await standby.next(presenceFrom(`${room}@${MUC}/focus`));
+  assert.ok(statuses(self).includes('110'), 'and gets its own presence back');
+  assert.not.ok(statuses(self).includes('201'), 'the room was not created again');
+  assert.is(itemOf(self)?.attrs.affiliation, 'owner', 'it is still the owner');
+  await sleep(1500);
+  const focusGone = guest.inbox.some(presenceFrom(`${room}@${MUC}/focus`, 'unavailable'));
+  assert.not.ok(focusGone, 'the guest never saw the focus leave');
+  assert.ok(guest.inbox.some(presenceFrom(`${room}@${MUC}/focus`)), 'the guest saw a presence update from the focus');
+  standby.close();
+  guest.close();
+});
+
+test('a held focus that does not come back leaves its room once the hold is over; other components leave at once', async ({ held }) => {
+  const room = 'held-gone';
+  const focus = await focusCreates(held, room);
+  const guest = await WireClient.tcp(held.tcpPort);
+  await guest.loginAnonymous();
+  await join(guest, room, 'abcd0002');
+  const recorder = await componentClient(held, 'component.plenum.localhost');
+  recorder.send(`<presence from='component.plenum.localhost/rec' to='${room}@${MUC}/rec'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+  await guest.next(presenceFrom(`${room}@${MUC}/rec`), 3000, 'the recorder joins');
+  recorder.close();
+  await guest.next(presenceFrom(`${room}@${MUC}/rec`, 'unavailable'), 3000, 'a component not held leaves at once');
+  focus.close();
+  await sleep(200);
+  assert.not.ok(guest.inbox.some(presenceFrom(`${room}@${MUC}/focus`, 'unavailable')), 'not yet: the focus is held');
+  await guest.next(presenceFrom(`${room}@${MUC}/focus`, 'unavailable'), 5000, 'the focus leaves after the hold');
+  guest.close();
+});
 
 test.run();

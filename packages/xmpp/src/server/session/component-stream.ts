@@ -8,6 +8,7 @@ import type { Transport } from '../net/transport.ts';
 import type { ComponentSecrets } from '../net/component-secrets.ts';
 import type { SessionRegistry, StanzaTarget } from '../router/session-registry.ts';
 import type { StanzaRouter } from '../router/stanza-router.ts';
+import type { ComponentPresenceHold } from './component-presence-hold.ts';
 import type { WatchedStream } from './stream-watchdog.ts';
 
 export type ComponentStreamDeps = {
@@ -21,6 +22,8 @@ export type ComponentStreamDeps = {
   /** Domains that components may not claim (the server's own, the MUC services). */
   readonly reservedDomains: ReadonlySet<string>;
   readonly onClosed: (stream: ComponentStream) => void;
+  /** Rooms of components whose leave is held back after a drop (component-presence-hold.ts). */
+  readonly presenceHold?: ComponentPresenceHold;
 };
 
 type Phase = 'await-open' | 'await-handshake' | 'ready' | 'closed';
@@ -106,7 +109,9 @@ export class ComponentStream implements StanzaTarget, WatchedStream {
     if (wasReady) {
       this.#deps.registry.removeComponent(this.#domain, this);
       this.#log.info('component disconnected');
-      for (const [from, targets] of this.#directed) {
+      const hold = this.#deps.presenceHold;
+      if (hold?.holds(this.#domain) === true) hold.hold(this.#domain, this.#directed);
+      else for (const [from, targets] of this.#directed) {
         const fromJid = parseJid(from);
         if (!fromJid.ok) continue;
         for (const to of targets) this.#deps.router.route(el('presence', { from, to, type: 'unavailable' }), fromJid.value);
@@ -114,6 +119,11 @@ export class ComponentStream implements StanzaTarget, WatchedStream {
       this.#directed.clear();
     }
     this.#deps.onClosed(this);
+  }
+
+  /** The component has sent available presence from `from` to `to` (it is in that room). */
+  hasDirectedPresence(from: string, to: string): boolean {
+    return this.#directed.get(from)?.has(to) === true;
   }
 
   #onOpen(open: StreamOpen): void {
