@@ -50,6 +50,8 @@ export class Recorder {
   /** Where the focus sent the start from: status reports go back there. */
   #focus: string | undefined;
   #isClosed = false;
+  /** Finalize commands still running. */
+  readonly #finalizing = new Set<Promise<void>>();
 
   constructor(private readonly deps: RecorderDeps) {
     this.events = new TypedEmitter<RecorderEvents>(deps.log);
@@ -94,10 +96,18 @@ export class Recorder {
     this.#isClosed = true;
     const session = this.#session;
     if (session !== undefined) {
-      await session.stop('recorder shutting down').catch(() => undefined);
+      const manifest = await session.stop('recorder shutting down').catch(() => undefined);
       this.#report(session.params.sessionId, { status: 'off', failureReason: 'error', shouldRetry: true });
+      // What was recorded up to the shutdown is a recording too: it gets its finalize hook.
+      if (manifest !== undefined) {
+        this.events.emit('recorded', manifest, session.params.sessionId, undefined);
+        void this.#finalize(manifest);
+      }
     }
     this.deps.channel.send(el('presence', { from: this.jid, to: `${this.deps.config.breweryJid}/${this.deps.config.nick}`, type: 'unavailable' }));
+    // Finalize hooks still running (an upload, say) would die with the process: wait for them.
+    if (this.#finalizing.size > 0) this.deps.log.info('waiting for finalize commands', { running: this.#finalizing.size });
+    await Promise.all(this.#finalizing);
   }
 
   #control(from: string, jibri: El): El | undefined {
@@ -189,7 +199,7 @@ export class Recorder {
     this.#announce();
     if (manifest === undefined) return;
     this.events.emit('recorded', manifest, session.params.sessionId, link);
-    this.#finalize(manifest);
+    void this.#finalize(manifest);
   }
 
   /** Jibri's status IQ to the focus (protocols.md §6). */
@@ -205,12 +215,18 @@ export class Recorder {
       ...extra, encodeJibriStatus({ busy: this.#session === undefined ? 'idle' : 'busy', health: 'healthy' })));
   }
 
-  #finalize(manifestPath: string): void {
+  #finalize(manifestPath: string): Promise<void> {
     const command = this.deps.config.output.finalizeCommand;
-    if (command === undefined) return;
-    execFile(command, [manifestPath], { timeout: 10 * 60_000 }, (error) => {
-      if (error !== null) this.deps.log.warn('finalize command failed', { command, err: error.message });
-      else this.deps.log.info('finalize command done', { command });
+    if (command === undefined) return Promise.resolve();
+    const done = new Promise<void>((resolve) => {
+      execFile(command, [manifestPath], { timeout: 10 * 60_000 }, (error) => {
+        if (error !== null) this.deps.log.warn('finalize command failed', { command, err: error.message });
+        else this.deps.log.info('finalize command done', { command });
+        resolve();
+      });
     });
+    this.#finalizing.add(done);
+    void done.then(() => this.#finalizing.delete(done));
+    return done;
   }
 }

@@ -1,11 +1,11 @@
 // SIGTERM to a recorder in the middle of a recording: the real `main.ts` process (as docker-compose
 // and `npm run cluster` run it) against a testkit stack and a werift moderator sending a test
 // pattern and a tone. The recorder finishes the recording before it exits — ffmpeg closes its files,
-// so the composed MP4 and the per-source files decode — the room is told recording is off, and the
-// process exits 0.
+// so the composed MP4 and the per-source files decode — the room is told recording is off, the
+// finalize hook runs with the manifest (and the process waits for it), and the process exits 0.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,13 +52,18 @@ test('SIGTERM while recording: the files are finished and playable, the room see
       focus: { component: { secret: 'f-secret' }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
       bridgeValues: () => ({ xmpp: { secret: 'b-secret' } }),
     });
+    // A slow finalize hook (an upload, say): it must still run to its end.
+    const hook = join(dir, '..', `${dir.split('/').pop() ?? 'x'}-finalize.sh`);
+    const finalized = `${hook}.out`;
+    await writeFile(hook, `#!/bin/sh\nsleep 1\necho "$1" > "${finalized}"\n`);
+    await chmod(hook, 0o755);
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PLENUM_')) env[k] = v;
     recorder = await spawnReaped(process.execPath, ['--import', 'tsx', MAIN], {
       env: {
         ...env,
         PLENUM_RECORDER_COMPONENT_PORT: String(stack.server.componentPort), PLENUM_RECORDER_COMPONENT_SECRET: 'r-secret',
-        PLENUM_RECORDER_OUTPUT_DIRECTORY: dir, PLENUM_RECORDER_LOG_LEVEL: 'warn',
+        PLENUM_RECORDER_OUTPUT_DIRECTORY: dir, PLENUM_RECORDER_LOG_LEVEL: 'warn', PLENUM_RECORDER_OUTPUT_FINALIZE_COMMAND: hook,
       },
       output: 'ignore',
     });
@@ -85,6 +90,8 @@ test('SIGTERM while recording: the files are finished and playable, the room see
     const [recording] = await readdir(dir);
     assert.ok(recording, 'a recording directory');
     const recDir = join(dir, recording);
+    assert.ok(existsSync(finalized), 'the finalize hook ran to its end before the recorder exited');
+    assert.is((await readFile(finalized, 'utf8')).trim(), join(recDir, 'manifest.json'), 'with the manifest path');
     const manifest = JSON.parse(await readFile(join(recDir, 'manifest.json'), 'utf8')) as Manifest;
     assert.ok(manifest.tracks.length >= 2, 'the moderator\'s audio and video tracks');
     const files = [...(manifest.composed !== undefined ? [manifest.composed.file] : []), ...manifest.tracks.map((t) => t.file)];
@@ -101,6 +108,8 @@ test('SIGTERM while recording: the files are finished and playable, the room see
     await recorder?.stop();
     await stack?.close();
     await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}-finalize.sh`, { force: true });
+    await rm(`${dir}-finalize.sh.out`, { force: true });
   }
 });
 
