@@ -79,6 +79,8 @@ export class MediaParticipant {
   sessions = 1;
   /** Where each session's packets begin in {@link received} (the latest session's: the last entry). */
   readonly sessionStarts: number[] = [];
+  /** The reason text of each session-terminate followed (`moving` after a bridge failure). */
+  readonly terminateReasons: (string | undefined)[] = [];
   #session: MediaSession;
   #following = false;
   #closed = false;
@@ -145,6 +147,7 @@ export class MediaParticipant {
         const next = await this.signalling.nextJingle('session-terminate', 1000).catch(() => undefined);
         if (this.#closed) return;
         if (next === undefined) continue;
+        this.terminateReasons.push(next.reason?.text);
         await this.#session.pc.close();
         const offer = await this.signalling.nextJingle('session-initiate', 30_000).catch(() => undefined);
         if (offer === undefined || this.#closed) return;

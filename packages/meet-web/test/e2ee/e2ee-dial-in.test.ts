@@ -22,32 +22,12 @@ import { freeUdpPort, spawnReaped, type ReapedProcess } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import { eventually, joinDirectly, startE2e, type E2e } from '../e2e/e2e-stack.ts';
 import { concat, entropyBitsPerByte, hasE2eeTrailer } from './ciphertext-analysis.ts';
-import { e2eeBadge } from './e2ee-pages.ts';
+import { e2eeBadge, workerStats } from './e2ee-pages.ts';
 
 const run = promisify(execFile);
 const ROOM = 'encrypted-dial-in';
 /** baresip's own limit: the test hangs up long before. */
 const CALL_SECONDS = 60;
-
-type WorkerStats = { decrypted: number; decryptedBy: Record<string, number>; dropped: Record<string, number> };
-
-/**
- * The page's E2EE worker counters, asked of the worker itself: its own 'stats' request, with the
- * answer caught before it is posted to the page.
- */
-async function workerStats(page: Page): Promise<WorkerStats> {
-  const worker = page.workers().find((w) => w.url().includes('e2ee'));
-  if (worker === undefined) throw new Error(`no E2EE worker in the page (workers: ${page.workers().map((w) => w.url()).join(', ')})`);
-  return worker.evaluate(() => new Promise<WorkerStats>((resolve) => {
-    const scope = globalThis as unknown as { postMessage: (m: unknown) => void; onmessage: (e: { data: unknown }) => void };
-    const post = scope.postMessage;
-    scope.postMessage = (m: unknown) => {
-      scope.postMessage = post;
-      resolve((m as { stats: WorkerStats }).stats);
-    };
-    scope.onmessage({ data: { op: 'stats', requestId: -1 } });
-  }));
-}
 
 /** Audio energy and duration received by the page so far (inbound-rtp, kind audio; Alice's only remote audio is the phone). */
 function inboundAudio(page: Page): Promise<{ energy: number; seconds: number }> {

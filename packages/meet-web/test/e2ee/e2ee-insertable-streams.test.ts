@@ -6,30 +6,12 @@
 // sends, and what the bridge forwards from Bob is ciphertext.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Page } from 'playwright-core';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import { directJoinPath, eventually, hearsOthers, joinDirectly, seesVideoOf, startE2e, type E2e } from '../e2e/e2e-stack.ts';
 import { hasE2eeTrailer, vp8FramesBySsrc } from './ciphertext-analysis.ts';
-import { e2eeBadge } from './e2ee-pages.ts';
+import { e2eeBadge, workerStats } from './e2ee-pages.ts';
 
 const ROOM = 'encrypted-insertable';
-type WorkerStats = { encrypted: number; decrypted: number; passed: number; dropped: Record<string, number> };
-
-/** The page's E2EE worker's counters (asked as the page asks them). */
-async function workerStats(page: Page): Promise<WorkerStats> {
-  const worker = page.workers().find((w) => w.url().includes('e2ee'));
-  if (worker === undefined) throw new Error('no E2EE worker in the page');
-  return worker.evaluate(() => new Promise<WorkerStats>((resolve) => {
-    const scope = globalThis as unknown as { postMessage: (m: unknown) => void; onmessage: (e: { data: unknown }) => void };
-    const post = scope.postMessage;
-    scope.postMessage = (m: unknown) => {
-      scope.postMessage = post;
-      resolve((m as { stats: WorkerStats }).stats);
-    };
-    scope.onmessage({ data: { op: 'stats', requestId: -1 } });
-  }));
-}
-
 test('a Chromium with only insertable streams meets end-to-end encrypted with one that has RTCRtpScriptTransform', async () => {
   const e2e: E2e = await startE2e({ web: { p2p: { enabled: false }, e2ee: { default: true } } });
   let werift: MediaParticipant | undefined;

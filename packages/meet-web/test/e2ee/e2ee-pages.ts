@@ -25,3 +25,30 @@ export function packetsSent(page: Page): Promise<number> {
     return n;
   });
 }
+
+/** The frame worker's counters (e2ee/worker-protocol.ts E2eeFrameStats). */
+export type WorkerStats = {
+  readonly encrypted: number;
+  readonly decrypted: number;
+  readonly passed: number;
+  readonly decryptedBy: Record<string, number>;
+  readonly dropped: Record<string, number>;
+};
+
+/**
+ * The page's E2EE worker counters, asked of the worker itself: its own 'stats' request, with the
+ * answer caught before it is posted to the page.
+ */
+export async function workerStats(page: Page): Promise<WorkerStats> {
+  const worker = page.workers().find((w) => w.url().includes('e2ee'));
+  if (worker === undefined) throw new Error(`no E2EE worker in the page (workers: ${page.workers().map((w) => w.url()).join(', ')})`);
+  return worker.evaluate(() => new Promise<WorkerStats>((resolve) => {
+    const scope = globalThis as unknown as { postMessage: (m: unknown) => void; onmessage: (e: { data: unknown }) => void };
+    const post = scope.postMessage;
+    scope.postMessage = (m: unknown) => {
+      scope.postMessage = post;
+      resolve((m as { stats: WorkerStats }).stats);
+    };
+    scope.onmessage({ data: { op: 'stats', requestId: -1 } });
+  }));
+}
