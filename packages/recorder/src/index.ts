@@ -6,6 +6,6 @@ export { recorderConfigSpec, loadRecorderConfig } from './config.ts';
 export type { RecorderConfig } from './config.ts';
 export { RecorderError } from './errors.ts';
 export type { RecorderErrorCode } from './errors.ts';
-export type { Manifest, ManifestTrack } from './manifest.ts';
+export type { Manifest, ManifestE2ee, ManifestTrack } from './manifest.ts';
 export { composeFilter } from './media/composer.ts';
 export { gridLayout } from './media/composed-layout.ts';

@@ -19,6 +19,16 @@ export type ManifestTrack = {
   readonly packets: number;
 };
 
+/** End-to-end encryption of the recorded media: an operator sees why a track has gaps. */
+export type ManifestE2ee = {
+  /** The room was end-to-end encrypted at some time while recording (the recorder decrypted its media). */
+  readonly on: boolean;
+  readonly framesDecrypted: number;
+  /** Frames not written because they did not decrypt or were incomplete (never written as ciphertext). */
+  readonly framesDropped: number;
+  readonly dropped: Readonly<Record<string, number>>;
+};
+
 export type Manifest = {
   readonly version: 1;
   readonly sessionId: string;
@@ -30,6 +40,7 @@ export type Manifest = {
   readonly participants: readonly { readonly endpointId: string; readonly sources: readonly string[] }[];
   readonly composed: { readonly file: string; readonly sources: readonly string[] } | undefined;
   readonly tracks: readonly ManifestTrack[];
+  readonly e2ee?: ManifestE2ee;
   /** Why the recording ended early, when it did. */
   readonly failure?: string;
 };

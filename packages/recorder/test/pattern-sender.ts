@@ -4,6 +4,7 @@
 // option is a signed 32-bit integer, hence the `| 0`).
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
+import type { RtpHeader } from 'werift';
 import { RtpPacket } from 'werift';
 import type { ReapedProcess } from '@plenum/testkit';
 import { spawnReaped } from '@plenum/testkit';
@@ -18,24 +19,35 @@ const bound = (): Promise<Socket> => new Promise((resolve, reject) => {
   s.bind(0, '127.0.0.1', () => resolve(s));
 });
 
+/** Changes a packet's payload before it is sent (e.g. encrypts it); undefined: the packet is not sent. Packets of a medium stay in order. */
+export type PayloadTransform = (media: 'audio' | 'video', header: RtpHeader, payload: Buffer) => Promise<Buffer | undefined>;
+
 export class PatternSender {
   private constructor(private readonly ffmpeg: ReapedProcess, private readonly sockets: readonly Socket[]) {}
 
   /** Starts sending `toneHz` and the test pattern from `p` until {@link stop}. */
-  static async start(p: MediaParticipant, toneHz: number): Promise<PatternSender> {
+  static async start(p: MediaParticipant, toneHz: number, transform?: PayloadTransform): Promise<PatternSender> {
     const audio = await bound();
     const video = await bound();
-    const forward = (s: Socket): void => {
+    const forward = (s: Socket, media: 'audio' | 'video'): void => {
+      let chain = Promise.resolve();
       s.on('message', (msg) => {
         // ffmpeg also sends RTCP to port+1; only RTP (payload types below 64 after the marker bit) arrives here.
         const pt = (msg[1] ?? 0) & 0x7f;
         if (pt >= 64 && pt <= 95) return;
         const packet = RtpPacket.deSerialize(msg);
-        void p.sendRtp(packet.header, packet.payload).catch(() => undefined);
+        if (transform === undefined) {
+          void p.sendRtp(packet.header, packet.payload).catch(() => undefined);
+          return;
+        }
+        chain = chain.then(async () => {
+          const payload = await transform(media, packet.header, packet.payload);
+          if (payload !== undefined) await p.sendRtp(packet.header, payload);
+        }).catch(() => undefined);
       });
     };
-    forward(audio);
-    forward(video);
+    forward(audio, 'audio');
+    forward(video, 'video');
     const { opusPayloadType, vp8PayloadType } = p.negotiated;
     const ffmpeg = await spawnReaped('ffmpeg', [
       '-hide_banner', '-nostdin', '-loglevel', 'error',

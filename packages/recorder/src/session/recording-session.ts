@@ -8,21 +8,24 @@
 // the manifest is written in every case so what was recorded stays usable.
 // Stream mode (a `stream` target) writes no files: the composed view goes live to an RTMP server
 // (stream-pusher.ts), its scratch directory is removed at the end, and there is no manifest.
+// End-to-end encrypted meetings: the recorder holds the keys (recorder-keys.ts) and decrypts the
+// media before anything reads it (e2ee-rtp-decryptor.ts); what does not decrypt is never written.
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { El, Jingle } from '@plenum/xmpp/codec';
 import {
-  NS_DISCO_INFO, NS_JINGLE, NS_MUC, NS_MUC_USER, child, children, decodeJingle, el, encodeDiscoInfo, encodeJingle, errorReply, iqResult,
+  NS_DISCO_INFO, NS_JINGLE, NS_JITSI_MEET, NS_MUC, NS_MUC_USER, child, children, decodeJingle, el, encodeDiscoInfo, encodeJingle, errorReply, iqResult,
 } from '@plenum/xmpp/codec';
 import type { RequestOptions } from '@plenum/xmpp/component';
-import type { ManifestTrack, Manifest } from '../manifest.ts';
+import type { ManifestE2ee, ManifestTrack, Manifest } from '../manifest.ts';
 import { writeManifest } from '../manifest.ts';
 import type { ComposedScene, ComposedTile } from '../media/composed-layout.ts';
 import { safeLabel } from '../media/composed-layout.ts';
 import { ComposedRecording } from '../media/composed-recording.ts';
 import { ComposerFeed } from '../media/composer-feed.ts';
+import { E2eeRtpDecryptor } from '../media/e2ee-rtp-decryptor.ts';
 import type { ComposerOptions } from '../media/composer.ts';
 import type { RecordedSource } from '../media/recorded-source.ts';
 import { RtpFanout } from '../media/rtp-fanout.ts';
@@ -34,6 +37,7 @@ import { waitUntilBound } from '../media/loopback-ports.ts';
 import { RecorderError } from '../errors.ts';
 import type { MediaLegOptions } from './media-leg.ts';
 import { MediaLeg } from './media-leg.ts';
+import { RecorderKeys } from './recorder-keys.ts';
 import { RoomOccupants } from './room-occupants.ts';
 import { SourceBook } from './source-book.ts';
 
@@ -90,6 +94,8 @@ const KEY_FRAME_RETRIES = 3;
 /** Just over the bridge's limit of one key frame request per second per source. */
 const KEY_FRAME_RETRY_MS = 1_100;
 const FFMPEG_READY_TIMEOUT_MS = 5_000;
+/** A video whose frames E2EE dropped asks for a key frame at most this often (the bridge allows one a second). */
+const DROPPED_KEY_FRAME_ASK_MS = 1_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class RecordingSession {
@@ -117,9 +123,25 @@ export class RecordingSession {
   #hadOccupants = false;
   #offered: ((j: Jingle) => void) | undefined;
   #stopping: Promise<string | undefined> | undefined;
+  #isIn = false;
+  /** End-to-end encryption: the keys, and the stage that decrypts between the leg and #onRtp. */
+  readonly #keys: RecorderKeys;
+  readonly #decryptor: E2eeRtpDecryptor;
+  readonly #droppedAskedMs = new Map<number, number>();
 
   constructor(private readonly deps: SessionDeps, readonly params: SessionParams) {
     this.events = new TypedEmitter<SessionEvents>(deps.log);
+    this.#keys = new RecorderKeys({
+      log: deps.log.child({ part: 'e2ee' }), nick: params.nick,
+      sendJson: (to, json) => deps.channel.send(el('message', { from: params.jid, to: `${params.roomJid}/${to}`, type: 'chat' }, el('json-message', { xmlns: NS_JITSI_MEET }, json))),
+      // Its frames decrypt from its next key frame on: ask for one now rather than at its next loss.
+      keyArrived: (participant) => this.#askKeyFrames((this.#book?.all() ?? []).filter((s) => s.owner === participant)),
+    });
+    this.#decryptor = new E2eeRtpDecryptor({
+      log: deps.log, keys: this.#keys.frames, sourceOf: (ssrc) => this.#book?.get(ssrc), isOn: () => this.#keys.isOn,
+      deliver: (ssrc, packet, payload) => this.#onRtp(ssrc, packet, payload),
+      videoDropped: (ssrc) => this.#askAfterDrop(ssrc),
+    });
   }
 
   get occupantJid(): string {
@@ -141,9 +163,12 @@ export class RecordingSession {
         resolve(j);
       };
     });
+    // The identity key goes in the join presence: everyone in the room pairs with it and sends their key.
+    await this.#keys.start();
     deps.channel.send(el('presence', { from: params.jid, to: this.occupantJid },
       el('x', { xmlns: NS_MUC }),
-      el('features', {}, el('feature', { var: 'http://jitsi.org/protocol/jibri' }))));
+      el('features', {}, el('feature', { var: 'http://jitsi.org/protocol/jibri' })),
+      ...this.#keys.presenceElements()));
     const offer = await offered;
     await this.#answer(offer);
     if (this.#phase !== 'joining') return;
@@ -245,6 +270,7 @@ export class RecordingSession {
       this.#onPresence(s, from.slice(this.params.roomJid.length + 1));
       return true;
     }
+    if (s.name === 'message') return this.#keys.onMessage(from.slice(this.params.roomJid.length + 1), s);
     if (s.name !== 'iq' || (s.attrs.type !== 'get' && s.attrs.type !== 'set')) return false;
     if (s.attrs.type === 'get' && child(s, 'query', NS_DISCO_INFO) !== undefined) {
       this.deps.channel.send(iqResult(s, encodeDiscoInfo({ identities: [{ category: 'client', type: 'recorder', name: 'Plenum recorder' }], features: FEATURES })));
@@ -278,7 +304,7 @@ export class RecordingSession {
     await previous?.close();
     this.#book ??= new SourceBook(offer);
     this.#book.add(offer);
-    leg.onRtp((p) => this.#onRtp(p.header.ssrc, p.serialize(), p.payload));
+    leg.onRtp((p) => this.#decryptor.push(p.header.ssrc, p.serialize(), p.payload));
     const reply = await this.deps.channel.request(el('iq', { type: 'set', from: this.params.jid, to: this.focusOccupant }, encodeJingle({
       action: 'session-accept', sid: offer.sid, responder: this.params.jid, contents: accept.contents, groups: accept.groups,
     })), { timeoutMs: this.deps.jingleTimeoutMs });
@@ -322,12 +348,18 @@ export class RecordingSession {
   #onPresence(p: El, nick: string): void {
     if (nick === this.params.nick) {
       if (p.attrs.type === 'error') void this.#fail('the room refused the recorder');
+      else if (p.attrs.type === undefined && !this.#isIn) {
+        // The room sends everyone's presence before ours: those seen so far were in before us.
+        this.#isIn = true;
+        this.#keys.joined();
+      }
       return;
     }
     if (nick === this.deps.focusNick) {
       if (p.attrs.type === 'unavailable') void this.#fail('the focus left the room');
       return;
     }
+    this.#keys.onPresence(nick, p);
     const isService = children(child(p, 'features') ?? el('x'), 'feature').some((f) => f.attrs.var === 'http://jitsi.org/protocol/jibri');
     if (p.attrs.type === 'unavailable') {
       this.#occupants.delete(nick);
@@ -389,13 +421,29 @@ export class RecordingSession {
   }
 
   async #writtenSegments(): Promise<TrackWriter[]> {
-    const sizes = await Promise.all(this.#segments.map((w) => stat(join(this.params.dir, w.file)).then((st) => st.size, () => 0)));
+    // No packet ever reached it (a source that never sent, or whose frames did not decrypt): at most a header.
+    const sizes = await Promise.all(this.#segments.map((w) => (w.packets === 0 ? 0 : stat(join(this.params.dir, w.file)).then((st) => st.size, () => 0))));
     const empty = this.#segments.filter((_, i) => sizes[i] === 0);
     for (const w of empty) {
       this.deps.log.warn('track file left empty: removed', { source: w.source.name, segment: w.segment, packets: w.packets });
       await rm(join(this.params.dir, w.file), { force: true });
     }
     return this.#segments.filter((_, i) => (sizes[i] ?? 0) > 0);
+  }
+
+  /** A video's frame was dropped (E2EE on): it decodes again only from a key frame. */
+  #askAfterDrop(ssrc: number): void {
+    const nowMs = this.deps.now();
+    if (nowMs - (this.#droppedAskedMs.get(ssrc) ?? -Infinity) < DROPPED_KEY_FRAME_ASK_MS) return;
+    if (this.#phase === 'stopping' || this.#phase === 'ended') return;
+    this.#droppedAskedMs.set(ssrc, nowMs);
+    this.#leg?.requestKeyFrame(ssrc);
+  }
+
+  /** What the manifest and the last log line say of end-to-end encryption. */
+  #e2eeSummary(): ManifestE2ee {
+    const counts = this.#decryptor.counts;
+    return { on: this.#keys.wasOn, framesDecrypted: counts.decrypted, framesDropped: this.#decryptor.framesDropped, dropped: counts.dropped };
   }
 
   #askKeyFrames(sources: readonly RecordedSource[]): void {
@@ -429,11 +477,17 @@ export class RecordingSession {
     const timeout = this.deps.ffmpegStopTimeoutMs;
     // Before forwarding stops: no layout switch starts from here on.
     const composedFile = this.#composed?.finish(timeout);
+    // Frames still being decrypted go out first.
+    await this.#decryptor.settled();
+    this.#decryptor.close();
     // No more packets: every ffmpeg ends its inputs after RTP_IDLE_END_S and finishes its file.
     await Promise.all([this.#fanout.close(), this.#feed.close()]);
     const [file] = await Promise.all([composedFile, ...this.#segments.map((w) => w.finish(timeout)), this.#pusher?.finish(timeout)]);
     this.deps.channel.send(el('presence', { from: this.params.jid, to: this.occupantJid, type: 'unavailable' }));
+    this.#keys.close();
     await this.#leg?.close().catch(() => undefined);
+    const e2ee = this.#e2eeSummary();
+    if (e2ee.on) this.deps.log.info('end-to-end encrypted media', { ...e2ee, keysReceived: this.#keys.keysReceived });
     if (this.params.stream !== undefined) {
       // Nothing of a live stream is kept here.
       await rm(this.params.dir, { recursive: true, force: true });
@@ -458,6 +512,7 @@ export class RecordingSession {
       participants: [...owners].map(([endpointId, sources]) => ({ endpointId, sources })),
       composed: file === undefined || this.#composed === undefined ? undefined : { file, sources: this.#composed.sources.map((s) => s.name) },
       tracks,
+      e2ee,
       ...(failure !== undefined ? { failure } : {}),
     };
     const path = await writeManifest(this.params.dir, manifest);

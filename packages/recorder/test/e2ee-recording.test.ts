@@ -1,0 +1,149 @@
+// The recorder in an end-to-end encrypted room, without a browser: our XMPP server, focus and bridge
+// (testkit startStack), the recorder component, and two werift participants. Alice turns the room's
+// E2EE on and is a key holder as a browser is (@plenum/e2ee KeySession: her identity key in her
+// presence; once the recorder's presence shows its identity key she sends it her media key over a
+// MUC private message); she encrypts her Opus frames with FrameKeys and sends her VP8 unencrypted.
+// Bob holds no keys and encrypts nothing. The recording has Alice's audio, decrypted (her 440 Hz tone
+// in a file that decodes), and nothing else: Bob's media and Alice's unencrypted video do not
+// decrypt, so no file of them is written (fail-closed). The manifest says E2EE and counts the drops.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { silentLogger } from '@plenum/kit';
+import { FrameEncryptor, FrameKeys, KeySession, e2eePresenceElements, readE2eePresence } from '@plenum/e2ee';
+import type { El } from '@plenum/xmpp/codec';
+import { NS_JIBRI, NS_JITSI_MEET, NS_MUC_USER, child, children, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
+import type { RunningStack } from '@plenum/testkit';
+import { nextEvent, startStack } from '@plenum/testkit';
+import { MediaParticipant } from '@plenum/testkit/media-participant';
+import type { Manifest, RunningRecorder } from '../src/index.ts';
+import { startRecorder } from '../src/index.ts';
+import { PatternSender } from './pattern-sender.ts';
+
+const run = promisify(execFile);
+const ROOM = 'encrypted-recorded';
+const RECORD_MS = 6_000;
+const RECORDER_DOMAIN = 'recorder.plenum.localhost';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const conditionOf = (iq: El): string | undefined =>
+  child(iq, 'error')?.children.find((c): c is El => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
+const jibriIq = (p: MediaParticipant, action: 'start' | 'stop'): El =>
+  el('iq', { type: 'set', to: p.signalling.focusOccupant }, el('jibri', { xmlns: NS_JIBRI, action, recording_mode: 'file' }));
+const statusIs = (p: MediaParticipant, status: string) => (e: El): boolean => {
+  if (e.name !== 'presence' || e.attrs.from !== p.signalling.focusOccupant) return false;
+  const s = decodeRecordingStatus(e);
+  return s.ok && s.value?.status === status;
+};
+const isRecorderPresence = (e: El): boolean => e.name === 'presence' && e.attrs.type === undefined
+  && children(child(e, 'features') ?? el('x'), 'feature').some((f) => f.attrs.var === 'http://jitsi.org/protocol/jibri');
+
+/** Mean level (dB) of `file`'s audio in a narrow band around `hz`. */
+async function bandLevel(file: string, hz: number): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-v', 'info', '-i', file, '-vn', '-af', `bandpass=f=${hz}:width_type=h:w=30,volumedetect`, '-f', 'null', '-']);
+  const m = /mean_volume: (-?[\d.]+) dB/.exec(stderr);
+  if (m?.[1] === undefined) throw new Error(`no volumedetect output for ${file}`);
+  return Number(m[1]);
+}
+
+test('an encrypted room: the recorder gets the key holder\'s key and writes her decrypted audio, and nothing that does not decrypt', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'plenum-rec-e2ee-'));
+  const secrets = { focus: 'f-secret', bridges: 'b-secret', recorder: 'r-secret' };
+  let stack: RunningStack | undefined;
+  let recorder: RunningRecorder | undefined;
+  let aliceKeys: KeySession | undefined;
+  const people: MediaParticipant[] = [];
+  const senders: PatternSender[] = [];
+  try {
+    stack = await startStack({
+      server: { components: { secrets: [`focus.plenum.localhost=${secrets.focus}`, `*.bridge.plenum.localhost=${secrets.bridges}`, `${RECORDER_DOMAIN}=${secrets.recorder}`] } },
+      focus: { component: { secret: secrets.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
+      bridgeValues: () => ({ xmpp: { secret: secrets.bridges } }),
+    });
+    recorder = await startRecorder({
+      values: {
+        component: { port: stack.server.componentPort, secret: secrets.recorder },
+        output: { directory: join(dir, 'out') }, composed: { enabled: false }, log: { level: 'silent' },
+      },
+      media: { interfaceAddress: '127.0.0.1' },
+    });
+    for (let i = 0; i < 2; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
+    await Promise.all(people.map((p) => p.connected()));
+    const [alice, bob] = people as [MediaParticipant, MediaParticipant];
+    await alice.signalling.client.next((e) => e.name === 'presence' && e.attrs.from === alice.signalling.occupantJid
+      && child(child(e, 'x', NS_MUC_USER) ?? el('x'), 'item')?.attrs.role === 'moderator', 5000, 'Alice is moderator');
+
+    // Alice: a key holder, as a browser is; she switches the room's E2EE on in her presence.
+    const aliceFrames = new FrameKeys();
+    const keys = new KeySession({
+      log: silentLogger, localId: () => alice.id,
+      sendJson: (to, json) => alice.signalling.client.send(el('message', { to: `${alice.signalling.roomJid}/${to}`, type: 'chat' }, el('json-message', { xmlns: NS_JITSI_MEET }, json))),
+      onLocalKey: (index, material) => void aliceFrames.setLocalKey(index, material),
+      onPeerKey: () => undefined,
+    });
+    aliceKeys = keys;
+    await keys.start();
+    keys.joined();
+    alice.signalling.client.send(el('presence', { to: alice.signalling.occupantJid }, el('SourceInfo', {}, '{}'),
+      ...e2eePresenceElements({ encrypts: true, idKey: keys.publicKeyBase64, room: { on: true, at: Date.now() } })));
+    const encryptor = new FrameEncryptor();
+    senders.push(await PatternSender.start(alice, 440, async (media, header, payload) => {
+      if (media === 'video') return payload;
+      const sealed = await aliceFrames.encrypt(encryptor, new Uint8Array(payload).buffer, 'audio', header.ssrc, header.timestamp);
+      return sealed === undefined ? undefined : Buffer.from(sealed);
+    }));
+    senders.push(await PatternSender.start(bob, 660));
+
+    let started: El | undefined;
+    for (let attempt = 0; attempt < 50 && started === undefined; attempt++) {
+      const reply = await alice.signalling.request(jibriIq(alice, 'start'), 15_000);
+      if (conditionOf(reply) === 'service-unavailable') await sleep(100);
+      else started = reply;
+    }
+    assert.is(started?.attrs.type, 'result', 'the moderator\'s start is accepted');
+    // The recorder joins with an identity key: Alice pairs with it and sends it her (ratcheted) key.
+    const joined = await alice.signalling.client.next(isRecorderPresence, 20_000, 'the recorder\'s presence');
+    const seen = readE2eePresence(joined);
+    assert.ok(seen.idKey !== '', 'the recorder advertises an identity key');
+    assert.not.ok(seen.encrypts, 'and that it encrypts nothing (it sends nothing)');
+    keys.onPeerPresence((joined.attrs.from ?? '').split('/')[1] ?? '', seen.idKey, seen.encrypts);
+    await bob.signalling.client.next(statusIs(bob, 'on'), 20_000, 'recording on');
+    await sleep(RECORD_MS);
+    const recorded = nextEvent(recorder.recorder.events, 'recorded', () => true, 20_000);
+    assert.is((await alice.signalling.request(jibriIq(alice, 'stop'), 15_000)).attrs.type, 'result');
+    const [manifestPath] = await recorded;
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+    const recDir = join(manifestPath, '..');
+
+    assert.is(manifest.e2ee?.on, true, 'the manifest says the room was end-to-end encrypted');
+    assert.ok((manifest.e2ee?.framesDecrypted ?? 0) > 100, `Alice's audio was decrypted (${manifest.e2ee?.framesDecrypted} frames)`);
+    const dropped = manifest.e2ee?.dropped ?? {};
+    assert.ok((dropped['no-key'] ?? 0) > 100, `Bob's frames were dropped for want of a key (${JSON.stringify(dropped)})`);
+    assert.ok((dropped['bad-trailer'] ?? 0) + (dropped['too-short'] ?? 0) + (dropped['auth-failed'] ?? 0) > 20, `Alice's unencrypted video was dropped (${JSON.stringify(dropped)})`);
+    // A file nothing reached is removed: only Alice's audio is left.
+    assert.equal(manifest.tracks.map((t) => [t.owner, t.media]), [[alice.id, 'audio']], 'only Alice\'s audio was written');
+    const aliceAudio = manifest.tracks[0];
+    assert.ok(aliceAudio !== undefined && aliceAudio.packets > 100, `Alice's audio packets (${aliceAudio?.packets})`);
+    assert.equal((await readdir(recDir)).filter((f) => f.endsWith('.webm')), [aliceAudio.file], 'no other media file is left');
+
+    const file = join(recDir, aliceAudio.file);
+    const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+    assert.is(stderr.trim(), '', 'Alice\'s audio decodes without errors');
+    const tone = await bandLevel(file, 440);
+    const quiet = await bandLevel(file, 1500);
+    assert.ok(tone > quiet + 20, `Alice's 440 Hz tone is in her track (${tone} dB vs ${quiet} dB at 1500 Hz)`);
+  } finally {
+    aliceKeys?.close();
+    for (const s of senders) await s.stop();
+    for (const p of people) await p.close();
+    await recorder?.close();
+    await stack?.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
