@@ -53,6 +53,10 @@ export const bridgeConfigSpec = {
     authTimeoutMs: f.int('an ICE-TCP connection without a valid connectivity check this long after it opened is closed', 5000, { min: 100 }),
     maxPendingConnections: f.int('ICE-TCP connections awaiting their first valid check; beyond this the oldest is closed', 64, { min: 1 }),
   },
+  sctp: {
+    maxChannels: f.int('SCTP data channels one endpoint may have open at once (lib-jitsi-meet opens one, the bridge channel); a further DATA_CHANNEL_OPEN is refused', 4, { min: 1, max: 64 }),
+    maxMessageBytes: f.int('largest message an endpoint may send on a data channel, bytes; larger closes that channel', 64 * 1024, { min: 1024, max: 1024 * 1024 }),
+  },
   bwe: {
     initialBps: f.int('where each receiver\'s bandwidth estimate starts once its first transport-cc feedback (or REMB) arrives, bit/s; before that, layer choice is not limited by bandwidth', 2_500_000, { min: 30_000 }),
     minBps: f.int('the lowest bandwidth estimate, bit/s', 30_000, { min: 1000 }),

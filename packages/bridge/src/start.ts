@@ -34,6 +34,7 @@ import type { LocalTransportConfig } from './transport/local-transport.ts';
 import { newLocalTransport } from './transport/local-transport.ts';
 import { MediaSignalling } from './channel/media-signalling.ts';
 import { registryDirectory } from './channel/registry-directory.ts';
+import { BridgeDataChannels } from './channel/bridge-data-channels.ts';
 import type { AudioLevelSource } from './speaker/speech-activity.ts';
 import { TransportManager } from './transport/transport-manager.ts';
 import { ForwardingLoop } from './forwarding/forwarding-loop.ts';
@@ -154,6 +155,14 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
       ? { host: config.tcp.host, port: config.public.tcpPort, authTimeoutMs: config.tcp.authTimeoutMs, maxPendingConnections: config.tcp.maxPendingConnections }
       : undefined,
   });
+  // The bridge channel as an SCTP data channel, for endpoints whose allocation asked for <sctp/>.
+  const dataChannels = new BridgeDataChannels({
+    log: log.child({ part: 'sctp' }), channel: signalling.channel,
+    limits: { maxChannels: config.sctp.maxChannels, maxMessageBytes: config.sctp.maxMessageBytes },
+  });
+  media.events.on('transportCreated', (t) => {
+    if (registry.get(t.meetingId)?.endpoints.get(t.endpointId)?.hasSctp === true) dataChannels.serve(t);
+  });
   // RTP from each endpoint to the others of its conference (tables rebuilt after each COLIBRI2 change).
   const forwarding = new ForwardingLoop({
     log: log.child({ part: 'forwarding' }), clock, registry, transports: media, signalling, randomSequence: () => randomInt(0x10000),
@@ -187,7 +196,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
     }));
   };
   const http = await startHttpServer(config.http.host, config.http.port, {
-    stats: () => ({ ...statsJson(stats()), ...media.statsJson(), ...signalling.statsJson(), ...forwarding.statsJson() }),
+    stats: () => ({ ...statsJson(stats()), ...media.statsJson(), ...signalling.statsJson(), ...dataChannels.statsJson(), ...forwarding.statsJson() }),
     metrics,
     health: () => (isHealthy() ? { isHealthy: true } : { isHealthy: false, reason: flags.shuttingDown ? 'shutting down' : 'not connected to XMPP or not in the brewery' }),
     upgrade: (req, socket, head) => signalling.handleUpgrade(req, socket, head),

@@ -7,11 +7,11 @@
 //
 // Deliberate simplifications, none of which the bridge sees: the offer's remote sources are left out
 // of the SDP (werift would need a receive slot per track; the tap sees every packet anyway), so is
-// the data (SCTP) content; and the SDP says `a=ice-lite` (the Jingle transport has no such flag, but
+// the data (SCTP) content unless `dataChannel` asks for the bridge channel over it; and the SDP says `a=ice-lite` (the Jingle transport has no such flag, but
 // Plenum's bridge is ICE-lite and werift only takes the controlling role when told so).
 //
 // Imported from '@plenum/testkit/media-participant' so that testkit's other users do not load werift.
-import type { RTCDtlsTransport, RtcpPacket } from 'werift';
+import type { RTCDataChannel, RTCDtlsTransport, RtcpPacket } from 'werift';
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, useAudioLevelIndication, useSdesMid, useTransportWideCC } from 'werift';
 import type { Jingle, JingleContent, MediaSource, SourceGroup } from '@plenum/xmpp/codec';
 import { el, encodeJingle, jingleToSdp, sdpToJingle, serialize } from '@plenum/xmpp/codec';
@@ -26,6 +26,8 @@ export type MediaParticipantOptions = ParticipantOptions & {
   readonly simulcastEncodings?: number;
   /** Deadline for each signalling step (default 10000 ms). */
   readonly timeoutMs?: number;
+  /** Answer the offer's data content and open the bridge channel as lib-jitsi-meet does ('JVB data channel', colibri protocol). */
+  readonly dataChannel?: boolean;
 };
 
 /** What werift and the focus agreed for this participant. */
@@ -47,10 +49,10 @@ const extensionIdOf = (section: string, uri: string): number | undefined => {
   return m?.[1] === undefined ? undefined : Number(m[1]);
 };
 
-/** The focus's offer reduced to what werift answers: audio and video, no remote sources, no data. */
-function offerForWerift(offer: Jingle): { contents: JingleContent[]; groups: { semantics: string; contents: string[] }[] } {
+/** The focus's offer reduced to what werift answers: audio and video, no remote sources, data only when asked. */
+function offerForWerift(offer: Jingle, withData: boolean): { contents: JingleContent[]; groups: { semantics: string; contents: string[] }[] } {
   const contents = offer.contents
-    .filter((c) => c.description?.media === 'audio' || c.description?.media === 'video')
+    .filter((c) => c.description?.media === 'audio' || c.description?.media === 'video' || (withData && c.transport?.sctp !== undefined))
     .map((c): JingleContent => (c.description === undefined ? c : { ...c, description: { ...c.description, sources: [], sourceGroups: [] } }));
   const names = new Set(contents.map((c) => c.name));
   const groups = offer.groups.map((g) => ({ semantics: g.semantics, contents: g.contents.filter((n) => names.has(n)) }));
@@ -67,6 +69,7 @@ type MediaSession = {
   readonly audioSsrc: number;
   readonly videoSsrcs: readonly number[];
   readonly negotiated: Negotiated;
+  readonly dataChannel: RTCDataChannel | undefined;
 };
 
 /** A werift peer in a conference, joined through the focus. */
@@ -103,6 +106,8 @@ export class MediaParticipant {
   get videoSsrcs(): readonly number[] { return this.#session.videoSsrcs; }
   /** What werift and the focus agreed. */
   get negotiated(): Negotiated { return this.#session.negotiated; }
+  /** The bridge channel's data channel (with `dataChannel`, when the offer had a data content). */
+  get dataChannel(): RTCDataChannel | undefined { return this.#session.dataChannel; }
 
   /** Endpoint id (the MUC nickname). */
   get id(): string {
@@ -222,7 +227,7 @@ export class MediaParticipant {
 /** Answers the focus's offer with a new werift peer connection and sends session-accept. */
 async function answerOffer(signalling: ScriptedParticipant, offer: Jingle, opts: MediaParticipantOptions): Promise<MediaSession> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const reduced = offerForWerift(offer);
+  const reduced = offerForWerift(offer, opts.dataChannel === true);
   const mapped = jingleToSdp(reduced, { sessionId: '1', sessionVersion: 1, role: 'offer' });
   if (!mapped.ok) throw new Error(`cannot map the focus's offer to SDP: ${mapped.error.text}`);
   const remoteSdp = mapped.value.replace(/\r\nt=0 0\r\n/, '\r\nt=0 0\r\na=ice-lite\r\n');
@@ -242,6 +247,8 @@ async function answerOffer(signalling: ScriptedParticipant, offer: Jingle, opts:
     videoTransceiver.setDirection('sendrecv');
     await audioTransceiver.sender.replaceTrack(audio);
     await videoTransceiver.sender.replaceTrack(video);
+    const hasData = reduced.contents.some((c) => c.transport?.sctp !== undefined);
+    const dataChannel = hasData ? pc.createDataChannel('JVB data channel', { protocol: 'http://jitsi.org/protocols/colibri' }) : undefined;
     await pc.setLocalDescription(await pc.createAnswer());
     const answer = pc.localDescription?.sdp ?? '';
     const opus = payloadTypeOf(sectionOf(answer, 'audio'), 'opus');
@@ -261,7 +268,7 @@ async function answerOffer(signalling: ScriptedParticipant, offer: Jingle, opts:
       action: 'session-accept', sid: offer.sid, responder: signalling.jid, contents, groups: jingle.value.groups,
     })), timeoutMs);
     if (reply.attrs.type !== 'result') throw new Error(`the focus refused session-accept: ${serialize(reply)}`);
-    return { offer, pc, dtls: audioTransceiver.receiver.dtlsTransport, audio, video, audioSsrc, videoSsrcs, negotiated };
+    return { offer, pc, dtls: audioTransceiver.receiver.dtlsTransport, audio, video, audioSsrc, videoSsrcs, negotiated, dataChannel };
   } catch (error) {
     await pc.close();
     throw error;

@@ -1,6 +1,8 @@
-// The bridge channel over WebSocket (protocols.md §5, §10): `/colibri-ws/<bridge-id>/<conference-id>/
-// <endpoint-id>?pwd=<ice-pwd>` on the bridge's HTTP server. One channel per endpoint (a reconnect
-// replaces the old socket, as lib-jitsi-meet reconnects with backoff), ServerHello on accept, and:
+// The bridge channel (protocols.md §5, §10) over a WebSocket, `/colibri-ws/<bridge-id>/<conference-id>/
+// <endpoint-id>?pwd=<ice-pwd>` on the bridge's HTTP server, or over the endpoint's SCTP data channel
+// ('JVB data channel', protocol http://jitsi.org/protocols/colibri; attachDataChannel), with the same
+// message handling for both (channel-link.ts). One channel per endpoint (a reconnect or a data
+// channel replaces the old one, as lib-jitsi-meet reconnects with backoff), ServerHello on accept, and:
 //
 // | from the client            | the bridge                                                        |
 // | EndpointMessage            | relays it with `from` = the sender (never the client's), to `to` or, for "", to all others |
@@ -17,7 +19,8 @@
 // queued loses messages (counted) rather than growing the bridge's memory.
 //
 // Closing: endpoint expired → 1000 "endpoint expired"; conference expired → 1000 "conference
-// expired"; replaced by a new connection → 4001; bridge stopping → 1001. Preferences (constraints,
+// expired"; replaced by a new connection → 4001; bridge stopping → 1001. A data channel has no
+// close codes on the wire: closing resets its stream (the code is only logged). Preferences (constraints,
 // video types) outlive a reconnect and are dropped with the endpoint.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -29,11 +32,14 @@ import type {
   BridgeMessage, BridgeVideoType, EndpointMessage, EndpointStats, ReceiverVideoSettings,
 } from '@plenum/xmpp/codec';
 import { decodeBridgeMessage, encodeBridgeMessage } from '@plenum/xmpp/codec';
+import type { DataChannel } from '../transport/sctp-data-channels.ts';
 import type { EndpointLookup } from './channel-access.ts';
 import { decideChannelAccess, isChannelPath } from './channel-access.ts';
 import { TokenBucket } from './token-bucket.ts';
 import type { ChannelLimits } from './channel-limits.ts';
 import { CHANNEL_CLOSE, CHANNEL_LIMITS } from './channel-limits.ts';
+import type { ChannelLink } from './channel-link.ts';
+import { dataChannelLink, webSocketLink } from './channel-link.ts';
 import type { AudioSubscription } from './endpoint-preferences.ts';
 import { EndpointPreferences } from './endpoint-preferences.ts';
 
@@ -60,6 +66,8 @@ export type BridgeChannelEvents = {
 export type ChannelCounters = {
   openChannels: number;
   channelsOpened: number;
+  /** Of channelsOpened: over the SCTP data channel (the rest over WebSocket). */
+  sctpChannelsOpened: number;
   upgradesRefused: number;
   messagesReceived: number;
   messagesSent: number;
@@ -75,14 +83,17 @@ export type ChannelCounters = {
   closedTooFast: number;
 };
 
-/** One open socket of one endpoint. */
+/** One open link of one endpoint. */
 type Channel = {
-  readonly ws: WebSocket;
+  readonly link: ChannelLink;
   readonly conferenceId: string;
   readonly endpointId: string;
   readonly bucket: TokenBucket;
   lastStatsRelayMs: number;
   isClosing: boolean;
+  isClosed: boolean;
+  /** Run once when the link reports its close (close() waits on them). */
+  readonly onClosed: (() => void)[];
 };
 
 /** Serves the bridge channels of every conference on this bridge. */
@@ -98,7 +109,7 @@ export class BridgeChannelServer {
   readonly #channels = new Map<string, Map<string, Channel>>();
   readonly #preferences = new EndpointPreferences();
   readonly #counters: ChannelCounters = {
-    openChannels: 0, channelsOpened: 0, upgradesRefused: 0, messagesReceived: 0, messagesSent: 0, messagesMalformed: 0,
+    openChannels: 0, channelsOpened: 0, sctpChannelsOpened: 0, upgradesRefused: 0, messagesReceived: 0, messagesSent: 0, messagesMalformed: 0,
     messagesUnknown: 0, messagesUnexpected: 0, messagesDropped: 0, closedTooBig: 0, closedTooFast: 0,
   };
   #closing: Promise<void> | undefined;
@@ -136,7 +147,21 @@ export class BridgeChannelServer {
       this.#refuse(socket, decision.status, decision.text);
       return true;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, decision.conferenceId, decision.endpointId));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#acceptWebSocket(ws, decision.conferenceId, decision.endpointId));
+    return true;
+  }
+
+  /**
+   * The endpoint opened its bridge channel as an SCTP data channel (the transport checked its
+   * protocol): it becomes the endpoint's channel. False (the caller refuses the data channel) when
+   * the endpoint is unknown or the bridge is stopping.
+   */
+  attachDataChannel(conferenceId: string, endpointId: string, dataChannel: DataChannel): boolean {
+    if (this.#closing !== undefined || this.#directory.lookup(conferenceId, endpointId).kind !== 'found') return false;
+    this.#accept(dataChannelLink(dataChannel), conferenceId, endpointId, (channel) => {
+      dataChannel.onMessage((data, isBinary) => this.#onMessage(channel, data, isBinary));
+      dataChannel.onClose((reason) => this.#onClosed(channel, CHANNEL_CLOSE.normal, reason));
+    });
     return true;
   }
 
@@ -214,14 +239,14 @@ export class BridgeChannelServer {
       };
       if (pending === 0) return done();
       for (const channel of open) {
-        channel.ws.once('close', () => {
+        channel.onClosed.push(() => {
           if (--pending === 0) done();
         });
-        this.#close(channel, CHANNEL_CLOSE.goingAway, 'bridge shutting down');
       }
       cancelTimer = this.#clock.setTimeout(() => {
-        for (const channel of open) channel.ws.terminate();
+        for (const channel of open) channel.link.terminate();
       }, this.#limits.closeGraceMs);
+      for (const channel of open) this.#close(channel, CHANNEL_CLOSE.goingAway, 'bridge shutting down');
     });
     return this.#closing;
   }
@@ -236,12 +261,21 @@ export class BridgeChannelServer {
     );
   }
 
-  #accept(ws: WebSocket, conferenceId: string, endpointId: string): void {
+  #acceptWebSocket(ws: WebSocket, conferenceId: string, endpointId: string): void {
     // The endpoint may have expired during the handshake.
     if (this.#closing !== undefined || this.#directory.lookup(conferenceId, endpointId).kind !== 'found') {
       ws.close(CHANNEL_CLOSE.normal, 'endpoint expired');
       return;
     }
+    this.#accept(webSocketLink(ws), conferenceId, endpointId, (channel) => {
+      ws.on('message', (data, isBinary) => this.#onMessage(channel, data, isBinary));
+      ws.on('error', (e) => this.#log.debug('bridge channel socket error', { meetingId: conferenceId, endpoint: endpointId, code: (e as { code?: string }).code }));
+      ws.on('close', (code, reason) => this.#onClosed(channel, code, reason.toString('utf8')));
+    });
+  }
+
+  /** Makes `link` the endpoint's channel (replacing any), `wire`s its events, greets the client. */
+  #accept(link: ChannelLink, conferenceId: string, endpointId: string, wire: (channel: Channel) => void): void {
     let channels = this.#channels.get(conferenceId);
     if (channels === undefined) {
       channels = new Map();
@@ -249,22 +283,24 @@ export class BridgeChannelServer {
     }
     const previous = channels.get(endpointId);
     const channel: Channel = {
-      ws, conferenceId, endpointId, lastStatsRelayMs: Number.NEGATIVE_INFINITY, isClosing: false,
+      link, conferenceId, endpointId, lastStatsRelayMs: Number.NEGATIVE_INFINITY, isClosing: false, isClosed: false, onClosed: [],
       bucket: new TokenBucket(this.#limits.messagesPerSecond, this.#limits.messageBurst, this.#clock.now()),
     };
     channels.set(endpointId, channel);
     if (previous !== undefined) this.#close(previous, CHANNEL_CLOSE.replaced, 'replaced by a newer connection');
     this.#counters.openChannels++;
     this.#counters.channelsOpened++;
-    ws.on('message', (data, isBinary) => this.#onMessage(channel, data, isBinary));
-    ws.on('error', (e) => this.#log.debug('bridge channel socket error', { meetingId: conferenceId, endpoint: endpointId, code: (e as { code?: string }).code }));
-    ws.on('close', (code, reason) => this.#onClosed(channel, code, reason.toString('utf8')));
-    this.#log.info('bridge channel opened', { meetingId: conferenceId, endpoint: endpointId, replaced: previous !== undefined });
+    if (link.kind === 'sctp') this.#counters.sctpChannelsOpened++;
+    this.#log.info('bridge channel opened', { meetingId: conferenceId, endpoint: endpointId, transport: link.kind, replaced: previous !== undefined });
+    wire(channel);
     this.#sendText(channel, encodeBridgeMessage({ colibriClass: 'ServerHello', version: this.#version }));
     this.events.emit('channelOpened', conferenceId, endpointId);
   }
 
   #onClosed(channel: Channel, code: number, reason: string): void {
+    if (channel.isClosed) return;
+    channel.isClosed = true;
+    channel.isClosing = true;
     this.#counters.openChannels--;
     const channels = this.#channels.get(channel.conferenceId);
     if (channels?.get(channel.endpointId) === channel) {
@@ -273,22 +309,23 @@ export class BridgeChannelServer {
     }
     this.#log.info('bridge channel closed', { meetingId: channel.conferenceId, endpoint: channel.endpointId, code, reason });
     this.events.emit('channelClosed', channel.conferenceId, channel.endpointId, code, reason);
+    for (const f of channel.onClosed.splice(0)) f();
   }
 
   /** Starts the closing handshake; the channel ignores anything that still arrives. */
   #close(channel: Channel, code: number, reason: string): void {
     if (channel.isClosing) return;
     channel.isClosing = true;
-    channel.ws.close(code, reason);
+    channel.link.close(code, reason);
   }
 
   #sendText(channel: Channel, text: string): boolean {
-    if (channel.isClosing || channel.ws.readyState !== channel.ws.OPEN) return false;
-    if (channel.ws.bufferedAmount > this.#limits.maxBufferedBytes) {
+    if (channel.isClosing || !channel.link.isOpen) return false;
+    if (channel.link.queuedBytes > this.#limits.maxBufferedBytes) {
       this.#counters.messagesDropped++;
       return false;
     }
-    channel.ws.send(text);
+    channel.link.sendText(text);
     this.#counters.messagesSent++;
     return true;
   }

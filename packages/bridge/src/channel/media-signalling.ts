@@ -141,6 +141,9 @@ export class MediaSignalling {
       total_colibri_web_socket_messages_sent: c.messagesSent,
       total_dominant_speaker_changes: this.#dominantSpeakerChanges,
       colibri_web_socket_channels: c.openChannels,
+      // Bridge channels opened so far by transport (colibri_web_socket_* above count both kinds, as JVB's names do not say).
+      bridge_channels_opened_sctp: c.sctpChannelsOpened,
+      bridge_channels_opened_websocket: c.channelsOpened - c.sctpChannelsOpened,
       colibri_web_socket_upgrades_refused: c.upgradesRefused,
       colibri_web_socket_messages_ignored: c.messagesMalformed + c.messagesUnknown + c.messagesUnexpected,
       colibri_web_socket_messages_dropped: c.messagesDropped,

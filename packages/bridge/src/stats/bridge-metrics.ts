@@ -113,7 +113,7 @@ export function bridgeMetricFamilies(i: BridgeMetricsInput): MetricFamily[] {
       samples: Object.entries(f.dropped).map(([reason, value]) => ({ labels: { reason: snake(reason) }, value })),
     },
     // Bridge channel
-    gauge('channel_open', 'Open bridge channels (WebSocket)', ch('colibri_web_socket_channels')),
+    gauge('channel_open', 'Open bridge channels (WebSocket or SCTP data channel)', ch('colibri_web_socket_channels')),
     counter('channel_messages_received', 'Bridge channel messages received from endpoints', ch('total_colibri_web_socket_messages_received')),
     counter('channel_messages_sent', 'Bridge channel messages sent to endpoints', ch('total_colibri_web_socket_messages_sent')),
     counter('channel_messages_ignored', 'Bridge channel messages ignored (malformed, unknown, unexpected)', ch('colibri_web_socket_messages_ignored')),

@@ -34,6 +34,9 @@ export const webServerConfigSpec = {
   },
   iceTransportPolicy: f.oneOf('all: direct and relayed paths; relay: media only through the TURN servers the XMPP server hands out (XEP-0215), which also hides participants\' addresses from each other in peer-to-peer calls', ['all', 'relay'] as const, 'all'),
   channelLastN: f.int('Video streams the bridge forwards to each participant; -1 = all', d.channelLastN, { min: -1 }),
+  bridgeChannel: {
+    preferSctp: f.bool('Run the bridge channel over the media connection\'s SCTP data channel (as Jitsi\'s client prefers; it needs no HTTP path to the bridge) rather than the bridge\'s WebSocket, which stays the fallback', true),
+  },
   resolution: f.int('Camera capture height in pixels', d.resolution, { min: 90, max: 2160 }),
   disableSimulcast: f.bool('Send one camera layer instead of three', d.disableSimulcast),
   prejoin: f.bool('Show the pre-join page (name, camera and microphone check) before joining', d.prejoinConfig.enabled),
@@ -98,6 +101,7 @@ export function operatorWebConfig(c: WebServerConfig, hosts: WebConfig['hosts'])
     p2p: { enabled: c.p2p.enabled, stunServers: iceServers(c) },
     ...(c.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' as const } : {}),
     channelLastN: c.channelLastN,
+    bridgeChannel: { preferSctp: c.bridgeChannel.preferSctp },
     resolution: c.resolution,
     disableSimulcast: c.disableSimulcast,
     prejoinConfig: { enabled: c.prejoin },

@@ -32,6 +32,11 @@ export type WebConfig = {
   readonly iceTransportPolicy?: 'all' | 'relay';
   /** Video streams forwarded to each participant; −1 = unlimited. */
   readonly channelLastN: number;
+  /**
+   * The bridge channel (Jitsi's `bridgeChannel`): `preferSctp` (default true) runs it over the media
+   * connection's SCTP data channel when the offer has a data content, else over the WebSocket.
+   */
+  readonly bridgeChannel?: { readonly preferSctp: boolean };
   /** Camera capture height (720). */
   readonly resolution: number;
   readonly disableSimulcast: boolean;
@@ -63,6 +68,7 @@ export const DEFAULT_WEB_CONFIG: WebConfig = {
   websocket: '/xmpp-websocket',
   p2p: { enabled: true, stunServers: [] },
   channelLastN: -1,
+  bridgeChannel: { preferSctp: true },
   resolution: 720,
   disableSimulcast: false,
   prejoinConfig: { enabled: true },

@@ -7,12 +7,17 @@
 // always carries one extra video m-line `desktop` that the focus never sent (direction recvonly
 // from the bridge's side): idle until we share, then it carries `<nick>-v1`. It is ours only: the
 // Jingle we send folds its sources into the `video` content, as lib-jitsi-meet does.
+//
+// The offer's `data` content (SCTP, protocols.md §2.2) is answered when `preferSctp`, and this side
+// opens the bridge channel on it as lib-jitsi-meet does ('JVB data channel'); otherwise it is left
+// out of the answer and the bridge channel goes over the WebSocket.
 import type { Logger } from '@plenum/kit';
 import type { EndpointSources, Jingle, JingleContent, MediaSource, PayloadType, Sdp, SourceGroup, VideoType } from '@plenum/xmpp/codec';
 import { isMixedSource, jingleToSdp, parseSdp, sdpLinesOf, sdpMediaMid, sdpToJingle } from '@plenum/xmpp/codec';
 import type { SimulcastSsrcs } from './simulcast.ts';
 import { addSimulcastLayers } from './simulcast.ts';
 import { setSenderActive } from '../media/sender-activity.ts';
+import { BRIDGE_DATA_CHANNEL_LABEL, BRIDGE_DATA_CHANNEL_PROTOCOL } from './bridge-channel.ts';
 
 /** A remote participant's track as received from the bridge. */
 export type RemoteTrack = {
@@ -31,6 +36,8 @@ export type BridgeSessionDeps = {
   /** Chromium's insertable streams for E2EE in a browser without RTCRtpScriptTransform (e2ee-controller.ts). */
   readonly encodedInsertableStreams?: boolean;
   readonly simulcast: boolean;
+  /** Answer the offer's data content and open the bridge channel on it (config.js bridgeChannel.preferSctp). */
+  readonly preferSctp: boolean;
   /** Sends Jingle to the focus (IQ set to its occupant JID); resolves on the result. */
   readonly sendJingle: (j: Jingle) => Promise<void>;
   readonly onTracks: (tracks: readonly RemoteTrack[]) => void;
@@ -115,6 +122,8 @@ export class BridgeSession {
   readonly webSocketUrl: string | undefined;
   /** The focus's `<bridge-session id>`: what a restart request names. */
   readonly bridgeSessionId: string | undefined;
+  /** The bridge channel's data channel, when the offer had a data content and SCTP is preferred. */
+  readonly dataChannel: RTCDataChannel | undefined;
   readonly #deps: BridgeSessionDeps;
   readonly #pc: RTCPeerConnection;
   readonly #contents: readonly JingleContent[];
@@ -136,9 +145,13 @@ export class BridgeSession {
     this.#deps = deps;
     this.webSocketUrl = offer.contents.map((c) => c.transport?.webSocketUrl).find((u) => u !== undefined);
     // Remote sources live in #remote; the contents keep only codecs and transport.
-    const contents: JingleContent[] = offer.contents.map((c) => (c.description ? vp8First({ ...c, description: { ...c.description, sources: [], sourceGroups: [] } }) : c));
+    const isData = (c: JingleContent): boolean => c.description === undefined && c.transport?.sctp !== undefined;
+    const dataNames = new Set(deps.preferSctp ? [] : offer.contents.filter(isData).map((c) => c.name));
+    const contents: JingleContent[] = offer.contents.filter((c) => !dataNames.has(c.name))
+      .map((c) => (c.description ? vp8First({ ...c, description: { ...c.description, sources: [], sourceGroups: [] } }) : c));
+    const hasData = contents.some(isData);
     const video = contents.find((c) => c.description?.media === 'video');
-    let groups = offer.groups;
+    let groups = offer.groups.map((g) => ({ ...g, contents: g.contents.filter((n) => !dataNames.has(n)) }));
     if (video !== undefined) {
       contents.push({ ...video, name: DESKTOP_MID, senders: 'responder' });
       groups = groups.map((g) => (g.semantics === 'BUNDLE' ? { ...g, contents: [...g.contents, DESKTOP_MID] } : g));
@@ -150,6 +163,7 @@ export class BridgeSession {
     if (deps.encodedInsertableStreams === true) config.encodedInsertableStreams = true;
     this.#pc = new RTCPeerConnection(config);
     this.#pc.addEventListener('connectionstatechange', () => deps.onConnectionState(this.#pc.connectionState));
+    this.dataChannel = hasData ? this.#pc.createDataChannel(BRIDGE_DATA_CHANNEL_LABEL, { protocol: BRIDGE_DATA_CHANNEL_PROTOCOL }) : undefined;
   }
 
   get peerConnection(): RTCPeerConnection {

@@ -881,6 +881,7 @@ export class PlenumConference implements Conference {
       iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all',
       encodedInsertableStreams: this.#e2ee.needsEncodedInsertableStreams,
       simulcast: !this.#config.disableSimulcast,
+      preferSctp: this.#config.bridgeChannel?.preferSctp ?? true,
       sendJingle: async (j) => {
         await this.#request(el('iq', { type: 'set', to: this.#occupant('focus') }, encodeJingle(j)));
       },
@@ -896,8 +897,11 @@ export class PlenumConference implements Conference {
     });
     this.#session = session;
     this.#startQualitySampling();
-    if (session.webSocketUrl !== undefined) {
-      this.#channel = new BridgeChannel(session.webSocketUrl, (m) => this.#onBridgeMessage(m), this.#log.child({ part: 'bridge-channel' }));
+    const channelTransport = session.dataChannel !== undefined
+      ? { dataChannel: session.dataChannel, fallbackUrl: session.webSocketUrl }
+      : session.webSocketUrl !== undefined ? { url: session.webSocketUrl } : undefined;
+    if (channelTransport !== undefined) {
+      this.#channel = new BridgeChannel(channelTransport, (m) => this.#onBridgeMessage(m), this.#log.child({ part: 'bridge-channel' }));
       this.#channel.send({ colibriClass: 'ReceiverVideoConstraints', lastN: this.#config.channelLastN, defaultConstraints: { maxHeight: this.#config.resolution } });
     }
     // The app may still be opening camera and microphone (it joins meanwhile): offer them once open.

@@ -14,7 +14,7 @@ export const CLIENT_FEATURES: readonly string[] = [
   'http://jabber.org/protocol/caps', 'urn:xmpp:jingle:1', 'urn:xmpp:jingle:apps:rtp:1', 'urn:xmpp:jingle:apps:rtp:audio',
   'urn:xmpp:jingle:apps:rtp:video', 'urn:xmpp:jingle:apps:dtls:0', 'urn:xmpp:jingle:transports:ice-udp:1', 'urn:ietf:rfc:4588',
   'http://jitsi.org/tcc', 'http://jitsi.org/source-name', 'http://jitsi.org/receive-multiple-video-streams',
-  'http://jitsi.org/json-encoded-sources',
+  'http://jitsi.org/json-encoded-sources', 'urn:xmpp:jingle:transports:dtls-sctp:1',
 ];
 export const CLIENT_IDENTITY = { category: 'client', type: 'web', name: 'Plenum' } as const;
 
