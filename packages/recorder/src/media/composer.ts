@@ -2,7 +2,8 @@
 // ffmpeg opens every socket at once and the streams start together; the videos are laid out (tiles with
 // names, a screen share large: composed-layout.ts) and the audios mixed (amix), encoded as H.264 + AAC
 // in fragmented MP4 — cheap to encode, plays everywhere, and stays playable when the process dies
-// because every fragment carries its own index — or, for a live stream, in FLV to an RTMP server.
+// because every fragment carries its own index — or, for a live stream, in MPEG-TS for the publisher
+// that joins the layouts into one RTMP stream (stream-layouts.ts), or in FLV straight to an RTMP server.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@plenum/kit';
@@ -45,10 +46,22 @@ export function composeFilter(what: readonly RecordedSource[] | ComposedScene, o
   return parts.join(';');
 }
 
-/** Where the composed view goes: `composed.mp4` in the recording's directory, or a live RTMP stream. */
+/**
+ * Where the composed view goes: `composed.mp4` in the recording's directory; a live stream's layout
+ * segment as MPEG-TS to `output` (an ffmpeg URL; the publisher joins the segments); or FLV straight
+ * to an RTMP server.
+ */
 export type ComposerTarget =
   | { readonly kind: 'file'; readonly file?: string }
+  | { readonly kind: 'stream'; readonly output: string; readonly videoBitrateKbps: number }
   | { readonly kind: 'rtmp'; readonly target: StreamTarget; readonly videoBitrateKbps: number; readonly onProgress: (key: string, value: string) => void };
+
+/** Live services want a constant-ish bitrate and a key frame every 2 s (YouTube's ingest rules). */
+const liveVideoArgs = (o: ComposerOptions, kbps: number): string[] => {
+  const gop = String(o.frameRate * 2);
+  return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-r', String(o.frameRate), '-g', gop, '-keyint_min', gop,
+    '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`, '-c:a', 'aac', '-b:a', '128k', '-ar', '48000'];
+};
 
 /** ffmpeg output options for a target (after the filter graph's [v] and [a]). */
 function outputArgs(dir: string, o: ComposerOptions, t: ComposerTarget): { args: string[]; file: string | undefined } {
@@ -64,14 +77,17 @@ function outputArgs(dir: string, o: ComposerOptions, t: ComposerTarget): { args:
         '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', '-y', join(dir, file)],
     };
   }
-  // Live services want a constant-ish bitrate and a key frame every 2 s (YouTube's ingest rules).
-  const kbps = t.videoBitrateKbps;
+  if (t.kind === 'stream') {
+    return {
+      file: undefined,
+      // Each packet is written at once and each audio frame in its own PES, so what the segment
+      // showed up to the switch (its inputs stop) is out before the next segment goes on air.
+      args: [...liveVideoArgs(o, t.videoBitrateKbps), '-flush_packets', '1', '-pes_payload_size', '0', '-f', 'mpegts', t.output],
+    };
+  }
   return {
     file: undefined,
-    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-r', String(o.frameRate), '-g', gop, '-keyint_min', gop,
-      '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`,
-      '-c:a', 'aac', '-b:a', '128k', '-ar', '48000',
-      '-progress', 'pipe:2', '-flvflags', 'no_duration_filesize', '-f', 'flv', t.target.url],
+    args: [...liveVideoArgs(o, t.videoBitrateKbps), '-progress', 'pipe:2', '-flvflags', 'no_duration_filesize', '-f', 'flv', t.target.url],
   };
 }
 
@@ -86,18 +102,20 @@ export class Composer {
     const free = await freePortPairs(sources.length);
     const ports = new Map<number, number>(sources.map((s, i) => [s.ssrc, free[i] as number]));
     const out = outputArgs(dir, o, target);
-    const sdpPath = join(dir, `.${out.file ?? 'stream'}.sdp`);
+    // Live segments overlap for a moment (the next starts before the last ends): each has its own SDP.
+    const sdpPath = join(dir, `.${out.file ?? `stream-${free[0] ?? 0}`}.sdp`);
     await writeFile(sdpPath, rtpSdpSession('composed', sources.map((s) => ({ source: s, port: ports.get(s.ssrc) as number }))));
     // Stamped with arrival time, not RTP time: the composed timeline is the room's wall clock, so a
     // sender that stalled and caught up, or joined late, stays in place.
     // Probing may wait for a video's next key frame (ffmpeg needs its size): the packets meanwhile are
     // buffered with their arrival times, so a longer probe delays the output but loses nothing.
-    const inputs = ['-use_wallclock_as_timestamps', '1', ...rtpInputArgs(sdpPath, COMPOSER_ANALYZE_US)];
+    // A live segment needs no frame-rate estimate (the output's rate is fixed): it starts as soon as every video's size is known.
+    const inputs = ['-use_wallclock_as_timestamps', '1', ...(target.kind === 'stream' ? ['-fpsprobesize', '0'] : []), ...rtpInputArgs(sdpPath, COMPOSER_ANALYZE_US)];
     const ffmpeg = await FfmpegProcess.start(ffmpegPath, [
       ...inputs, '-filter_complex', composeFilter(scene, o), '-map', '[v]', '-map', '[a]',
       // A scene without audio has endless silence (anullsrc): the output ends with the RTP video.
       ...(scene.audios.length === 0 ? ['-shortest'] : []), ...out.args,
-    ], target.kind === 'file' ? 'composed' : 'stream', log, target.kind === 'file' ? {} : {
+    ], target.kind === 'file' ? 'composed' : 'stream', log, target.kind !== 'rtmp' ? {} : {
       redact: (text) => redactStreamTarget(text, target.target), onProgress: target.onProgress,
     });
     return new Composer(out.file, ports, sources, ffmpeg);

@@ -1,14 +1,19 @@
-// Live streaming (protocols.md §6 stream mode): the composed view pushed to an RTMP server by one
-// composing ffmpeg (composer.ts, FLV output). An RTMP server that drops the connection or refuses
-// it ends that ffmpeg; the pusher starts a fresh one after a delay that doubles per failed attempt
-// (bounded), so the session survives a restarting ingest. Down for longer than `giveUpAfterMs` in a
-// row (or never up): the stream has failed and the session ends. "Live" means ffmpeg reports output
-// bytes written (`-progress`), i.e. the RTMP handshake succeeded and media flows.
+// Live streaming (protocols.md §6 stream mode): the composed view, following the meeting, pushed to
+// an RTMP server. Two parts with separate lifetimes: the layouts (stream-layouts.ts: a composer per
+// layout, switched as people join, leave, mute or share) and the one RTMP connection
+// (stream-publisher.ts: reconnects with back-off when the server drops it, gives up after
+// `giveUpAfterMs` down). A layout change never touches the connection; a reconnection never
+// restarts a layout. The sockets between them live in a directory only this process can enter.
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
+import type { ComposedScene } from './composed-layout.ts';
 import type { ComposerOptions } from './composer.ts';
-import { Composer } from './composer.ts';
+import type { ComposerFeed } from './composer-feed.ts';
 import type { RecordedSource } from './recorded-source.ts';
+import { StreamLayouts } from './stream-layouts.ts';
+import { StreamPublisher } from './stream-publisher.ts';
 import type { StreamTarget } from './stream-target.ts';
 
 export type StreamPusherOptions = {
@@ -18,15 +23,19 @@ export type StreamPusherOptions = {
   readonly reconnectMinDelayMs: number;
   readonly reconnectMaxDelayMs: number;
   readonly giveUpAfterMs: number;
-  /** Scratch directory for ffmpeg's SDP file. */
+  /** Scratch directory (SDP files, the private socket directory); removed by the session at the end. */
   readonly dir: string;
   readonly ffmpegPath: string;
   readonly log: Logger;
+  /** Carries the sources to whichever composer shows them. */
+  readonly feed: ComposerFeed;
+  /** What the view should show now (asked at each layout switch). */
+  readonly scene: () => ComposedScene;
+  /** A new composer reads these videos from a key frame: ask their senders for one. */
+  readonly askKeyFrames: (videos: readonly RecordedSource[]) => void;
 };
 
 export type StreamPusherEvents = {
-  /** A composer started: its SSRC → port map replaces the previous one (undefined at first). */
-  ports: [ports: ReadonlyMap<number, number>, previous: ReadonlyMap<number, number> | undefined];
   /** Media reaches the RTMP server (first time, or again after a drop). */
   live: [];
   /** Down for longer than giveUpAfterMs: no more attempts. */
@@ -37,105 +46,70 @@ export type StreamPusherEvents = {
 
 export class StreamPusher {
   readonly events: TypedEmitter<StreamPusherEvents>;
-  #composer: Composer | undefined;
-  #isLive = false;
-  #isStopping = false;
-  #hasFailed = false;
-  #delayMs: number;
-  #retry: NodeJS.Timeout | undefined;
-  #giveUp: NodeJS.Timeout | undefined;
-  #attempts = 0;
+  #publisher: StreamPublisher | undefined;
+  #layouts: StreamLayouts | undefined;
+  #finishing: Promise<void> | undefined;
 
-  constructor(private readonly sources: readonly RecordedSource[], private readonly o: StreamPusherOptions) {
+  constructor(private readonly o: StreamPusherOptions) {
     this.events = new TypedEmitter<StreamPusherEvents>(o.log);
-    this.#delayMs = o.reconnectMinDelayMs;
   }
 
   get isLive(): boolean {
-    return this.#isLive;
+    return this.#publisher?.isLive ?? false;
   }
 
   /** Connection attempts so far (1 + reconnections). */
   get attempts(): number {
-    return this.#attempts;
+    return this.#publisher?.attempts ?? 0;
   }
 
-  /** Starts the first attempt; `live` or `failed` follow. */
+  /** Layouts composed so far. */
+  get layouts(): number {
+    return this.#layouts?.count ?? 0;
+  }
+
+  /** Connects and composes the current scene; `live` or `failed` follow. */
   async start(): Promise<void> {
-    this.#armGiveUp();
-    await this.#launch();
+    const { o } = this;
+    // mkdtemp makes it 0700: the meeting's stream passes through sockets in it.
+    const socketDir = await mkdtemp(join(o.dir, 'sockets-'));
+    const publisher = new StreamPublisher({
+      target: o.target, reconnectMinDelayMs: o.reconnectMinDelayMs, reconnectMaxDelayMs: o.reconnectMaxDelayMs, giveUpAfterMs: o.giveUpAfterMs,
+      socketDir, ffmpegPath: o.ffmpegPath, log: o.log,
+    });
+    this.#publisher = publisher;
+    publisher.events.on('live', () => this.events.emit('live'));
+    publisher.events.on('failed', (reason) => this.events.emit('failed', reason));
+    this.#layouts = new StreamLayouts({
+      dir: o.dir, socketDir, ffmpegPath: o.ffmpegPath, options: o.composed, videoBitrateKbps: o.videoBitrateKbps, log: o.log,
+      feed: o.feed, scene: o.scene, askKeyFrames: o.askKeyFrames, output: (packets) => publisher.write(packets),
+    });
+    // The publisher reads before the first layout writes, so the stream starts at the first layout's first frame.
+    await publisher.start();
+    await this.#layouts.show();
   }
 
-  /** No more attempts; the running ffmpeg finishes (its inputs go idle once forwarding stops). */
-  async finish(timeoutMs: number): Promise<void> {
-    if (!this.#isStopping) {
-      this.#isStopping = true;
-      clearTimeout(this.#retry);
-      clearTimeout(this.#giveUp);
+  /** The scene may have changed: the layout follows after a moment. */
+  relayout(): void {
+    if (this.#finishing === undefined) this.#layouts?.relayout();
+  }
+
+  /** True when the current layout shows or mixes `ssrc`. */
+  isComposed(ssrc: number): boolean {
+    return this.#layouts?.isComposed(ssrc) ?? false;
+  }
+
+  /**
+   * Call before forwarding stops: no more layouts or reconnections; once the composers have ended
+   * (their inputs idle) and their last packets are out, the RTMP connection is closed. Idempotent.
+   */
+  finish(timeoutMs: number): Promise<void> {
+    this.#finishing ??= (async () => {
+      this.#publisher?.stopRetrying();
       this.events.emit('finishing');
-    }
-    await this.#composer?.finish(timeoutMs);
-  }
-
-  async #launch(): Promise<void> {
-    if (this.#isStopping || this.#hasFailed) return;
-    this.#attempts++;
-    const previous = this.#composer?.ports;
-    const composer = await Composer.start(this.sources, this.o.dir, this.o.ffmpegPath, this.o.composed, this.o.log, {
-      kind: 'rtmp', target: this.o.target, videoBitrateKbps: this.o.videoBitrateKbps,
-      onProgress: (key, value) => {
-        if (key === 'total_size' && Number(value) > 0 && this.#composer === composer) this.#onLive();
-      },
-    });
-    if (this.#isStopping || this.#hasFailed) {
-      // Finished or failed while this one was starting: it has no stream to push.
-      void composer.finish(1_000);
-      return;
-    }
-    this.#composer = composer;
-    this.events.emit('ports', composer.ports, previous);
-    void composer.exited.then((status) => {
-      if (this.#composer === composer) this.#onDown(status);
-    });
-  }
-
-  #onLive(): void {
-    if (this.#isLive) return;
-    this.#isLive = true;
-    this.#delayMs = this.o.reconnectMinDelayMs;
-    clearTimeout(this.#giveUp);
-    this.o.log.info('live stream up', { target: this.o.target.redacted, attempt: this.#attempts });
-    this.events.emit('live');
-  }
-
-  #onDown(status: string): void {
-    if (this.#isStopping || this.#hasFailed) return;
-    if (this.#isLive) {
-      this.#isLive = false;
-      this.#armGiveUp();
-      this.o.log.warn('live stream dropped: reconnecting', { target: this.o.target.redacted, status });
-    }
-    const delay = this.#delayMs;
-    this.#delayMs = Math.min(this.#delayMs * 2, this.o.reconnectMaxDelayMs);
-    this.#retry = setTimeout(() => {
-      this.#launch().catch((error: unknown) => this.#fail(`stream could not restart: ${(error as Error).message}`));
-    }, delay);
-  }
-
-  /** Fails the stream if it is still down `giveUpAfterMs` after it went down. */
-  #armGiveUp(): void {
-    clearTimeout(this.#giveUp);
-    this.#giveUp = setTimeout(() => {
-      if (!this.#isLive) this.#fail(`the RTMP server was unreachable for ${Math.round(this.o.giveUpAfterMs / 1000)} s`);
-    }, this.o.giveUpAfterMs);
-  }
-
-  #fail(reason: string): void {
-    if (this.#hasFailed || this.#isStopping) return;
-    this.#hasFailed = true;
-    clearTimeout(this.#retry);
-    clearTimeout(this.#giveUp);
-    this.o.log.warn('live stream failed', { target: this.o.target.redacted, reason });
-    this.events.emit('failed', reason);
+      await this.#layouts?.finish(timeoutMs);
+      await this.#publisher?.finish(timeoutMs);
+    })();
+    return this.#finishing;
   }
 }

@@ -6,8 +6,9 @@
 // turns their camera off or on, shares their screen or changes their name; room-occupants.ts reads
 // names and SourceInfo from presence). Ends on stop, when the room empties, or on a failure;
 // the manifest is written in every case so what was recorded stays usable.
-// Stream mode (a `stream` target) writes no files: the composed view goes live to an RTMP server
-// (stream-pusher.ts), its scratch directory is removed at the end, and there is no manifest.
+// Stream mode (a `stream` target) writes no files: the composed view, following the meeting as the
+// composed file does, goes live to an RTMP server over one connection (stream-pusher.ts); its scratch
+// directory is removed at the end, and there is no manifest.
 // End-to-end encrypted meetings: the recorder holds the keys (recorder-keys.ts) and decrypts the
 // media before anything reads it (e2ee-rtp-decryptor.ts); what does not decrypt is never written.
 import { mkdir, rm, stat } from 'node:fs/promises';
@@ -206,18 +207,16 @@ export class RecordingSession {
     const { deps, params } = this;
     if (initial.length === 0) throw RecorderError.mediaFailed('nobody sends media: nothing to stream');
     this.#askKeyFrames(initial);
-    const composed = await this.#keyFramedSources(initial);
+    // The first layout shows the videos that have sent a key frame by then; later ones join at a switch.
+    await this.#keyFramedSources(initial);
     // Stopped while waiting: start no ffmpeg the finished session would not end.
     if (this.#phase !== 'joining') return;
-    const pusher = new StreamPusher(composed, {
+    // The stream follows the meeting like the composed file (#scene), over one RTMP connection.
+    const pusher = new StreamPusher({
       target, composed: deps.composed ?? { width: 640, height: 360, frameRate: 15 }, ...deps.stream, dir: params.dir, ffmpegPath: deps.ffmpegPath, log: deps.log,
+      feed: this.#feed, scene: () => this.#scene(), askKeyFrames: (videos) => this.#askKeyFrames(videos),
     });
     this.#pusher = pusher;
-    pusher.events.on('ports', (ports) => {
-      for (const source of composed) this.#feed.route(source, ports.get(source.ssrc) as number);
-      // A fresh ffmpeg can start a video only at a key frame.
-      this.#askKeyFrames(composed);
-    });
     pusher.events.on('failed', (reason) => void this.#fail(reason));
     const settled = new Promise<void>((resolve) => {
       pusher.events.once('live', resolve);
@@ -228,7 +227,7 @@ export class RecordingSession {
     await settled;
     if (this.#phase !== 'joining' || !pusher.isLive) return;
     this.#phase = 'recording';
-    deps.log.info('streaming', { sources: composed.length, target: target.redacted });
+    deps.log.info('streaming', { sources: initial.length, target: target.redacted });
     this.events.emit('recording');
   }
 
@@ -250,6 +249,11 @@ export class RecordingSession {
     return {
       tiles, share: share === undefined ? undefined : { label: label(share.owner), video: share }, audios: present.filter((s) => s.media === 'audio'),
     };
+  }
+
+  /** What follows the meeting's scene: the composed file's segments, or the live stream's layouts. */
+  get #layout(): { relayout(): void; isComposed(ssrc: number): boolean } | undefined {
+    return this.#composed ?? this.#pusher;
   }
 
   /** Waits (up to KEY_FRAME_WAIT_MS) for the videos' key frames: ffmpeg learns a video's size from one. */
@@ -329,13 +333,13 @@ export class RecordingSession {
         if (this.#phase !== 'recording') return;
         void Promise.all(added.map((s) => this.#startTrack(s))).then(() => this.#askKeyFrames(added));
         // A joiner's audio goes into the mix now; their video once its first key frame arrived (#onRtp).
-        this.#composed?.relayout();
+        this.#layout?.relayout();
         return;
       }
       case 'source-remove':
         // The track's file simply ends; its writer finishes with the others.
         this.#book?.remove(j);
-        this.#composed?.relayout();
+        this.#layout?.relayout();
         return;
       case 'session-terminate':
         if (j.reason?.text !== 'moving' && this.#phase === 'recording') void this.#fail('the focus ended the media session');
@@ -365,12 +369,12 @@ export class RecordingSession {
       this.#occupants.delete(nick);
       this.#left.add(nick);
       this.#room.remove(nick);
-      this.#composed?.relayout();
+      this.#layout?.relayout();
     } else if (p.attrs.type === undefined && !isService && child(p, 'x', NS_MUC_USER) !== undefined) {
       this.#occupants.add(nick);
       this.#hadOccupants = true;
       const wasGone = this.#left.delete(nick);
-      if (this.#room.update(nick, p) || wasGone) this.#composed?.relayout();
+      if (this.#room.update(nick, p) || wasGone) this.#layout?.relayout();
     }
     if (this.#hadOccupants && this.#occupants.size === 0 && this.#phase === 'recording') {
       this.deps.log.info('room empty: recording ends');
@@ -388,7 +392,8 @@ export class RecordingSession {
         this.#feed.watch(source);
       }
       // A video not composed yet (joined mid-recording, camera back on) can be now: ffmpeg learns its size from this frame.
-      if (this.#phase === 'recording' && this.#composed?.isComposed(ssrc) === false) this.#composed.relayout();
+      const layout = this.#layout;
+      if (this.#phase === 'recording' && layout?.isComposed(ssrc) === false) layout.relayout();
     }
     const writer = this.#writers.get(ssrc);
     if (writer !== undefined) {
@@ -477,12 +482,13 @@ export class RecordingSession {
     const timeout = this.deps.ffmpegStopTimeoutMs;
     // Before forwarding stops: no layout switch starts from here on.
     const composedFile = this.#composed?.finish(timeout);
+    const streamed = this.#pusher?.finish(timeout);
     // Frames still being decrypted go out first.
     await this.#decryptor.settled();
     this.#decryptor.close();
     // No more packets: every ffmpeg ends its inputs after RTP_IDLE_END_S and finishes its file.
     await Promise.all([this.#fanout.close(), this.#feed.close()]);
-    const [file] = await Promise.all([composedFile, ...this.#segments.map((w) => w.finish(timeout)), this.#pusher?.finish(timeout)]);
+    const [file] = await Promise.all([composedFile, ...this.#segments.map((w) => w.finish(timeout)), streamed]);
     this.deps.channel.send(el('presence', { from: this.params.jid, to: this.occupantJid, type: 'unavailable' }));
     this.#keys.close();
     await this.#leg?.close().catch(() => undefined);
