@@ -1,28 +1,28 @@
 // `npm run bench:sip`: concurrent dial-in calls one gateway process carries with clean audio.
 // Our XMPP server, focus and bridge (testkit, in this process); N conferences of 4 talkers (werift
 // participants replaying pre-encoded Opus speech: the gateway's own prompts, so the load generator
-// does no encoding); the gateway in a process of its own (gateway-process.ts) so its CPU is read
-// from /proc; one phone call per conference placed by sipp (dial-in-bench.xml, PCMU), whose RTP goes
+// does no encoding) in child processes of their own (talker-process.ts, --conferences-per-process
+// conferences each); the gateway in a process of its own (gateway-process.ts); the CPU of each is
+// read from /proc; one phone call per conference placed by sipp (dial-in-bench.xml, PCMU), whose RTP goes
 // to this process's sockets (bench-phones.ts): μ-law speech in, and what the gateway sends is
 // counted for loss (by sequence gaps and against the 50 packets/s a phone must get) and jitter.
 // Per step: setup time (sipp's INVITE → 200 OK, which includes joining the room), then a measuring
 // window: gateway CPU (cores), loss, jitter, how long the gateway waited for a CPU (schedstat: a
-// starved gateway skips frames however cheap it is), and this process's own cores. Steps ramp N
+// starved gateway skips frames however cheap it is), the talkers' cores, this process's own cores
+// (stack and phones) and the machine's load average. Steps ramp N
 // (stopping at the first lossy step unless --keep-going); calls per core = N / cores at the largest
 // N with loss < 1 %, and the marginal CPU per added call between steps. Everything shares this
 // machine: the load generator's CPU is not the gateway's, but it competes for the same cores. Usage:
-//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
+//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { RunningStack } from '@plenum/testkit';
 import { freePort, freeUdpPort, spawnReaped, startStack } from '@plenum/testkit';
-import { MediaParticipant } from '@plenum/testkit/media-participant';
-import { OpusFrameEncoder } from '../../packages/sip-gateway/src/media/opus-codec.ts';
 import { encodeMulaw } from '../../packages/sip-gateway/src/media/g711.ts';
 import { loadPrompts } from '../../packages/sip-gateway/src/media/prompt-player.ts';
 import { treeUsage } from '../recorder/proc-usage.ts';
@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '10' },
     rate: { type: 'string', default: '10' },
     talkers: { type: 'string', default: '4' },
+    'conferences-per-process': { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
     'gateway-nice': { type: 'string' },
@@ -43,14 +44,15 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
+  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
   process.exit(0);
 }
 const steps = (args.steps ?? '').split(',').map(Number);
 const windowS = Number(args.window);
 const rate = Number(args.rate);
 const talkersPerConference = Number(args.talkers);
-if (steps.some((n) => !Number.isInteger(n) || n < 1) || !(windowS > 0) || !(rate > 0) || !Number.isInteger(talkersPerConference) || talkersPerConference < 1) {
+const conferencesPerProcess = Number(args['conferences-per-process']);
+if (!Number.isInteger(conferencesPerProcess) || conferencesPerProcess < 1 || steps.some((n) => !Number.isInteger(n) || n < 1) || !(windowS > 0) || !(rate > 0) || !Number.isInteger(talkersPerConference) || talkersPerConference < 1) {
   console.error('bad flags; see --help');
   process.exit(2);
 }
@@ -63,15 +65,9 @@ const SCENARIO = fileURLToPath(new URL('./dial-in-bench.xml', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const progress = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
-// --- pre-encoded audio: speech for the talkers (Opus) and the phones (μ-law) -------------------
+// --- pre-encoded audio: speech for the phones (μ-law; the talker processes encode their own) ----
 
 const voices = [...loadPrompts().values()];
-function opusSpeech(voice: Int16Array): Buffer[] {
-  const encoder = new OpusFrameEncoder();
-  const frames: Buffer[] = [];
-  for (let at = 0; at + 960 <= voice.length; at += 960) frames.push(Buffer.from(encoder.encode(voice.subarray(at, at + 960))));
-  return frames;
-}
 function mulawSpeech(voice: Int16Array): Uint8Array[] {
   const frames: Uint8Array[] = [];
   const narrow = new Int16Array(160);
@@ -83,43 +79,61 @@ function mulawSpeech(voice: Int16Array): Uint8Array[] {
   }
   return frames;
 }
-const talkerSpeech = voices.map(opusSpeech);
 const phoneSpeech = mulawSpeech(voices[voices.length - 1]!);
 
 // --- the talkers ------------------------------------------------------------------------------
 
-/** Every talker of every conference on one 20 ms timer; each replays its own voice. */
+/** Talker processes, each holding `conferencesPerProcess` conferences' talkers (talker-process.ts). */
 class Talkers {
-  readonly #all: { p: MediaParticipant; speech: Buffer[] }[] = [];
-  #frame = 0;
-  readonly #timer = setInterval(() => this.#tick(), 20);
+  readonly #procs: ChildProcess[] = [];
+  #conferences = 0;
 
-  get size(): number {
-    return this.#all.length;
+  get conferences(): number {
+    return this.#conferences;
   }
 
-  async addConference(room: string, port: number): Promise<void> {
-    const joined = await Promise.allSettled(Array.from({ length: talkersPerConference }, () => MediaParticipant.join({ port, room, timeoutMs: 60_000 })));
-    const ok = joined.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const connected = await Promise.allSettled(ok.map((p) => p.connected(60_000)));
-    // Keep whatever joined (closed at the end) before reporting a failure.
-    ok.forEach((p, i) => this.#all.push({ p, speech: talkerSpeech[(this.#all.length + i) % talkerSpeech.length]! }));
-    if (ok.length < joined.length || connected.some((r) => r.status === 'rejected')) throw new Error(`a talker of ${room} could not join or connect (the machine is overloaded?)`);
+  get pids(): number[] {
+    return this.#procs.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
+  }
+
+  /** Adds conferences bench-<n>… up to `count`, a process per `conferencesPerProcess`, started one after another. */
+  async growTo(count: number, port: number): Promise<void> {
+    while (this.#conferences < count) {
+      const rooms = Array.from({ length: Math.min(conferencesPerProcess, count - this.#conferences) }, (_, i) => `bench-${this.#conferences + i}`);
+      const job = { port, rooms, talkersPerConference };
+      const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./talker-process.ts', import.meta.url)), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      this.#procs.push(proc);
+      const line = await new Promise<string>((resolve) => {
+        let out = '';
+        proc.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        proc.once('exit', (code) => resolve(`failed: exited (${code})`));
+      });
+      if (line !== 'ready') throw new Error(`talkers of ${rooms.join(', ')}: ${line} (the machine is overloaded?)`);
+      this.#conferences += rooms.length;
+    }
+  }
+
+  /** CPU seconds of every talker process so far. */
+  cpuSeconds(): number {
+    return this.pids.reduce((s, pid) => s + cpuSecondsOf(pid), 0);
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    await Promise.all(this.#all.map((t) => t.p.close()));
-  }
-
-  #tick(): void {
-    const f = this.#frame++;
-    for (const t of this.#all) {
-      t.p.sendAudio(t.speech[f % t.speech.length]!, 40);
-      // Nobody reads what the talkers receive: drop it so memory stays flat.
-      t.p.received.length = 0;
-      t.p.rtcp.length = 0;
-    }
+    await Promise.all(this.#procs.map((p) => new Promise<void>((resolve) => {
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
+      const timer = setTimeout(() => {
+        p.kill('SIGKILL');
+        resolve();
+      }, 10_000);
+      p.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      p.kill('SIGTERM');
+    })));
   }
 }
 
@@ -130,8 +144,9 @@ async function startGatewayProcess(componentPort: number, maxCalls: number): Pro
   const values = {
     component: { port: componentPort, secret: SECRETS.gateway },
     sip: { port: sipPort, tcp: false, invitesPerSecond: 1_000 },
-    rtp: { portMin: 30_000, portMax: 30_000 + 4 * maxCalls + 100 },
-    maxCalls: maxCalls + 10,
+    // Room for the previous step's calls still hanging up when the next step dials in.
+    rtp: { portMin: 30_000, portMax: 30_000 + 8 * maxCalls + 100 },
+    maxCalls: 2 * maxCalls + 10,
     log: { level: 'warn' },
   };
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
@@ -184,8 +199,12 @@ type StepResult = {
   /** Of the loss: packets missing by sequence number (dropped on the way) in all calls. */
   readonly seqLossPct: number;
   readonly jitterMs: number;
-  /** Cores this process used meanwhile: the load generator (talkers, phones) with the XMPP server, focus and bridge. */
-  readonly generatorCores: number;
+  /** Cores the talker processes used meanwhile (the load generator). */
+  readonly talkerCores: number;
+  /** Cores this process used meanwhile: the XMPP server, focus, bridge and the phones' sockets. */
+  readonly stackCores: number;
+  /** The machine's 1-minute load average at the end of the window. */
+  readonly loadAverage: number;
   /** Milliseconds per second the gateway's main thread waited for a CPU while runnable. */
   readonly waitMsPerS: number;
   readonly rssMb: number;
@@ -194,7 +213,7 @@ type StepResult = {
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function runStep(calls: number, sipPort: number, gatewayPid: number, phones: BenchPhones, workDir: string): Promise<StepResult> {
+async function runStep(calls: number, sipPort: number, gatewayPid: number, phones: BenchPhones, talkers: Talkers, workDir: string): Promise<StepResult> {
   const rtpPorts = await phones.open(calls);
   const injection = ['SEQUENTIAL', ...rtpPorts.map((port, i) => `bench-${i};${port};`)].join('\n');
   const stepDir = await mkdtemp(join(workDir, `step-${calls}-`));
@@ -209,23 +228,32 @@ async function runStep(calls: number, sipPort: number, gatewayPid: number, phone
     `127.0.0.1:${sipPort}`, '-sf', SCENARIO, '-inf', join(stepDir, 'calls.csv'), '-m', String(calls), '-l', String(calls), '-r', String(rate),
     '-i', '127.0.0.1', '-p', String(await freeUdpPort()), '-cp', String(controlPort), '-d', String(holdMs),
     '-trace_rtt', '-rtt_freq', '1', '-nostdin', '-timeout', String(Math.ceil(holdMs / 1000) + 60), '-timeout_error',
-  ], { cwd: stepDir });
+  ], { cwd: stepDir, output: 'pipe' });
+  // sipp's complaints (e.g. it could not start) explain a step where nothing was answered.
+  let sippErrors = '';
+  sipp.stderr?.on('data', (d: Buffer) => {
+    sippErrors = (sippErrors + d.toString()).slice(-2_000);
+  });
   try {
     // Wait until every call is answered (sipp saw its 200: the caller is in the room) and its phone
     // hears the gateway, or the setup slack is over.
     const deadline = performance.now() + rampMs + setupSlackMs;
     while ((phones.connected < calls || (await readRtts(stepDir)).length < calls) && performance.now() < deadline) await sleep(250);
     const answered = Math.min(phones.connected, (await readRtts(stepDir)).length);
+    if (answered === 0) progress(`  no call answered; sipp ${sipp.hasExited() ? 'exited' : 'runs'}: ${sippErrors.trim() || '(nothing on stderr)'}`);
     await sleep(SETTLE_MS);
     const before = phones.counters();
     const cpuBefore = cpuSecondsOf(gatewayPid);
     const waitBefore = await runQueueWaitNs(gatewayPid);
     const ownBefore = process.cpuUsage();
+    const talkersBefore = talkers.cpuSeconds();
     const t0 = performance.now();
     await sleep(windowS * 1000);
     const cpuAfter = cpuSecondsOf(gatewayPid);
     const waitAfter = await runQueueWaitNs(gatewayPid);
     const own = process.cpuUsage(ownBefore);
+    const talkerSeconds = talkers.cpuSeconds() - talkersBefore;
+    const loadAverage = loadavg()[0] ?? Number.NaN;
     const elapsedS = (performance.now() - t0) / 1000;
     const after = phones.counters();
     const losses = after.map((a, i) => callLoss(before[i]!, a, elapsedS)).filter((l): l is number => l !== undefined);
@@ -243,7 +271,9 @@ async function runStep(calls: number, sipPort: number, gatewayPid: number, phone
       seqLossPct: 100 * sumOf(after, (c) => c.seqLost - (before[after.indexOf(c)]?.seqLost ?? 0)) / Math.max(1, sumOf(after, (c) => c.received - (before[after.indexOf(c)]?.received ?? 0))),
       jitterMs: after.reduce((s, c) => s + c.jitterMs, 0) / Math.max(1, after.length),
       waitMsPerS: (waitAfter - waitBefore) / 1e6 / elapsedS,
-      generatorCores: (own.user + own.system) / 1e6 / elapsedS,
+      talkerCores: talkerSeconds / elapsedS,
+      stackCores: (own.user + own.system) / 1e6 / elapsedS,
+      loadAverage,
       rssMb: rss / 2 ** 20,
     };
   } finally {
@@ -277,7 +307,7 @@ async function readRtts(dir: string): Promise<number[]> {
 // --- main ---------------------------------------------------------------------------------------
 
 const cpuModel = cpus()[0]?.model ?? 'unknown';
-progress(`bench:sip on ${cpus().length} cores (${cpuModel}); steps ${steps.join(', ')} calls, ${talkersPerConference} talkers per conference, window ${windowS} s`);
+progress(`bench:sip on ${cpus().length} cores (${cpuModel}); steps ${steps.join(', ')} calls, ${talkersPerConference} talkers per conference (${conferencesPerProcess} conferences per talker process), window ${windowS} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 let stack: RunningStack | undefined;
 let gateway: ChildProcess | undefined;
 const talkers = new Talkers();
@@ -291,20 +321,21 @@ try {
       lobby: { whitelist: [GATEWAY_DOMAIN] },
     },
     focus: { component: { secret: SECRETS.focus }, moderation: { trustedServiceDomains: [GATEWAY_DOMAIN] } },
-    bridgeValues: () => ({ xmpp: { secret: SECRETS.bridges } }),
+    // The bridge's default 200 endpoints would refuse the legs from 40 conferences of 4 talkers on.
+    bridgeValues: () => ({ xmpp: { secret: SECRETS.bridges }, maxEndpoints: 2_000 }),
   });
   const started = await startGatewayProcess(stack.server.componentPort, Math.max(...steps));
   gateway = started.proc;
   for (const calls of steps) {
     const t0 = performance.now();
     try {
-      for (let c = Math.ceil(talkers.size / talkersPerConference); c < calls; c++) await talkers.addConference(`bench-${c}`, stack.server.tcpPort);
+      await talkers.growTo(calls, stack.server.tcpPort);
     } catch (error) {
       progress(`  the load generator failed: ${error instanceof Error ? error.message : String(error)}; stopping the ramp`);
       break;
     }
     progress(`${calls} conferences with ${talkersPerConference} talkers ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; placing ${calls} calls`);
-    const r = await runStep(calls, started.sipPort, gateway.pid!, phones, workDir);
+    const r = await runStep(calls, started.sipPort, gateway.pid!, phones, talkers, workDir);
     results.push(r);
     progress(`  ${JSON.stringify(r)}`);
     if (r.answered < calls || (r.lossPct >= 100 * MAX_LOSS && args['keep-going'] !== true)) {
@@ -330,11 +361,11 @@ const best = clean.at(-1);
 if (args.json) {
   console.log(JSON.stringify({ machine: { cores: cpus().length, cpu: cpuModel }, results, callsPerCore: best === undefined ? null : best.calls / best.gatewayCores }, null, 2));
 } else {
-  console.log(`\nmachine: ${cpus().length} cores, ${cpuModel} (load generator, XMPP server, focus, bridge and gateway share it)`);
-  console.log('| calls | answered | setup p50 | setup p99 | gateway cores | CPU per call | loss to phone | worst call | jitter | gateway waited for CPU | gateway RSS | load generator + stack cores |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(`\nmachine: ${cpus().length} cores, ${cpuModel} (talker processes, XMPP server, focus, bridge and gateway share it)`);
+  console.log('| calls | answered | setup p50 | setup p99 | gateway cores | CPU per call | loss to phone | worst call | jitter | gateway waited for CPU | gateway RSS | talker cores | stack cores | load average |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    console.log(`| ${r.calls} | ${r.answered} | ${r.setupP50Ms.toFixed(0)} ms | ${r.setupP99Ms.toFixed(0)} ms | ${r.gatewayCores.toFixed(2)} | ${(1000 * r.gatewayCores / r.calls).toFixed(1)} m-core | ${r.lossPct.toFixed(2)} % | ${r.worstCallLossPct.toFixed(2)} % | ${r.jitterMs.toFixed(1)} ms | ${r.waitMsPerS.toFixed(0)} ms/s | ${r.rssMb.toFixed(0)} MB | ${r.generatorCores.toFixed(2)} |`);
+    console.log(`| ${r.calls} | ${r.answered} | ${r.setupP50Ms.toFixed(0)} ms | ${r.setupP99Ms.toFixed(0)} ms | ${r.gatewayCores.toFixed(2)} | ${(1000 * r.gatewayCores / r.calls).toFixed(1)} m-core | ${r.lossPct.toFixed(2)} % | ${r.worstCallLossPct.toFixed(2)} % | ${r.jitterMs.toFixed(1)} ms | ${r.waitMsPerS.toFixed(0)} ms/s | ${r.rssMb.toFixed(0)} MB | ${r.talkerCores.toFixed(2)} | ${r.stackCores.toFixed(2)} | ${r.loadAverage.toFixed(1)} |`);
   }
   for (let i = 1; i < results.length; i++) {
     const [a, b] = [results[i - 1]!, results[i]!];

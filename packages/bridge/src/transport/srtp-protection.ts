@@ -6,16 +6,13 @@
 // (its receive-side estimate is not the RFC's and moves on every packet).
 //
 // RTP, both ways (every packet the bridge forwards), is encrypted and decrypted with node:crypto
-// directly (srtp-rtp-encryptor.ts, srtp-rtp-decryptor.ts) under werift's session keys; SRTCP stays
+// directly (@plenum/srtp's encryptors and decryptors) under werift's session keys; SRTCP stays
 // werift's. Per packet this code allocates nothing itself; the ciphers allocate their output and
 // node:crypto cipher objects (the measured floor, dependencies.md §3).
 import type { SrtpProfile } from 'werift-rtp';
 import { ProtectionProfileAeadAes128Gcm, SrtcpSession, SrtpSession } from 'werift-rtp';
-import { ReplayWindow, guessRolloverCounter } from './replay-window.ts';
-import type { RtpDecryptor } from './srtp-rtp-decryptor.ts';
-import { CmRtpDecryptor, GcmRtpDecryptor } from './srtp-rtp-decryptor.ts';
-import type { RtpEncryptor } from './srtp-rtp-encryptor.ts';
-import { CmRtpEncryptor, GcmRtpEncryptor } from './srtp-rtp-encryptor.ts';
+import type { RtpDecryptor, RtpEncryptor } from '@plenum/srtp';
+import { CmRtpDecryptor, CmRtpEncryptor, GcmRtpDecryptor, GcmRtpEncryptor, ReplayWindow, guessRolloverCounter, rtpHeaderLength } from '@plenum/srtp';
 import type { TransportCounters } from './transport-counters.ts';
 
 /** Master keys and salts from the DTLS exporter (RFC 5764 §4.2). */
@@ -34,16 +31,7 @@ export const MAX_OUTBOUND_SSRCS = 4096;
 type InboundRtp = { roc: number; highestSeq: number; readonly window: ReplayWindow };
 type OutboundRtp = { roc: number; highestSeq: number };
 
-/** Length of the RTP header including CSRCs and the extension (RFC 3550 §5.1, §5.3.1), or -1. */
-export function rtpHeaderLength(packet: Buffer, end: number): number {
-  if (end < 12 || ((packet[0] ?? 0) & 0xc0) !== 0x80) return -1;
-  let length = 12 + 4 * ((packet[0] ?? 0) & 0x0f);
-  if (((packet[0] ?? 0) & 0x10) !== 0) {
-    if (length + 4 > end) return -1;
-    length += 4 + 4 * packet.readUInt16BE(length + 2);
-  }
-  return length <= end ? length : -1;
-}
+export { rtpHeaderLength };
 
 /** One endpoint's SRTP/SRTCP contexts, both directions. */
 export class SrtpProtection {

@@ -7,10 +7,17 @@
 // werift's router, whatever its SSRC; packets of the negotiated Opus payload type are passed on.
 // Our packets go straight to the DTLS transport with a header the peer owns (SSRC, sequence,
 // timestamp and the RFC 6464 level the bridge's dominant-speaker detection reads), reused for every
-// packet. The SDP says `a=ice-lite` because Plenum's bridge is ICE-lite and werift only takes the
-// controlling role when told so.
+// packet. RTP is encrypted and decrypted with node:crypto directly (@plenum/srtp's adapter under
+// werift's DTLS transport, with the replay window werift lacks), and once DTLS is up the packets
+// skip werift's RTP objects both ways: inbound ones are read from the plain bytes, outbound ones
+// are written into one preallocated buffer (fixed header, RFC 6464 level) and handed to the ICE
+// connection. werift's per-packet SRTP and parsing were the largest cost after Opus in the
+// gateway's profile (bench/sip, --profile). The SDP says `a=ice-lite` because Plenum's bridge is
+// ICE-lite and werift only takes the controlling role when told so.
 import type { RTCDtlsTransport, RtpPacket } from 'werift';
 import { RTCPeerConnection, RtpHeader, useAudioLevelIndication, useSdesMid } from 'werift';
+import type { WeriftSrtpAdapter } from '@plenum/srtp';
+import { rtpHeaderLength, useNodeCryptoSrtp } from '@plenum/srtp';
 import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
 import { LegError } from './conference-leg-error.ts';
@@ -18,6 +25,13 @@ import { LegError } from './conference-leg-error.ts';
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 /** Opus at 48 kHz: one 20 ms frame advances the RTP clock by 960. */
 const SAMPLES_PER_FRAME = 960;
+/** Largest RTP packet we write: header, level extension and one Opus frame (≤ 1275 bytes, RFC 6716 §3.4). */
+const MAX_PACKET_BYTES = 1500;
+/**
+ * SSRCs the bridge may send us over a call: every participant's audio that ever spoke (they are
+ * not forgotten), as the bridge allows toward one endpoint.
+ */
+const MAX_BRIDGE_SSRCS = 4096;
 
 export type AudioPeerOptions = {
   /** Gather ICE candidates only on this IPv4 address (tests: 127.0.0.1); default: every interface. */
@@ -51,6 +65,13 @@ export class AudioPeer {
   /** The level byte of the RFC 6464 extension, rewritten per packet. */
   readonly #level = Buffer.alloc(1);
   readonly #levelExtension: { id: number; payload: Buffer }[];
+  /** Our outbound packets, written in place: 12-byte header, then the level extension if negotiated. */
+  readonly #packet = Buffer.alloc(MAX_PACKET_BYTES);
+  /** Length of that header; -1 when it cannot be written in place (werift's path is used). */
+  readonly #headerBytes: number;
+  /** Set once DTLS is up and node:crypto SRTP is in place (until then werift's path is used). */
+  #srtp: WeriftSrtpAdapter | undefined;
+  #audioHandler: AudioHandler | undefined;
   #isClosed = false;
 
   private constructor(
@@ -63,6 +84,13 @@ export class AudioPeer {
   ) {
     this.#levelExtension = audioLevelId === undefined ? [] : [{ id: audioLevelId, payload: this.#level }];
     this.#header = new RtpHeader({ ssrc, payloadType: opusPayloadType, extension: audioLevelId !== undefined, extensions: this.#levelExtension });
+    this.#headerBytes = writeFixedHeader(this.#packet, opusPayloadType, ssrc, audioLevelId);
+    useNodeCryptoSrtp(dtls, { maxInboundSsrcs: MAX_BRIDGE_SSRCS }).then((srtp) => {
+      this.#srtp = srtp;
+      srtp.takeRtp((plain) => this.#onPlainRtp(plain));
+    }, () => {
+      // DTLS failed before SRTP started: connected() reports it.
+    });
   }
 
   /** Answers the offer; resolves with the peer and the session-accept contents carrying `own` as the audio source. */
@@ -109,13 +137,26 @@ export class AudioPeer {
     return this.pc.connectionState === 'connected';
   }
 
-  /** Every Opus packet from the bridge. */
+  /** Every Opus packet from the bridge (one handler). */
   onAudio(handler: AudioHandler): void {
+    this.#audioHandler = handler;
+    // Before node:crypto SRTP takes over, werift parses the packets.
     const pt = this.opusPayloadType;
     this.dtls.onRtp.subscribe((p: RtpPacket) => {
       const h = p.header;
       if (h.payloadType === pt) handler(h.ssrc, h.sequenceNumber, h.timestamp, p.payload);
     });
+  }
+
+  /** An authenticated plain RTP packet: Opus ones go to the handler, their payload without padding. */
+  #onPlainRtp(plain: Buffer): void {
+    const handler = this.#audioHandler;
+    if (handler === undefined || ((plain[1] ?? 0) & 0x7f) !== this.opusPayloadType) return;
+    const headerLength = rtpHeaderLength(plain, plain.length);
+    if (headerLength < 0) return;
+    // RFC 3550 §5.1: with P set the last byte counts the padding (checked by the SRTP session).
+    const end = ((plain[0] ?? 0) & 0x20) !== 0 ? plain.length - (plain[plain.length - 1] ?? 0) : plain.length;
+    handler(plain.readUInt32BE(8), plain.readUInt16BE(2), plain.readUInt32BE(4), plain.subarray(headerLength, end));
   }
 
   /** Called once if the connection fails or closes after it was up (not after close()). */
@@ -136,6 +177,20 @@ export class AudioPeer {
    */
   send(payload: Uint8Array, sequenceNumber: number, frameIndex: number, levelByte: number, isTalkspurtStart: boolean): void {
     if (this.#isClosed || !this.isConnected) return;
+    const srtp = this.#srtp;
+    if (srtp !== undefined && this.#headerBytes >= 0 && this.#headerBytes + payload.length <= MAX_PACKET_BYTES) {
+      const packet = this.#packet;
+      const headerBytes = this.#headerBytes;
+      packet[1] = (isTalkspurtStart ? 0x80 : 0) | this.opusPayloadType;
+      packet.writeUInt16BE(sequenceNumber & 0xffff, 2);
+      packet.writeUInt32BE(rtpTimestampOf(frameIndex), 4);
+      if (headerBytes > 12) packet[17] = levelByte;
+      packet.set(payload, headerBytes);
+      const encrypted = srtp.session.protect(packet, headerBytes + payload.length);
+      // The ICE connection's send never needs awaiting; a failure is a lost packet, as on the wire.
+      if (encrypted !== undefined) this.dtls.iceTransport.connection.send(encrypted).catch(() => undefined);
+      return;
+    }
     const h = this.#header;
     h.sequenceNumber = sequenceNumber & 0xffff;
     h.timestamp = rtpTimestampOf(frameIndex);
@@ -171,4 +226,28 @@ export class AudioPeer {
     this.#isClosed = true;
     await this.pc.close().catch(() => undefined);
   }
+}
+
+/**
+ * Writes the parts of our RTP header that never change (RFC 3550 §5.1: V=2, payload type, SSRC;
+ * RFC 8285 §4.2 one-byte extension with the RFC 6464 level when negotiated, ids 1-14) into
+ * `packet`; returns the header's length (12, or 20 with the extension), or -1 for a level id only
+ * the two-byte form can carry (werift writes those). Sequence number, timestamp, marker and the
+ * level byte (offset 17) are written per packet.
+ */
+function writeFixedHeader(packet: Buffer, payloadType: number, ssrc: number, audioLevelId: number | undefined): number {
+  if (audioLevelId !== undefined && (audioLevelId < 1 || audioLevelId > 14)) return -1;
+  const hasLevel = audioLevelId !== undefined;
+  packet[0] = hasLevel ? 0x90 : 0x80;
+  packet[1] = payloadType & 0x7f;
+  packet.writeUInt32BE(ssrc >>> 0, 8);
+  if (!hasLevel) return 12;
+  packet.writeUInt16BE(0xbede, 12);
+  packet.writeUInt16BE(1, 14);
+  // ID, then length − 1 = 0: one data byte.
+  packet[16] = audioLevelId << 4;
+  packet[17] = 0;
+  packet[18] = 0;
+  packet[19] = 0;
+  return 20;
 }

@@ -1,6 +1,7 @@
 // Inbound SRTP decryption of RTP with node:crypto directly, for every packet an endpoint sends:
 // AEAD_AES_128_GCM (RFC 7714 §8, §9) and AES_CM_128_HMAC_SHA1_80 (RFC 3711 §3.3, §4.1.1, §4.2),
-// with werift-rtp's session keys (srtp-protection.ts does the index and replay window). Against
+// with werift-rtp's session keys (the caller, rtp-srtp-session.ts or the bridge's SrtpProtection,
+// keeps the index and replay window). Against
 // werift's decryptRtp this saves parsing the header into an object (the caller already measured
 // it), a zero-filled output buffer, the IV / counter writer's buffers and importing the raw key per
 // packet. The result is a fresh buffer (the forwarding loop may keep it, e.g. in a packet cache).

@@ -1,12 +1,14 @@
 // Outbound SRTP encryption of RTP with node:crypto directly, the send hot path of every forwarded
 // packet: AEAD_AES_128_GCM (RFC 7714 §8) and AES_CM_128_HMAC_SHA1_80 (RFC 3711 §4.1.1, §4.2).
-// werift-rtp still derives the session keys (srtp-protection.ts); only the per-packet work is here.
+// werift-rtp still derives the session keys and the caller (rtp-srtp-session.ts, the bridge's
+// SrtpProtection) keeps the packet index; only the per-packet work is here.
 // Against werift's encryptRtp this saves, per packet: the IV / counter writer's buffers (and a
 // BigInt for AES-CM), importing the raw key into a new OpenSSL key (the KeyObjects are made once),
 // and Buffer.concat's list and length walk. What remains is node:crypto's floor: one cipher (and
 // for AES-CM one HMAC) object, the buffers its update / tag calls return, the two views it needs
 // (header, payload), and the output packet (from Node's buffer pool; it must be a fresh buffer, as
-// dgram may still hold it after send returns). Byte-exact with werift-rtp (srtp-protection.test.ts).
+// dgram may still hold it after send returns). Byte-exact with werift-rtp (werift-srtp.test.ts, the
+// bridge's srtp-protection.test.ts).
 import { createCipheriv, createHmac } from 'node:crypto';
 import type { CmSessionKeys, GcmSessionKeys } from './srtp-packet-keys.ts';
 import { cmSessionKeys, gcmSessionKeys, writeCmCounter, writeGcmIv } from './srtp-packet-keys.ts';
