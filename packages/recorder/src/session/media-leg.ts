@@ -9,6 +9,7 @@ import type { RTCDtlsTransport, RtpPacket } from 'werift';
 import { RTCPeerConnection, useSdesMid } from 'werift';
 import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
+import { useNodeCryptoSrtp } from '@plenum/srtp';
 import { RecorderError } from '../errors.ts';
 
 export type MediaLegOptions = {
@@ -26,7 +27,11 @@ function offerForWerift(offer: Jingle): { contents: JingleContent[]; groups: { s
 }
 
 export class MediaLeg {
-  private constructor(private readonly pc: RTCPeerConnection, private readonly dtls: RTCDtlsTransport) {}
+  private constructor(private readonly pc: RTCPeerConnection, private readonly dtls: RTCDtlsTransport) {
+    // SRTP with node:crypto under werift's keys once DTLS is up (werift's own path costs about twice
+    // as much per packet); werift still parses the packets, so its receiver reports and NACKs go on.
+    void useNodeCryptoSrtp(dtls).catch(() => undefined);
+  }
 
   /** Answers the offer; resolves with the leg and the session-accept contents (no sources of its own). */
   static async answer(offer: Jingle, nick: string, opts: MediaLegOptions): Promise<{ leg: MediaLeg; accept: Pick<Jingle, 'contents' | 'groups'> }> {
