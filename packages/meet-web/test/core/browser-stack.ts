@@ -41,7 +41,13 @@ async function bundleHarness(): Promise<string> {
   return result.outputFiles[0]?.text ?? '';
 }
 
-export async function startBrowserStack(options: StackOptions = {}): Promise<BrowserStack> {
+/** How the browser is started. */
+export type BrowserOptions = {
+  /** A WAV file the fake microphone plays (in a loop) instead of Chromium's beep. */
+  readonly fakeAudioFile?: string;
+};
+
+export async function startBrowserStack(options: StackOptions = {}, browserOptions: BrowserOptions = {}): Promise<BrowserStack> {
   const closers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c().catch(() => undefined);
@@ -65,7 +71,8 @@ export async function startBrowserStack(options: StackOptions = {}): Promise<Bro
       http.close(() => resolve());
     }));
     const pageUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const audioFile = browserOptions.fakeAudioFile === undefined ? [] : [`--use-file-for-fake-audio-capture=${browserOptions.fakeAudioFile}`];
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...audioFile] });
     closers.push(() => browser.close());
     const config: WebConfig = {
       ...DEFAULT_WEB_CONFIG,

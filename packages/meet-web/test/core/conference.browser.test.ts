@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import type { Harness } from './harness-entry.ts';
 import type { BrowserStack } from './browser-stack.ts';
+import { speechWav } from '../speech-wav.ts';
 import { eventually, startBrowserStack } from './browser-stack.ts';
 
 type H = Harness;
@@ -40,7 +41,8 @@ async function receivesMediaFrom(page: Page, others: readonly string[], who: str
 }
 
 test('two then three browsers meet through the focus and bridge: video, audio, chat, mute (held at the bridge), hand, screen share, leave', async () => {
-  const stack = await startBrowserStack();
+  // Everyone's microphone speaks (espeak-ng), so the bridge has someone to name dominant speaker.
+  const stack = await startBrowserStack({}, { fakeAudioFile: speechWav() });
   try {
     const alice = await join(stack, 'Alice');
     const bob = await join(stack, 'Bob');
@@ -74,7 +76,7 @@ test('two then three browsers meet through the focus and bridge: video, audio, c
       assert.is(s.participants.length, 3);
       assert.equal(s.participants.map((p) => p.displayName).sort(), ['Alice', 'Bob', 'Carol']);
     }
-    // The bridge names a dominant speaker among the three (everyone's fake microphone beeps).
+    // The bridge names a dominant speaker among the three (everyone's fake microphone speaks).
     const speaker = (await eventually(() => state(alice.page), (s) => s.dominantSpeaker !== undefined, 20_000, 'a dominant speaker')).dominantSpeaker;
     assert.ok([alice.id, bob.id, carol.id].includes(speaker ?? ''), `dominant speaker ${speaker}`);
 
