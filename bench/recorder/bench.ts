@@ -79,7 +79,8 @@ const jibriIq = (p: MediaParticipant, action: 'start' | 'stop'): El =>
 
 /** Starts the recorder process for `mode`; resolves once it is in the brewery. */
 async function startRecorderProcess(stack: RunningStack, mode: string, dir: string): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', new URL('./recorder-process.ts', import.meta.url).pathname], {
+  const profile = process.env.BENCH_RECORDER_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_RECORDER_CPU_PROF}`];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', new URL('./recorder-process.ts', import.meta.url).pathname], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env,
