@@ -13,15 +13,14 @@ import * as assert from 'uvu/assert';
 import type { El } from '@plenum/xmpp/codec';
 import { NS_JIBRI, NS_MUC_USER, child, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
 import type { RunningStack } from '@plenum/testkit';
-import { nextEvent, screenSources, startStack } from '@plenum/testkit';
+import { nextEvent, screenSources } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import type { Manifest, RunningRecorder } from '../src/index.ts';
-import { startRecorder } from '../src/index.ts';
 import { PatternSender } from './pattern-sender.ts';
+import { startRecorderTestStack, startTestRecorder } from './recorder-stack.ts';
 
 const run = promisify(execFile);
 const ROOM = 'followed';
-const RECORDER_DOMAIN = 'recorder.plenum.localhost';
 const WIDTH = 640;
 const HEIGHT = 360;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -60,25 +59,16 @@ async function redShareOfLeft(file: string, atS: number): Promise<number> {
 
 test('people joining, leaving and sharing their screen mid-recording: the composed file follows and stays in time', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plenum-follow-'));
-  const secrets = { focus: 'f-secret', bridges: 'b-secret', recorder: 'r-secret' };
   let stack: RunningStack | undefined;
   let recorder: RunningRecorder | undefined;
   const people: MediaParticipant[] = [];
   const senders: PatternSender[] = [];
   try {
-    stack = await startStack({
-      server: { components: { secrets: [`focus.plenum.localhost=${secrets.focus}`, `*.bridge.plenum.localhost=${secrets.bridges}`, `${RECORDER_DOMAIN}=${secrets.recorder}`] } },
-      focus: { component: { secret: secrets.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
-      bridgeValues: () => ({ xmpp: { secret: secrets.bridges } }),
-    });
-    recorder = await startRecorder({
-      values: {
-        component: { port: stack.server.componentPort, secret: secrets.recorder },
-        output: { directory: join(dir, 'out') },
-        composed: { width: WIDTH, height: HEIGHT },
-        log: { level: process.env.LOG === undefined ? 'silent' : 'info' },
-      },
-      media: { interfaceAddress: '127.0.0.1' },
+    stack = await startRecorderTestStack();
+    recorder = await startTestRecorder(stack, {
+      output: { directory: join(dir, 'out') },
+      composed: { width: WIDTH, height: HEIGHT },
+      log: { level: process.env.LOG === undefined ? 'silent' : 'info' },
     });
     const port = stack.server.tcpPort;
     const host = await MediaParticipant.join({ port, room: ROOM });

@@ -18,16 +18,15 @@ import { FrameEncryptor, FrameKeys, KeySession, e2eePresenceElements, readE2eePr
 import type { El } from '@plenum/xmpp/codec';
 import { NS_JIBRI, NS_JITSI_MEET, NS_MUC_USER, child, children, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
 import type { RunningStack } from '@plenum/testkit';
-import { nextEvent, startStack } from '@plenum/testkit';
+import { nextEvent } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import type { Manifest, RunningRecorder } from '../src/index.ts';
-import { startRecorder } from '../src/index.ts';
 import { PatternSender } from './pattern-sender.ts';
+import { startRecorderTestStack, startTestRecorder } from './recorder-stack.ts';
 
 const run = promisify(execFile);
 const ROOM = 'encrypted-recorded';
 const RECORD_MS = 6_000;
-const RECORDER_DOMAIN = 'recorder.plenum.localhost';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const conditionOf = (iq: El): string | undefined =>
@@ -52,24 +51,15 @@ async function bandLevel(file: string, hz: number): Promise<number> {
 
 test('an encrypted room: the recorder gets the key holder\'s key and writes her decrypted audio, and nothing that does not decrypt', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plenum-rec-e2ee-'));
-  const secrets = { focus: 'f-secret', bridges: 'b-secret', recorder: 'r-secret' };
   let stack: RunningStack | undefined;
   let recorder: RunningRecorder | undefined;
   let aliceKeys: KeySession | undefined;
   const people: MediaParticipant[] = [];
   const senders: PatternSender[] = [];
   try {
-    stack = await startStack({
-      server: { components: { secrets: [`focus.plenum.localhost=${secrets.focus}`, `*.bridge.plenum.localhost=${secrets.bridges}`, `${RECORDER_DOMAIN}=${secrets.recorder}`] } },
-      focus: { component: { secret: secrets.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
-      bridgeValues: () => ({ xmpp: { secret: secrets.bridges } }),
-    });
-    recorder = await startRecorder({
-      values: {
-        component: { port: stack.server.componentPort, secret: secrets.recorder },
-        output: { directory: join(dir, 'out') }, composed: { enabled: false }, log: { level: 'silent' },
-      },
-      media: { interfaceAddress: '127.0.0.1' },
+    stack = await startRecorderTestStack();
+    recorder = await startTestRecorder(stack, {
+      output: { directory: join(dir, 'out') }, composed: { enabled: false }, log: { level: 'silent' },
     });
     for (let i = 0; i < 2; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
     await Promise.all(people.map((p) => p.connected()));

@@ -14,16 +14,15 @@ import * as assert from 'uvu/assert';
 import type { El } from '@plenum/xmpp/codec';
 import { NS_JIBRI, NS_MUC_USER, child, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
 import type { RunningStack } from '@plenum/testkit';
-import { freePort, nextEvent, startStack } from '@plenum/testkit';
+import { freePort, nextEvent } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import type { Manifest, RunningRecorder } from '../src/index.ts';
-import { startRecorder } from '../src/index.ts';
 import { PATTERN_HEIGHT, PATTERN_WIDTH, PatternSender } from './pattern-sender.ts';
+import { startRecorderTestStack, startTestRecorder } from './recorder-stack.ts';
 
 const run = promisify(execFile);
 const ROOM = 'recorded';
 const RECORD_MS = 10_000;
-const RECORDER_DOMAIN = 'recorder.plenum.localhost';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const isRecordingLink = (e: El): boolean => e.name === 'message' && String(child(e, 'json-message', 'http://jitsi.org/jitmeet')?.children[0] ?? '').includes('"recording-link"');
@@ -57,7 +56,6 @@ async function decodeErrors(file: string): Promise<string> {
 
 test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM per source, a manifest; guests are refused', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plenum-rec-'));
-  const secrets = { focus: 'f-secret', bridges: 'b-secret', recorder: 'r-secret' };
   let stack: RunningStack | undefined;
   let recorder: RunningRecorder | undefined;
   const people: MediaParticipant[] = [];
@@ -66,19 +64,11 @@ test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM 
     const finalizeScript = join(dir, 'finalize.sh');
     await writeFile(finalizeScript, `#!/bin/sh\necho "$1" > "${join(dir, 'finalized.txt')}"\n`);
     await chmod(finalizeScript, 0o755);
-    stack = await startStack({
-      server: { components: { secrets: [`focus.plenum.localhost=${secrets.focus}`, `*.bridge.plenum.localhost=${secrets.bridges}`, `${RECORDER_DOMAIN}=${secrets.recorder}`] } },
-      focus: { component: { secret: secrets.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
-      bridgeValues: () => ({ xmpp: { secret: secrets.bridges } }),
-    });
-    recorder = await startRecorder({
-      values: {
-        component: { port: stack.server.componentPort, secret: secrets.recorder },
-        output: { directory: join(dir, 'out'), finalizeCommand: finalizeScript },
-        download: { port: await freePort() },
-        log: { level: 'silent' },
-      },
-      media: { interfaceAddress: '127.0.0.1' },
+    stack = await startRecorderTestStack();
+    recorder = await startTestRecorder(stack, {
+      output: { directory: join(dir, 'out'), finalizeCommand: finalizeScript },
+      download: { port: await freePort() },
+      log: { level: 'silent' },
     });
     for (let i = 0; i < 3; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
     await Promise.all(people.map((p) => p.connected()));

@@ -14,16 +14,15 @@ import * as assert from 'uvu/assert';
 import type { El } from '@plenum/xmpp/codec';
 import { NS_JIBRI, NS_MUC_USER, child, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
 import type { ReapedProcess, RunningStack } from '@plenum/testkit';
-import { freePort, screenSources, spawnReaped, startStack } from '@plenum/testkit';
+import { freePort, screenSources, spawnReaped } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import type { RunningRecorder } from '../src/index.ts';
-import { startRecorder } from '../src/index.ts';
 import { PatternSender } from './pattern-sender.ts';
+import { startRecorderTestStack, startTestRecorder } from './recorder-stack.ts';
 
 const run = promisify(execFile);
 const ROOM = 'streamed-follows';
 const KEY = 'f0ll0w-k3y-2b3c';
-const RECORDER_DOMAIN = 'recorder.plenum.localhost';
 const WIDTH = 640;
 const HEIGHT = 360;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -58,7 +57,6 @@ async function redShareOfLeft(file: string, atS: number): Promise<number> {
 
 test('a live stream follows people joining, leaving and sharing their screen, on one RTMP connection without a gap', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plenum-stream-follow-'));
-  const secrets = { focus: 'f-secret', bridges: 'b-secret', recorder: 'r-secret' };
   let stack: RunningStack | undefined;
   let recorder: RunningRecorder | undefined;
   let server: ReapedProcess | undefined;
@@ -66,20 +64,12 @@ test('a live stream follows people joining, leaving and sharing their screen, on
   const senders: PatternSender[] = [];
   const file = join(dir, 'received.flv');
   try {
-    stack = await startStack({
-      server: { components: { secrets: [`focus.plenum.localhost=${secrets.focus}`, `*.bridge.plenum.localhost=${secrets.bridges}`, `${RECORDER_DOMAIN}=${secrets.recorder}`] } },
-      focus: { component: { secret: secrets.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
-      bridgeValues: () => ({ xmpp: { secret: secrets.bridges } }),
-    });
-    recorder = await startRecorder({
-      values: {
-        component: { port: stack.server.componentPort, secret: secrets.recorder },
-        output: { directory: join(dir, 'out') },
-        composed: { width: WIDTH, height: HEIGHT },
-        stream: { videoBitrateKbps: 600 },
-        log: { level: process.env.LOG === undefined ? 'silent' : 'info' },
-      },
-      media: { interfaceAddress: '127.0.0.1' },
+    stack = await startRecorderTestStack();
+    recorder = await startTestRecorder(stack, {
+      output: { directory: join(dir, 'out') },
+      composed: { width: WIDTH, height: HEIGHT },
+      stream: { videoBitrateKbps: 600 },
+      log: { level: process.env.LOG === undefined ? 'silent' : 'info' },
     });
     const port = stack.server.tcpPort;
     const host = await MediaParticipant.join({ port, room: ROOM });

@@ -16,16 +16,15 @@ import type { LogFields, Logger } from '@plenum/kit';
 import type { El } from '@plenum/xmpp/codec';
 import { NS_JIBRI, NS_MUC_USER, child, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
 import type { ReapedProcess, RunningStack } from '@plenum/testkit';
-import { freePort, killQuietly, spawnReaped, startStack } from '@plenum/testkit';
+import { freePort, killQuietly, spawnReaped } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import type { RunningRecorder } from '../src/index.ts';
-import { startRecorder } from '../src/index.ts';
 import { PatternSender } from './pattern-sender.ts';
+import { startRecorderTestStack, startTestRecorder } from './recorder-stack.ts';
 
 const run = promisify(execFile);
 const ROOM = 'streamed';
 const KEY = 'k3y-9f8e7d6c5b4a';
-const RECORDER_DOMAIN = 'recorder.plenum.localhost';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** Waits for `p`, at most `ms` (the timer does not outlive it). */
 async function within(p: Promise<unknown> | undefined, ms: number): Promise<void> {
@@ -90,7 +89,6 @@ async function decodedVideoFrames(file: string): Promise<number> {
 
 test('a moderator streams the conference to an RTMP server; the server is killed and restarted: the stream resumes into the new one', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'plenum-stream-test-'));
-  const secrets = { focus: 'f-secret', bridges: 'b-secret', recorder: 'r-secret' };
   const logs: string[] = [];
   let stack: RunningStack | undefined;
   let recorder: RunningRecorder | undefined;
@@ -98,21 +96,12 @@ test('a moderator streams the conference to an RTMP server; the server is killed
   const people: MediaParticipant[] = [];
   const senders: PatternSender[] = [];
   try {
-    stack = await startStack({
-      server: { components: { secrets: [`focus.plenum.localhost=${secrets.focus}`, `*.bridge.plenum.localhost=${secrets.bridges}`, `${RECORDER_DOMAIN}=${secrets.recorder}`] } },
-      focus: { component: { secret: secrets.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
-      bridgeValues: () => ({ xmpp: { secret: secrets.bridges } }),
-    });
-    recorder = await startRecorder({
-      values: {
-        component: { port: stack.server.componentPort, secret: secrets.recorder },
-        output: { directory: join(dir, 'out') },
-        stream: { reconnectMinDelayMs: 200, reconnectMaxDelayMs: 1_000, giveUpAfterMs: 30_000 },
-        log: { level: 'trace' },
-      },
-      log: capturingLogger(logs),
-      media: { interfaceAddress: '127.0.0.1' },
-    });
+    stack = await startRecorderTestStack();
+    recorder = await startTestRecorder(stack, {
+      output: { directory: join(dir, 'out') },
+      stream: { reconnectMinDelayMs: 200, reconnectMaxDelayMs: 1_000, giveUpAfterMs: 30_000 },
+      log: { level: 'trace' },
+    }, capturingLogger(logs));
     for (let i = 0; i < 2; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
     await Promise.all(people.map((p) => p.connected()));
     const [host, guest] = people as [MediaParticipant, MediaParticipant];
