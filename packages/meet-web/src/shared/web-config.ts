@@ -33,8 +33,9 @@ export type WebConfig = {
   /** Video streams forwarded to each participant; −1 = unlimited. */
   readonly channelLastN: number;
   /**
-   * The bridge channel (Jitsi's `bridgeChannel`): `preferSctp` (default true) runs it over the media
-   * connection's SCTP data channel when the offer has a data content, else over the WebSocket.
+   * The bridge channel (Jitsi's `bridgeChannel`): `preferSctp` runs it over the media connection's
+   * SCTP data channel when the offer has a data content, else over the WebSocket (the default here;
+   * docker-compose turns SCTP on).
    */
   readonly bridgeChannel?: { readonly preferSctp: boolean };
   /** Camera capture height (720). */
@@ -68,7 +69,7 @@ export const DEFAULT_WEB_CONFIG: WebConfig = {
   websocket: '/xmpp-websocket',
   p2p: { enabled: true, stunServers: [] },
   channelLastN: -1,
-  bridgeChannel: { preferSctp: true },
+  bridgeChannel: { preferSctp: false },
   resolution: 720,
   disableSimulcast: false,
   prejoinConfig: { enabled: true },

@@ -1,5 +1,5 @@
 // The bridge channel over the SCTP data channel from Chromium (protocols.md §5): with config.js
-// bridgeChannel.preferSctp (the default) the conference core answers the focus's data content and
+// bridgeChannel.preferSctp (docker-compose's setting) the conference core answers the focus's data content and
 // opens 'JVB data channel' on the media connection, as lib-jitsi-meet does; with preferSctp false
 // it answers without it and uses the bridge's WebSocket. Both kinds of participant meet in one room
 // through the real focus and bridge, and the channel works both ways either way: the dominant
@@ -40,7 +40,7 @@ test('two browsers on the SCTP data channel and one on the WebSocket get the dom
   let isSpeaking = true;
   let speaking: Promise<void> | undefined;
   try {
-    const config: WebConfig = { ...stack.config, startWithAudioMuted: true };
+    const config: WebConfig = { ...stack.config, startWithAudioMuted: true, bridgeChannel: { preferSctp: true } };
     // Alice asks for no video at all (ReceiverVideoConstraints lastN 0 on her data channel).
     const alice = await join(stack, 'Alice', { ...config, channelLastN: 0 });
     const bob = await join(stack, 'Bob', config);

@@ -881,7 +881,7 @@ export class PlenumConference implements Conference {
       iceTransportPolicy: this.#config.iceTransportPolicy ?? 'all',
       encodedInsertableStreams: this.#e2ee.needsEncodedInsertableStreams,
       simulcast: !this.#config.disableSimulcast,
-      preferSctp: this.#config.bridgeChannel?.preferSctp ?? true,
+      preferSctp: this.#config.bridgeChannel?.preferSctp ?? false,
       sendJingle: async (j) => {
         await this.#request(el('iq', { type: 'set', to: this.#occupant('focus') }, encodeJingle(j)));
       },
