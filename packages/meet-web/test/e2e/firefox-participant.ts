@@ -103,10 +103,13 @@ export function firefoxIceReport(page: FirefoxPage): Promise<string> {
     const lines: string[] = [];
     for (const pc of (window as unknown as Deep).__peerConnections) {
       const local: string[] = [];
-      (await pc.getStats()).forEach((s: { type: string; address?: string; port?: number; candidateType?: string }) => {
+      const inbound: string[] = [];
+      (await pc.getStats()).forEach((s: { type: string; address?: string; port?: number; candidateType?: string; kind?: string; packetsReceived?: number; framesDecoded?: number; ssrc?: number }) => {
         if (s.type === 'local-candidate') local.push(`${s.candidateType} ${s.address}:${s.port}`);
+        if (s.type === 'inbound-rtp') inbound.push(`${s.kind} ssrc ${s.ssrc}: ${s.packetsReceived ?? 0} packets, ${s.framesDecoded ?? '-'} frames`);
       });
-      lines.push(`${pc.connectionState}/${pc.iceConnectionState} local: ${local.join(', ')}`);
+      const receivers = pc.getReceivers().map((r) => `${r.track.kind}:${r.track.readyState}${r.track.muted ? ' muted' : ''}`);
+      lines.push(`${pc.connectionState}/${pc.iceConnectionState} local: ${local.join(', ')}; inbound: ${inbound.join(', ') || 'none'}; receivers: ${receivers.join(', ')}`);
     }
     return lines.join(' | ');
   }).catch((e) => String(e));
