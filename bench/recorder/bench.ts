@@ -8,7 +8,9 @@
 // recorder's Node process and its ffmpeg children per recorded minute, the cores that is, and the
 // peak memory of the whole tree (PSS: the libraries the ffmpegs share are counted once, not per
 // process as RSS would) with the Node process's own RSS. The conference itself (senders, bridge) runs in this
-// process and is not counted. Numbers are noisy on a shared machine: run it on a quiet one.
+// process and is not counted. Before each recording, the same recorder process is measured idle
+// (connected, in the brewery, not recording) for --idle-seconds: what a recorder costs before any
+// recording, included in the recording's figure. Numbers are noisy on a shared machine: run it on a quiet one.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '3' },
+    'idle-seconds': { type: 'string', default: '10' },
     participants: { type: 'string', default: '4' },
     modes: { type: 'string', default: 'tracks,composed' },
     json: { type: 'boolean', default: false },
@@ -35,14 +38,15 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('npm run bench:recorder -- [--seconds N (30)] [--warmup S (3)] [--participants P (4)] [--modes tracks,composed] [--json]');
+  console.log('npm run bench:recorder -- [--seconds N (30)] [--warmup S (3)] [--idle-seconds I (10)] [--participants P (4)] [--modes tracks,composed] [--json]');
   process.exit(0);
 }
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
+const idleSeconds = Number(args['idle-seconds']);
 const participants = Number(args.participants);
 const modes = (args.modes ?? '').split(',').filter((m) => m !== '');
-if (!(seconds > 0) || !(warmup >= 0) || !Number.isInteger(participants) || participants < 1 || !modes.every((m) => m === 'tracks' || m === 'composed')) {
+if (!(seconds > 0) || !(warmup >= 0) || !(idleSeconds >= 0) || !Number.isInteger(participants) || participants < 1 || !modes.every((m) => m === 'tracks' || m === 'composed')) {
   console.error('bad flags; see --help');
   process.exit(2);
 }
@@ -63,6 +67,8 @@ type Result = {
   readonly ffmpegCpuSecondsPerMinute: number;
   readonly cpuSecondsPerMinute: number;
   readonly cores: number;
+  /** The same recorder process before the recording started (connected, idle). */
+  readonly idleCores: number;
   /** Proportional set size of the tree: shared pages (ffmpeg's libraries) counted once overall. */
   readonly peakPssMb: number;
   readonly peakNodeRssMb: number;
@@ -123,6 +129,10 @@ async function measure(stack: RunningStack, host: MediaParticipant, mode: string
   const proc = await startRecorderProcess(stack, mode, dir);
   try {
     const pid = proc.pid as number;
+    const idleFrom = treeUsage(pid).reduce((a, u) => a + u.cpuSeconds, 0);
+    const idleT0 = Date.now();
+    await sleep(idleSeconds * 1000);
+    const idleCores = idleSeconds === 0 ? 0 : (treeUsage(pid).reduce((a, u) => a + u.cpuSeconds, 0) - idleFrom) / ((Date.now() - idleT0) / 1000);
     let started: El | undefined;
     for (let attempt = 0; attempt < 100 && started === undefined; attempt++) {
       const reply = await host.signalling.request(jibriIq(host, 'start'), 15_000);
@@ -156,7 +166,7 @@ async function measure(stack: RunningStack, host: MediaParticipant, mode: string
     const perMinute = (s: number): number => (s / wall) * 60;
     return {
       mode, recordedSeconds: wall, nodeCpuSecondsPerMinute: perMinute(nodeCpu), ffmpegCpuSecondsPerMinute: perMinute(ffmpegCpu),
-      cpuSecondsPerMinute: perMinute(total), cores: total / wall, peakPssMb: peakPss / 2 ** 20, peakNodeRssMb: peakNodeRss / 2 ** 20,
+      cpuSecondsPerMinute: perMinute(total), cores: total / wall, idleCores, peakPssMb: peakPss / 2 ** 20, peakNodeRssMb: peakNodeRss / 2 ** 20,
       ffmpegProcesses: [...last.values()].filter((u) => u.name === 'ffmpeg').length,
     };
   } finally {
@@ -167,10 +177,10 @@ async function measure(stack: RunningStack, host: MediaParticipant, mode: string
 
 function report(results: readonly Result[]): string {
   const rows = [
-    ['mode', 'recorded s', 'CPU s/min: node', 'ffmpeg', 'total', 'cores', 'recordings/core', 'peak PSS MB (node RSS)', 'ffmpegs'],
+    ['mode', 'recorded s', 'CPU s/min: node', 'ffmpeg', 'total', 'cores', 'of which idle', 'recordings/core', 'peak PSS MB (node RSS)', 'ffmpegs'],
     ...results.map((r) => [
       r.mode, r.recordedSeconds.toFixed(1), r.nodeCpuSecondsPerMinute.toFixed(2), r.ffmpegCpuSecondsPerMinute.toFixed(2), r.cpuSecondsPerMinute.toFixed(2),
-      r.cores.toFixed(3), r.cores > 0 ? (1 / r.cores).toFixed(1) : '∞', `${r.peakPssMb.toFixed(0)} (${r.peakNodeRssMb.toFixed(0)})`, String(r.ffmpegProcesses),
+      r.cores.toFixed(3), r.idleCores.toFixed(3), r.cores > 0 ? (1 / r.cores).toFixed(1) : '∞', `${r.peakPssMb.toFixed(0)} (${r.peakNodeRssMb.toFixed(0)})`, String(r.ffmpegProcesses),
     ]),
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

@@ -10,7 +10,7 @@ export type ManifestTrack = {
   readonly media: 'audio' | 'video';
   readonly codec: string;
   readonly ssrc: number;
-  /** 0, or n when the source was idle (muted) and its recording continues in a further file. */
+  /** Always 0 now: a source is one file, a muted stretch a gap in its timeline (earlier recorders split it into segments 1, 2…). */
   readonly segment: number;
   /** First packet, ms after the recording started (undefined: nothing arrived). */
   readonly startOffsetMs: number | undefined;

@@ -4,7 +4,7 @@
 // it). Here every composed source is forwarded with sequence numbers and timestamps that continue
 // across filled gaps, and while a source is quiet the gap is filled: Opus silence every 20 ms for audio, the last VP8 key frame again every
 // VIDEO_REPEAT_MS for video (the tile holds its last picture). The per-source files never see these
-// packets (they get the untouched stream from rtp-fanout.ts).
+// packets (they get the untouched stream: webm-track-writer.ts).
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import type { RecordedSource } from './recorded-source.ts';

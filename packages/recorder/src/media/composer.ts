@@ -13,7 +13,7 @@ import type { RecordedSource } from './recorded-source.ts';
 import { rtpSdpSession } from './recorded-source.ts';
 import type { StreamTarget } from './stream-target.ts';
 import { redactStreamTarget } from './stream-target.ts';
-import { rtpInputArgs } from './track-writer.ts';
+import { rtpInputArgs } from './ffmpeg-rtp-input.ts';
 import type { ComposedScene } from './composed-layout.ts';
 import { sceneOf, sceneSources, videoFilter } from './composed-layout.ts';
 

@@ -1,5 +1,5 @@
 // An ffmpeg child that can never outlive the recorder (kit's reaper). It normally ends by itself when
-// its RTP inputs go idle (track-writer.ts, RTP_IDLE_END_S); SIGTERM and SIGKILL are the fallbacks.
+// its RTP inputs go idle (ffmpeg-rtp-input.ts, RTP_IDLE_END_S); SIGTERM and SIGKILL are the fallbacks.
 import type { Logger } from '@plenum/kit';
 import type { ReapedProcess } from '@plenum/kit/node';
 import { spawnReaped } from '@plenum/kit/node';

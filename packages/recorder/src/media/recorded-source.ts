@@ -27,6 +27,3 @@ export function rtpSdpSession(name: string, media: readonly { readonly source: R
   }
   return `${lines.join('\r\n')}\r\n`;
 }
-
-/** The SDP for one source. */
-export const rtpSdp = (source: RecordedSource, port: number): string => rtpSdpSession(source.name, [{ source, port }]);

@@ -108,6 +108,14 @@ export class Vp8FrameAssembler {
     return { frame, dropped: dropped + (frame === undefined ? 1 : 0) };
   }
 
+  /**
+   * A packet of the source that carries no frame (padding only: a sender probing bandwidth). Right
+   * after the last frame given out it is no loss: the next frame may start after it.
+   */
+  skip(seq: number): void {
+    if (this.#doneSeq !== undefined && seq === ((this.#doneSeq + 1) & 0xffff)) this.#doneSeq = seq;
+  }
+
   /** Starts over (the source's stream was interrupted, e.g. E2EE switched off and on). */
   reset(): void {
     this.#frames.length = 0;

@@ -65,3 +65,11 @@ export function packetizeVp8Frame(frame: Uint8Array, descriptor: Uint8Array, h: 
   }
   return packets;
 }
+
+/** A key frame's size (RFC 6386 §9.1: start code 9d 01 2a, then 14-bit width and height); undefined for other frames. */
+export function vp8KeyFrameSize(frame: Uint8Array): { readonly width: number; readonly height: number } | undefined {
+  if (frame.length < 10 || !isVp8KeyFrame(frame) || frame[3] !== 0x9d || frame[4] !== 0x01 || frame[5] !== 0x2a) return undefined;
+  const width = ((frame[6] as number) | ((frame[7] as number) << 8)) & 0x3fff;
+  const height = ((frame[8] as number) | ((frame[9] as number) << 8)) & 0x3fff;
+  return width > 0 && height > 0 ? { width, height } : undefined;
+}

@@ -1,15 +1,16 @@
 // The recorder's media: a werift peer that answers the focus's offer (the bridge's transport)
 // receive-only. The offer's remote sources are left out of the SDP — werift would want a receive
-// slot per track, and the recorder does not need tracks: every decrypted RTP packet is taken from
-// the DTLS transport below werift's router, whatever its SSRC, and the SSRC → source map comes from
-// Jingle (source-book.ts). The data content is left out too: the bridge channel goes over the
+// slot per track, and the recorder does not need tracks: every RTP packet is decrypted with
+// node:crypto (@plenum/srtp) and taken as bytes before werift parses it into objects (its router
+// would find no receiver for these SSRCs anyway), whatever its SSRC; the SSRC → source map comes
+// from Jingle (source-book.ts). RTCP stays with werift (the key frame requests go out through it). The data content is left out too: the bridge channel goes over the
 // offer's WebSocket URL (bridge-channel.ts). The SDP says `a=ice-lite` because Plenum's bridge is
 // ICE-lite and werift only takes the controlling role when told so.
-import type { RTCDtlsTransport, RtpPacket } from 'werift';
+import type { RTCDtlsTransport } from 'werift';
 import { RTCPeerConnection, useSdesMid } from 'werift';
 import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
-import { useNodeCryptoSrtp } from '@plenum/srtp';
+import { rtpHeaderLength, useNodeCryptoSrtp } from '@plenum/srtp';
 import { RecorderError } from '../errors.ts';
 
 export type MediaLegOptions = {
@@ -26,11 +27,30 @@ function offerForWerift(offer: Jingle): { contents: JingleContent[]; groups: { s
   return { contents, groups: offer.groups.map((g) => ({ semantics: g.semantics, contents: g.contents.filter((n) => names.has(n)) })) };
 }
 
+/** Receives one decrypted RTP packet: its SSRC, its bytes, its payload without padding (empty: padding only). */
+export type LegRtpHandler = (ssrc: number, packet: Buffer, payload: Buffer) => void;
+
 export class MediaLeg {
-  private constructor(private readonly pc: RTCPeerConnection, private readonly dtls: RTCDtlsTransport) {
+  #onRtp: LegRtpHandler | undefined;
+
+  private constructor(private readonly pc: RTCPeerConnection, dtls: RTCDtlsTransport) {
     // SRTP with node:crypto under werift's keys once DTLS is up (werift's own path costs about twice
-    // as much per packet); werift still parses the packets, so its receiver reports and NACKs go on.
-    void useNodeCryptoSrtp(dtls).catch(() => undefined);
+    // as much per packet), the plain packets taken before werift builds objects of them.
+    useNodeCryptoSrtp(dtls).then((srtp) => srtp.takeRtp((plain) => this.#onPlain(plain))).catch(() => undefined);
+  }
+
+  #onPlain(plain: Buffer): void {
+    const handler = this.#onRtp;
+    const headerLength = rtpHeaderLength(plain, plain.length);
+    if (handler === undefined || headerLength < 0) return;
+    let end = plain.length;
+    // RFC 3550 §5.1: with P set, the last byte counts the padding, itself included.
+    if (((plain[0] as number) & 0x20) !== 0) {
+      const padding = plain[end - 1] as number;
+      if (padding === 0 || padding > end - headerLength) return;
+      end -= padding;
+    }
+    handler(plain.readUInt32BE(8), plain, plain.subarray(headerLength, end));
   }
 
   /** Answers the offer; resolves with the leg and the session-accept contents (no sources of its own). */
@@ -61,9 +81,9 @@ export class MediaLeg {
     }
   }
 
-  /** Every decrypted RTP packet. */
-  onRtp(handler: (packet: RtpPacket) => void): void {
-    this.dtls.onRtp.subscribe(handler);
+  /** Every decrypted RTP packet from now on. */
+  onRtp(handler: LegRtpHandler): void {
+    this.#onRtp = handler;
   }
 
   /** Asks the sender of `ssrc` (through the bridge) for a key frame: ffmpeg needs one to start a video. */

@@ -1,7 +1,7 @@
 // One recording (protocols.md §6 file mode): the recorder joins the room as a service occupant
 // (the jibri feature in its presence; the focus trusts its domain and never makes it moderator),
 // takes the focus's session-initiate with a receive-only werift leg (media-leg.ts), and writes every
-// source it is told about: one copy per source (track-writer.ts) plus the composed view, which
+// source it is told about: one copy per source (webm-track-writer.ts) plus the composed view, which
 // follows the meeting (composed-recording.ts: a new layout segment whenever someone joins, leaves,
 // turns their camera off or on, shares their screen or changes their name; room-occupants.ts reads
 // names and SourceInfo from presence). Ends on stop, when the room empties, or on a failure;
@@ -11,8 +11,7 @@
 // directory is removed at the end, and there is no manifest.
 // End-to-end encrypted meetings: the recorder holds the keys (recorder-keys.ts) and decrypts the
 // media before anything reads it (e2ee-rtp-decryptor.ts); what does not decrypt is never written.
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { El, Jingle } from '@plenum/xmpp/codec';
@@ -29,12 +28,10 @@ import { ComposerFeed } from '../media/composer-feed.ts';
 import { E2eeRtpDecryptor } from '../media/e2ee-rtp-decryptor.ts';
 import type { ComposerOptions } from '../media/composer.ts';
 import type { RecordedSource } from '../media/recorded-source.ts';
-import { RtpFanout } from '../media/rtp-fanout.ts';
 import { StreamPusher } from '../media/stream-pusher.ts';
 import type { StreamTarget } from '../media/stream-target.ts';
-import { TrackWriter } from '../media/track-writer.ts';
+import { CLUSTER_MS, WebmTrackWriter } from '../media/webm-track-writer.ts';
 import { isVp8KeyFrameStart } from '../media/vp8-keyframe.ts';
-import { waitUntilBound } from '../media/loopback-ports.ts';
 import { RecorderError } from '../errors.ts';
 import type { MediaLegOptions } from './media-leg.ts';
 import { MediaLeg } from './media-leg.ts';
@@ -90,25 +87,22 @@ const FEATURES = [
 ];
 
 const KEY_FRAME_WAIT_MS = 3_000;
-/** Key frame requests after the first for a new track file: together they span VIDEO_ANALYZE_US. */
+/** Key frame requests after the first for a new video (its file and its tile start at one). */
 const KEY_FRAME_RETRIES = 3;
 /** Just over the bridge's limit of one key frame request per second per source. */
 const KEY_FRAME_RETRY_MS = 1_100;
-const FFMPEG_READY_TIMEOUT_MS = 5_000;
 /** A video whose frames E2EE dropped asks for a key frame at most this often (the bridge allows one a second). */
 const DROPPED_KEY_FRAME_ASK_MS = 1_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class RecordingSession {
   readonly events: TypedEmitter<SessionEvents>;
-  /** To the per-source writers, unchanged. */
-  readonly #fanout = new RtpFanout();
   /** To the composer (file or stream), with quiet sources' gaps filled so the composed view never stalls. */
   readonly #feed = new ComposerFeed(() => this.deps.now());
-  /** The segment being written per SSRC, and every segment ever started (for the manifest). */
-  readonly #writers = new Map<number, TrackWriter>();
-  readonly #segments: TrackWriter[] = [];
-  readonly #restarting = new Set<number>();
+  /** The file being written per SSRC. */
+  readonly #writers = new Map<number, WebmTrackWriter>();
+  /** Writes out a quiet source's last frames (a muted camera's last second). */
+  #flushTimer: NodeJS.Timeout | undefined;
   /** Video SSRCs a key frame was seen from (the composer waits for them). */
   readonly #keyFramed = new Set<number>();
   readonly #occupants = new Set<string>();
@@ -181,8 +175,12 @@ export class RecordingSession {
       await this.#startStream(initial, params.stream);
       return;
     }
-    // "on" means the files are being written: #startTrack returns once its ffmpeg listens.
-    await Promise.all(initial.map((s) => this.#startTrack(s)));
+    // Every source gets its file at its first frame (a video's at its first key frame).
+    for (const s of initial) this.#startTrack(s);
+    this.#flushTimer = setInterval(() => {
+      const nowMs = this.deps.now();
+      for (const w of this.#writers.values()) w.flushIfIdle(nowMs);
+    }, CLUSTER_MS);
     this.#askKeyFrames(initial);
     if (deps.composed !== undefined && initial.length > 0) await this.#keyFramedSources(initial);
     if (this.#phase !== 'joining') return;
@@ -308,7 +306,7 @@ export class RecordingSession {
     await previous?.close();
     this.#book ??= new SourceBook(offer);
     this.#book.add(offer);
-    leg.onRtp((p) => this.#decryptor.push(p.header.ssrc, p.serialize(), p.payload));
+    leg.onRtp((ssrc, packet, payload) => this.#decryptor.push(ssrc, packet, payload));
     const reply = await this.deps.channel.request(el('iq', { type: 'set', from: this.params.jid, to: this.focusOccupant }, encodeJingle({
       action: 'session-accept', sid: offer.sid, responder: this.params.jid, contents: accept.contents, groups: accept.groups,
     })), { timeoutMs: this.deps.jingleTimeoutMs });
@@ -331,7 +329,8 @@ export class RecordingSession {
       case 'source-add': {
         const added = this.#book?.add(j) ?? [];
         if (this.#phase !== 'recording') return;
-        void Promise.all(added.map((s) => this.#startTrack(s))).then(() => this.#askKeyFrames(added));
+        for (const s of added) this.#startTrack(s);
+        this.#askKeyFrames(added);
         // A joiner's audio goes into the mix now; their video once its first key frame arrived (#onRtp).
         this.#layout?.relayout();
         return;
@@ -395,48 +394,17 @@ export class RecordingSession {
       const layout = this.#layout;
       if (this.#phase === 'recording' && layout?.isComposed(ssrc) === false) layout.relayout();
     }
-    const writer = this.#writers.get(ssrc);
-    if (writer !== undefined) {
-      if (!writer.hasEnded) writer.noteArrival(nowMs);
-      else if (this.#phase === 'recording' && !this.#restarting.has(ssrc)) this.#nextSegment(writer);
-    }
-    this.#fanout.send(ssrc, packet, nowMs);
+    this.#writers.get(ssrc)?.push(packet, payload, nowMs);
     this.#feed.push(ssrc, packet, payload, nowMs);
   }
 
-  async #startTrack(s: RecordedSource, segment = 0): Promise<void> {
-    if (this.params.stream !== undefined || (segment === 0 && this.#writers.has(s.ssrc))) return;
-    const writer = await TrackWriter.start(s, this.params.dir, this.deps.ffmpegPath, segment, this.deps.log);
-    this.#writers.set(s.ssrc, writer);
-    this.#segments.push(writer);
-    this.#fanout.route(s.ssrc, writer.port);
-    // Key frames asked for before ffmpeg listens would be lost: callers ask once this returns.
-    await waitUntilBound([writer.port], FFMPEG_READY_TIMEOUT_MS);
+  #startTrack(s: RecordedSource): void {
+    if (this.params.stream !== undefined || this.#writers.has(s.ssrc)) return;
+    // A video that lost frames waits for a key frame: ask its sender (rate-limited, as after an E2EE drop).
+    this.#writers.set(s.ssrc, new WebmTrackWriter(s, this.params.dir, { log: this.deps.log, wantKeyFrame: (ssrc) => this.#askAfterDrop(ssrc) }));
   }
 
-  /** A source that was idle past RTP_IDLE_END_S (its file ended) sends again: a new file. */
-  #nextSegment(ended: TrackWriter): void {
-    const ssrc = ended.source.ssrc;
-    this.#restarting.add(ssrc);
-    this.#fanout.unroute(ssrc, ended.port);
-    this.#startTrack(ended.source, ended.segment + 1)
-      .then(() => this.#askKeyFrames([ended.source]))
-      .catch((error: unknown) => this.deps.log.warn('track segment could not start', { source: ended.source.name, err: (error as Error).message }))
-      .finally(() => this.#restarting.delete(ssrc));
-  }
-
-  async #writtenSegments(): Promise<TrackWriter[]> {
-    // No packet ever reached it (a source that never sent, or whose frames did not decrypt): at most a header.
-    const sizes = await Promise.all(this.#segments.map((w) => (w.packets === 0 ? 0 : stat(join(this.params.dir, w.file)).then((st) => st.size, () => 0))));
-    const empty = this.#segments.filter((_, i) => sizes[i] === 0);
-    for (const w of empty) {
-      this.deps.log.warn('track file left empty: removed', { source: w.source.name, segment: w.segment, packets: w.packets });
-      await rm(join(this.params.dir, w.file), { force: true });
-    }
-    return this.#segments.filter((_, i) => (sizes[i] ?? 0) > 0);
-  }
-
-  /** A video's frame was dropped (E2EE on): it decodes again only from a key frame. */
+  /** A video's frame was dropped (E2EE, or lost on the way): it decodes again only from a key frame. */
   #askAfterDrop(ssrc: number): void {
     const nowMs = this.deps.now();
     if (nowMs - (this.#droppedAskedMs.get(ssrc) ?? -Infinity) < DROPPED_KEY_FRAME_ASK_MS) return;
@@ -452,8 +420,8 @@ export class RecordingSession {
   }
 
   #askKeyFrames(sources: readonly RecordedSource[]): void {
-    // ffmpeg can start a video only at a key frame, and the first one may come before it bound its
-    // port: ask now and again, each time past the bridge's one-request-per-second limit.
+    // A file and a composer's tile start only at a key frame, and a composer's first one may come
+    // before its ffmpeg bound its port: ask now and again, each time past the bridge's one-request-per-second limit.
     const videos = sources.filter((s) => s.media === 'video');
     if (videos.length === 0) return;
     const ask = (): void => {
@@ -486,9 +454,10 @@ export class RecordingSession {
     // Frames still being decrypted go out first.
     await this.#decryptor.settled();
     this.#decryptor.close();
-    // No more packets: every ffmpeg ends its inputs after RTP_IDLE_END_S and finishes its file.
-    await Promise.all([this.#fanout.close(), this.#feed.close()]);
-    const [file] = await Promise.all([composedFile, ...this.#segments.map((w) => w.finish(timeout)), streamed]);
+    clearInterval(this.#flushTimer);
+    // No more packets: the composer's ffmpeg ends its inputs after RTP_IDLE_END_S and finishes its file.
+    await this.#feed.close();
+    const [file] = await Promise.all([composedFile, ...[...this.#writers.values()].map((w) => w.finish()), streamed]);
     this.deps.channel.send(el('presence', { from: this.params.jid, to: this.occupantJid, type: 'unavailable' }));
     this.#keys.close();
     await this.#leg?.close().catch(() => undefined);
@@ -502,9 +471,8 @@ export class RecordingSession {
       return undefined;
     }
     const startedMs = this.#startedMs === 0 ? endedMs : this.#startedMs;
-    // A file ffmpeg could not start (no key frame in time, an input that failed) is no recording:
-    // it is removed, not handed to people as a broken file.
-    const written = await this.#writtenSegments();
+    // A source that never sent a frame that could be written (a video without a key frame) has no file.
+    const written = [...this.#writers.values()].filter((w) => w.hasFile);
     const tracks: ManifestTrack[] = written.map((w) => ({
       file: w.file, source: w.source.name, owner: w.source.owner, media: w.source.media, codec: w.source.codec, ssrc: w.source.ssrc, segment: w.segment,
       startOffsetMs: w.firstMs === undefined ? undefined : Math.max(0, w.firstMs - startedMs),
