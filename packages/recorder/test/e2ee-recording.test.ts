@@ -6,66 +6,39 @@
 // Bob holds no keys and encrypts nothing. The recording has Alice's audio, decrypted (her 440 Hz tone
 // in a file that decodes), and nothing else: Bob's media and Alice's unencrypted video do not
 // decrypt, so no file of them is written (fail-closed). The manifest says E2EE and counts the drops.
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { silentLogger } from '@plenum/kit';
 import { FrameEncryptor, FrameKeys, KeySession, e2eePresenceElements, readE2eePresence } from '@plenum/e2ee';
 import type { El } from '@plenum/xmpp/codec';
-import { NS_JIBRI, NS_JITSI_MEET, NS_MUC_USER, child, children, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
-import type { RunningStack } from '@plenum/testkit';
+import { NS_JITSI_MEET, child, children, el } from '@plenum/xmpp/codec';
 import { nextEvent } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
-import type { Manifest, RunningRecorder } from '../src/index.ts';
+import type { Manifest } from '../src/index.ts';
+import { bandLevel, decodeErrors } from './media-tools.ts';
 import { PatternSender } from './pattern-sender.ts';
-import { startRecorderTestStack, startTestRecorder } from './recorder-stack.ts';
+import { RecorderTestBed, becomesModerator, jibriIq, sleep, startOnceAvailable, statusIs } from './recorder-stack.ts';
 
-const run = promisify(execFile);
 const ROOM = 'encrypted-recorded';
 const RECORD_MS = 6_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const conditionOf = (iq: El): string | undefined =>
-  child(iq, 'error')?.children.find((c): c is El => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
-const jibriIq = (p: MediaParticipant, action: 'start' | 'stop'): El =>
-  el('iq', { type: 'set', to: p.signalling.focusOccupant }, el('jibri', { xmlns: NS_JIBRI, action, recording_mode: 'file' }));
-const statusIs = (p: MediaParticipant, status: string) => (e: El): boolean => {
-  if (e.name !== 'presence' || e.attrs.from !== p.signalling.focusOccupant) return false;
-  const s = decodeRecordingStatus(e);
-  return s.ok && s.value?.status === status;
-};
 const isRecorderPresence = (e: El): boolean => e.name === 'presence' && e.attrs.type === undefined
   && children(child(e, 'features') ?? el('x'), 'feature').some((f) => f.attrs.var === 'http://jitsi.org/protocol/jibri');
 
-/** Mean level (dB) of `file`'s audio in a narrow band around `hz`. */
-async function bandLevel(file: string, hz: number): Promise<number> {
-  const { stderr } = await run('ffmpeg', ['-v', 'info', '-i', file, '-vn', '-af', `bandpass=f=${hz}:width_type=h:w=30,volumedetect`, '-f', 'null', '-']);
-  const m = /mean_volume: (-?[\d.]+) dB/.exec(stderr);
-  if (m?.[1] === undefined) throw new Error(`no volumedetect output for ${file}`);
-  return Number(m[1]);
-}
-
 test('an encrypted room: the recorder gets the key holder\'s key and writes her decrypted audio, and nothing that does not decrypt', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'plenum-rec-e2ee-'));
-  let stack: RunningStack | undefined;
-  let recorder: RunningRecorder | undefined;
+  const bed = await RecorderTestBed.create('rec-e2ee');
+  const { people, senders } = bed;
   let aliceKeys: KeySession | undefined;
-  const people: MediaParticipant[] = [];
-  const senders: PatternSender[] = [];
   try {
-    stack = await startRecorderTestStack();
-    recorder = await startTestRecorder(stack, {
-      output: { directory: join(dir, 'out') }, composed: { enabled: false }, log: { level: 'silent' },
+    const { recorder, port } = await bed.start({
+      output: { directory: join(bed.dir, 'out') }, composed: { enabled: false }, log: { level: 'silent' },
     });
-    for (let i = 0; i < 2; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
+    for (let i = 0; i < 2; i++) people.push(await MediaParticipant.join({ port, room: ROOM }));
     await Promise.all(people.map((p) => p.connected()));
     const [alice, bob] = people as [MediaParticipant, MediaParticipant];
-    await alice.signalling.client.next((e) => e.name === 'presence' && e.attrs.from === alice.signalling.occupantJid
-      && child(child(e, 'x', NS_MUC_USER) ?? el('x'), 'item')?.attrs.role === 'moderator', 5000, 'Alice is moderator');
+    await becomesModerator(alice);
 
     // Alice: a key holder, as a browser is; she switches the room's E2EE on in her presence.
     const aliceFrames = new FrameKeys();
@@ -88,12 +61,7 @@ test('an encrypted room: the recorder gets the key holder\'s key and writes her 
     }));
     senders.push(await PatternSender.start(bob, 660));
 
-    let started: El | undefined;
-    for (let attempt = 0; attempt < 50 && started === undefined; attempt++) {
-      const reply = await alice.signalling.request(jibriIq(alice, 'start'), 15_000);
-      if (conditionOf(reply) === 'service-unavailable') await sleep(100);
-      else started = reply;
-    }
+    const started = await startOnceAvailable(alice, jibriIq(alice, 'start'));
     assert.is(started?.attrs.type, 'result', 'the moderator\'s start is accepted');
     // The recorder joins with an identity key: Alice pairs with it and sends it her (ratcheted) key.
     const joined = await alice.signalling.client.next(isRecorderPresence, 20_000, 'the recorder\'s presence');
@@ -121,18 +89,13 @@ test('an encrypted room: the recorder gets the key holder\'s key and writes her 
     assert.equal((await readdir(recDir)).filter((f) => f.endsWith('.webm')), [aliceAudio.file], 'no other media file is left');
 
     const file = join(recDir, aliceAudio.file);
-    const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
-    assert.is(stderr.trim(), '', 'Alice\'s audio decodes without errors');
+    assert.equal(await decodeErrors(file), [], 'Alice\'s audio decodes without errors');
     const tone = await bandLevel(file, 440);
     const quiet = await bandLevel(file, 1500);
     assert.ok(tone > quiet + 20, `Alice's 440 Hz tone is in her track (${tone} dB vs ${quiet} dB at 1500 Hz)`);
   } finally {
     aliceKeys?.close();
-    for (const s of senders) await s.stop();
-    for (const p of people) await p.close();
-    await recorder?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await bed.close();
   }
 });
 

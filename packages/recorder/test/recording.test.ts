@@ -3,91 +3,47 @@
 // test pattern, and the recorder component: a moderator starts a recording, 10 s later stops it.
 // ffprobe/ffmpeg check the files; the room sees the status; a guest's start is refused; the
 // moderator alone gets the download link, which serves the recording over HTTP.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { El } from '@plenum/xmpp/codec';
-import { NS_JIBRI, NS_MUC_USER, child, decodeRecordingStatus, el } from '@plenum/xmpp/codec';
-import type { RunningStack } from '@plenum/testkit';
-import { freePort, nextEvent } from '@plenum/testkit';
+import { child } from '@plenum/xmpp/codec';
+import { errorCondition, freePort, nextEvent } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
-import type { Manifest, RunningRecorder } from '../src/index.ts';
+import type { Manifest } from '../src/index.ts';
+import { bandLevel, decodeErrors, ffprobe } from './media-tools.ts';
 import { PATTERN_HEIGHT, PATTERN_WIDTH, PatternSender } from './pattern-sender.ts';
-import { startRecorderTestStack, startTestRecorder } from './recorder-stack.ts';
+import { RecorderTestBed, becomesModerator, jibriIq, sleep, startOnceAvailable, statusIs } from './recorder-stack.ts';
 
-const run = promisify(execFile);
 const ROOM = 'recorded';
 const RECORD_MS = 10_000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const isRecordingLink = (e: El): boolean => e.name === 'message' && String(child(e, 'json-message', 'http://jitsi.org/jitmeet')?.children[0] ?? '').includes('"recording-link"');
-const conditionOf = (iq: El): string | undefined =>
-  child(iq, 'error')?.children.find((c): c is El => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
-const jibriIq = (p: MediaParticipant, action: 'start' | 'stop'): El =>
-  el('iq', { type: 'set', to: p.signalling.focusOccupant }, el('jibri', { xmlns: NS_JIBRI, action, recording_mode: 'file' }));
-const statusIs = (p: MediaParticipant, status: string) => (e: El): boolean => {
-  if (e.name !== 'presence' || e.attrs.from !== p.signalling.focusOccupant) return false;
-  const s = decodeRecordingStatus(e);
-  return s.ok && s.value?.status === status;
-};
-
-type Probe = { format: { duration: string }; streams: { codec_type: string; codec_name: string; width?: number; height?: number }[] };
-async function ffprobe(file: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name,width,height', '-of', 'json', file]);
-  return JSON.parse(stdout) as Probe;
-}
-/** Mean level (dB) of `file`'s audio in a narrow band around `hz`. */
-async function bandLevel(file: string, hz: number): Promise<number> {
-  const { stderr } = await run('ffmpeg', ['-v', 'info', '-i', file, '-vn', '-af', `bandpass=f=${hz}:width_type=h:w=30,volumedetect`, '-f', 'null', '-']);
-  const m = /mean_volume: (-?[\d.]+) dB/.exec(stderr);
-  if (m?.[1] === undefined) throw new Error(`no volumedetect output for ${file}`);
-  return Number(m[1]);
-}
-/** Decodes the whole file; resolves with ffmpeg's error output (empty when it decoded cleanly). */
-async function decodeErrors(file: string): Promise<string> {
-  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
-  return stderr.trim();
-}
 
 test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM per source, a manifest; guests are refused', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'plenum-rec-'));
-  let stack: RunningStack | undefined;
-  let recorder: RunningRecorder | undefined;
-  const people: MediaParticipant[] = [];
-  const senders: PatternSender[] = [];
+  const bed = await RecorderTestBed.create('rec');
+  const { dir, people, senders } = bed;
   try {
     const finalizeScript = join(dir, 'finalize.sh');
     await writeFile(finalizeScript, `#!/bin/sh\necho "$1" > "${join(dir, 'finalized.txt')}"\n`);
     await chmod(finalizeScript, 0o755);
-    stack = await startRecorderTestStack();
-    recorder = await startTestRecorder(stack, {
+    const { recorder, port } = await bed.start({
       output: { directory: join(dir, 'out'), finalizeCommand: finalizeScript },
       download: { port: await freePort() },
       log: { level: 'silent' },
     });
-    for (let i = 0; i < 3; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
+    for (let i = 0; i < 3; i++) people.push(await MediaParticipant.join({ port, room: ROOM }));
     await Promise.all(people.map((p) => p.connected()));
     const [host, guest] = people as [MediaParticipant, MediaParticipant, MediaParticipant];
     for (const [i, p] of people.entries()) senders.push(await PatternSender.start(p, 440 + 220 * i));
-    await host.signalling.client.next((e) => e.name === 'presence' && e.attrs.from === host.signalling.occupantJid
-      && child(child(e, 'x', NS_MUC_USER) ?? el('x'), 'item')?.attrs.role === 'moderator', 5000, 'host is moderator');
+    await becomesModerator(host);
 
     const refused = await guest.signalling.request(jibriIq(guest, 'start'));
-    assert.is(conditionOf(refused), 'forbidden', 'a guest may not start a recording');
+    assert.is(errorCondition(refused), 'forbidden', 'a guest may not start a recording');
 
-    // The recorder's brewery presence may reach the focus a moment after it started: retry until it is known.
-    let started: El | undefined;
-    for (let attempt = 0; attempt < 50 && started === undefined; attempt++) {
-      // The focus waits up to 10 s for the recorder's ack (recording.requestTimeoutMs).
-      const reply = await host.signalling.request(jibriIq(host, 'start'), 15_000);
-      if (conditionOf(reply) === 'service-unavailable') await sleep(100);
-      else started = reply;
-    }
+    const started = await startOnceAvailable(host, jibriIq(host, 'start'));
     assert.is(started?.attrs.type, 'result', 'the moderator\'s start is accepted');
     await guest.signalling.client.next(statusIs(guest, 'on'), 20_000, 'recording on');
     const onAt = Date.now();
@@ -120,7 +76,7 @@ test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM 
     }
     for (const t of manifest.tracks) {
       assert.ok(existsSync(join(recDir, t.file)), `${t.file} exists`);
-      assert.is(await decodeErrors(join(recDir, t.file)), '', `${t.file} decodes without errors`);
+      assert.equal(await decodeErrors(join(recDir, t.file)), [], `${t.file} decodes without errors`);
       const probe = await ffprobe(join(recDir, t.file));
       const stream = probe.streams[0];
       assert.is(stream?.codec_name, t.media === 'audio' ? 'opus' : 'vp8', `${t.file} codec copied, not transcoded`);
@@ -135,7 +91,7 @@ test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM 
     assert.ok(Math.abs(duration - expected) <= 0.5, `composed duration ${duration} s, recording was on for ${expected} s`);
     assert.ok(composed.streams.some((s) => s.codec_type === 'video' && s.codec_name === 'h264'), 'composed video stream');
     assert.ok(composed.streams.some((s) => s.codec_type === 'audio' && s.codec_name === 'aac'), 'composed audio stream');
-    assert.is(await decodeErrors(join(recDir, 'composed.mp4')), '', 'the composed file decodes');
+    assert.equal(await decodeErrors(join(recDir, 'composed.mp4')), [], 'the composed file decodes');
     // Every participant's tone (440, 660, 880 Hz) is in the mix, well above a frequency nobody sent.
     const quiet = await bandLevel(join(recDir, 'composed.mp4'), 1500);
     for (const hz of [440, 660, 880]) {
@@ -148,12 +104,7 @@ test('a moderator records 10 s of a 3-person conference: composed MP4, one WebM 
     while (!existsSync(join(dir, 'finalized.txt')) && Date.now() < deadline) await sleep(50);
     assert.is((await readFile(join(dir, 'finalized.txt'), 'utf8')).trim(), manifestPath);
   } finally {
-    for (const s of senders) await s.stop();
-    for (const p of people) await p.close();
-    await recorder?.close();
-    await stack?.close();
-    // KEEP=1 leaves the recording in the temporary directory for a look with ffplay.
-    if (process.env.KEEP === undefined) await rm(dir, { recursive: true, force: true });
+    await bed.close();
   }
 });
 

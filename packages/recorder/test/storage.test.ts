@@ -15,6 +15,7 @@ import type { Manifest } from '../src/manifest.ts';
 import { writeManifest } from '../src/manifest.ts';
 import { DownloadTokens } from '../src/storage/download-tokens.ts';
 import { RetentionSweeper } from '../src/storage/retention.ts';
+import { ffprobe } from './media-tools.ts';
 
 const run = promisify(execFile);
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -128,8 +129,7 @@ test('the download server: a wrong token is 404, the right one lists and serves 
     assert.is(beyond.status, 416);
     await beyond.arrayBuffer();
 
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type', '-of', 'json', `${link}composed.mp4`]);
-    const probe = JSON.parse(stdout) as { format: { duration: string }; streams: { codec_type: string }[] };
+    const probe = await ffprobe(`${link}composed.mp4`);
     assert.equal(probe.streams.map((s) => s.codec_type).sort(), ['audio', 'video']);
     assert.ok(Math.abs(Number(probe.format.duration) - 2) < 0.2, `duration ${probe.format.duration}`);
 

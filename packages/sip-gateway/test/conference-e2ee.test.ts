@@ -10,7 +10,7 @@
 // moderator turns E2EE off, the leg follows: presence, and plain audio both ways.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Decoder, Encoder } from '@evan/opus';
+import { Encoder } from '@evan/opus';
 import type { RoomE2eeState } from '@plenum/e2ee';
 import {
   FRESH_KEY_DELAY_MS, FrameEncryptor, FrameKeys, KeySession, PROP_E2EE_ENABLED, PROP_E2EE_ID_KEY, ROOM_E2EE_OFF, changedRoomE2ee, e2eePresenceElements, readE2eePresence,
@@ -22,38 +22,9 @@ import { waitUntil } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import { ConferenceLeg, audioLevelOf } from '../src/conference/index.ts';
 import { becomesModerator, legParams, withStack } from './conference-harness.ts';
+import { FRAME_SAMPLES, assertTone, toneFrame } from './conference-tones.ts';
 
-const FRAME = 960;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function toneFrame(hz: number, f: number): Int16Array {
-  const pcm = new Int16Array(FRAME);
-  for (let i = 0; i < FRAME; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * (f * FRAME + i)) / 48_000));
-  return pcm;
-}
-
-/** Goertzel power of `hz` in `pcm` (48 kHz). */
-function powerAt(pcm: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48_000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const s0 = pcm[i]! + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - k * s1 * s2;
-}
-
-/** Decodes Opus packets in order and checks that `hz` stands 20 dB above the other test tones. */
-function assertTone(packets: readonly Uint8Array[], hz: number, what: string): void {
-  assert.ok(packets.length >= 25, `${what}: ${packets.length} packets`);
-  const decoder = new Decoder({ channels: 1, sample_rate: 48_000 });
-  const pcm = new Int16Array(packets.length * FRAME);
-  packets.forEach((p, i) => pcm.set(new Int16Array(decoder.decode(p).buffer.slice(0)).subarray(0, FRAME), i * FRAME));
-  const tone = powerAt(pcm, hz);
-  for (const other of [300, 440, 660].filter((o) => o !== hz)) assert.ok(tone > 100 * powerAt(pcm, other), `${what}: ${hz} Hz is 20 dB above ${other} Hz`);
-}
 
 /** The participant's E2EE, done by @plenum/e2ee as the browser's controller and worker do it. */
 class KeyedParticipant {
@@ -136,7 +107,7 @@ class KeyedParticipant {
       this.p.sendAudio(Buffer.from(opus));
       return;
     }
-    const data = await this.keys.encrypt(this.#encryptor, opus.slice().buffer, 'audio', this.p.audioSsrc, this.#frame * FRAME);
+    const data = await this.keys.encrypt(this.#encryptor, opus.slice().buffer, 'audio', this.p.audioSsrc, this.#frame * FRAME_SAMPLES);
     assert.ok(data !== undefined, 'the participant has its own key');
     this.p.sendAudio(Buffer.from(data));
   }

@@ -7,7 +7,7 @@
 // the caller's own unmute lifts it; leaving removes the occupant and its source.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Decoder, Encoder } from '@evan/opus';
+import { Encoder } from '@evan/opus';
 import type { El } from '@plenum/xmpp/codec';
 import { NS_JINGLE, NS_MUC_USER, NS_MUTE_AUDIO, child, decodeJingle, el, text } from '@plenum/xmpp/codec';
 import { bridgeHttpStats, nextEvent, waitUntil } from '@plenum/testkit';
@@ -15,49 +15,7 @@ import { MediaParticipant } from '@plenum/testkit/media-participant';
 import { ConferenceLeg, FEATURE_JIGASI, audioLevelOf } from '../src/conference/index.ts';
 import type { ConferenceSide } from '../src/gateway/ports.ts';
 import { becomesModerator, legParams, withStack } from './conference-harness.ts';
-
-const FRAME = 960;
-
-/** 20 ms frames of a sine at `hz`, at about −12 dBov. */
-function toneFrames(hz: number, count: number): Int16Array[] {
-  const frames: Int16Array[] = [];
-  for (let f = 0; f < count; f++) {
-    const pcm = new Int16Array(FRAME);
-    for (let i = 0; i < FRAME; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * (f * FRAME + i)) / 48_000));
-    frames.push(pcm);
-  }
-  return frames;
-}
-
-/** Goertzel power of `hz` in `pcm` (48 kHz). */
-function powerAt(pcm: Int16Array, hz: number): number {
-  const k = 2 * Math.cos((2 * Math.PI * hz) / 48_000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const s0 = pcm[i]! + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - k * s1 * s2;
-}
-
-/** Decodes mono Opus packets (in order) and checks that `hz` stands 20 dB above the other test tones. */
-function assertTone(packets: readonly Uint8Array[], hz: number, what: string): void {
-  assert.ok(packets.length >= 25, `${what}: ${packets.length} packets arrived`);
-  const decoder = new Decoder({ channels: 1, sample_rate: 48_000 });
-  const chunks = packets.map((p) => new Int16Array(decoder.decode(p).buffer.slice(0)));
-  const pcm = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    pcm.set(c, at);
-    at += c.length;
-  }
-  const tone = powerAt(pcm, hz);
-  for (const other of [300, 440, 660, 1000].filter((o) => o !== hz)) {
-    assert.ok(tone > 100 * powerAt(pcm, other), `${what}: ${hz} Hz is 20 dB above ${other} Hz`);
-  }
-}
+import { assertTone, toneFrames } from './conference-tones.ts';
 
 /** A VP8 key frame in one packet (RFC 7741 descriptor S=1 PID=0, payload header P=0, start code, 320×240). */
 const VP8_KEY_FRAME = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, ...new Array<number>(100).fill(7)]);

@@ -11,7 +11,6 @@ import './meet-e2ee-dialog.ts';
 import './meet-invite-dialog.ts';
 import type { DialInState } from './meet-invite-dialog.ts';
 import './meet-recording-badge.ts';
-import './meet-live-badge.ts';
 import './meet-live-stream-dialog.ts';
 import './meet-recording-dialog.ts';
 import { liveStreamNotice } from './live-stream-text.ts';
@@ -153,7 +152,7 @@ export class MeetConference extends LitElement {
         ${this.joinedAt === undefined ? nothing : html`<meet-meeting-clock .since=${this.joinedAt}></meet-meeting-clock>`}
         ${s.room.locked ? html`<span class="pill" role="img" aria-label="Locked with a password">${icons.lock}</span>` : nothing}
         <meet-recording-badge .recording=${s.room.recording}></meet-recording-badge>
-        <meet-live-badge .liveStream=${s.room.liveStream}></meet-live-badge>
+        <meet-recording-badge mode="stream" .recording=${s.room.liveStream}></meet-recording-badge>
         <meet-e2ee-badge .e2ee=${s.e2ee} .participants=${s.participants} .recording=${s.room.recording.status}
           .liveStream=${s.room.liveStream?.status ?? 'off'}></meet-e2ee-badge>
         ${s.state === 'reconnecting' ? html`<span class="pill warn" role="status">Reconnecting…</span>` : nothing}
