@@ -3,7 +3,7 @@
 // files are then read back by ffprobe and decoded by ffmpeg, as a user opening them would.
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -202,6 +202,23 @@ test('a muted stretch is a gap in the file\'s timeline; a clock that jumps back 
   const restarted = await probe(join(dir2, w2.file));
   assert.ok(Math.abs(Number(restarted.format.duration) - 2) < 0.15, `times go on (${restarted.format.duration} s)`);
   assert.is(await decodeErrors(join(dir2, w2.file)), '');
+}));
+
+test('a sender whose clock stands still cannot make the recorder hold its frames in memory', () => withDir(async (dir) => {
+  const writer = new WebmTrackWriter(AUDIO, dir, { log: silentLogger, wantKeyFrame: () => undefined });
+  const packet = Buffer.alloc(12 + 1000, 0x55);
+  packet[0] = 0x80;
+  packet[1] = 97;
+  packet.writeUInt32BE(AUDIO.ssrc, 8);
+  // 10 MB of frames all stamped with one time: no Cluster would ever end by time.
+  for (let i = 0; i < 10_000; i++) {
+    packet.writeUInt16BE(i & 0xffff, 2);
+    writer.push(packet, packet.subarray(12), i);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const { size } = await stat(join(dir, writer.file));
+  assert.ok(size >= 8 * 1024 * 1024, `written as it came (${size} bytes on disk before the end)`);
+  await writer.finish();
 }));
 
 test('garbage and late packets are dropped without a throw; a source that never sent leaves no file', () => withDir(async (dir) => {

@@ -21,6 +21,8 @@ import { cluster, cues, durationElement, seekSpace, segmentSize, simpleBlock, we
 
 /** A Cluster holds at most this much time (ffmpeg's default for live WebM is about the same). */
 export const CLUSTER_MS = 1_000;
+/** A Cluster held in memory is written at this size at the latest (a sender whose clock stands still cannot grow it without bound). */
+export const MAX_CLUSTER_BYTES = 4 * 1024 * 1024;
 /** Block times are signed 16-bit ms from their Cluster's. */
 const MAX_RELATIVE_MS = 32_767;
 /** Bytes written but not yet on disk, at most: past it (a stalled disk) Clusters are dropped and counted, not queued without bound. */
@@ -50,6 +52,7 @@ export class WebmTrackWriter {
   #pendingBytes = 0;
   #clusterMs = 0;
   #clusterBlocks: Buffer[] = [];
+  #clusterBytes = 0;
   #clusterHasKeyFrame = false;
   readonly #cuePoints: { timeMs: number; position: number }[] = [];
   #lastFrameMs = 0;
@@ -123,13 +126,16 @@ export class WebmTrackWriter {
       this.#start(frame);
     }
     const startsCluster = this.#clusterBlocks.length === 0 || frame.timeMs - this.#clusterMs >= CLUSTER_MS
-      || frame.timeMs - this.#clusterMs > MAX_RELATIVE_MS || (this.source.media === 'video' && frame.isKeyFrame);
+      || frame.timeMs - this.#clusterMs > MAX_RELATIVE_MS || (this.source.media === 'video' && frame.isKeyFrame)
+      || this.#clusterBytes + frame.data.length > MAX_CLUSTER_BYTES;
     if (startsCluster) {
       this.#closeCluster();
       this.#clusterMs = frame.timeMs;
       this.#clusterHasKeyFrame = frame.isKeyFrame;
     }
-    this.#clusterBlocks.push(simpleBlock({ relativeMs: frame.timeMs - this.#clusterMs, isKeyFrame: frame.isKeyFrame, data: frame.data }));
+    const block = simpleBlock({ relativeMs: frame.timeMs - this.#clusterMs, isKeyFrame: frame.isKeyFrame, data: frame.data });
+    this.#clusterBlocks.push(block);
+    this.#clusterBytes += block.length;
     this.#lastFrameMs = frame.timeMs;
   }
 
@@ -154,6 +160,7 @@ export class WebmTrackWriter {
     if (this.#clusterHasKeyFrame) this.#cuePoints.push({ timeMs: this.#clusterMs, position: this.#end - header.segmentDataOffset });
     const bytes = cluster(this.#clusterMs, this.#clusterBlocks);
     this.#clusterBlocks = [];
+    this.#clusterBytes = 0;
     if (this.#pendingBytes + bytes.length > MAX_PENDING_WRITE_BYTES) {
       // The Cue just added would point past the file: take it back.
       if (this.#clusterHasKeyFrame) this.#cuePoints.pop();
