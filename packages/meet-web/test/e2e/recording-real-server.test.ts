@@ -2,9 +2,12 @@
 // through the real UI in Chromium: the moderator starts recording from the More menu, both people
 // see REC and are told, the recorder is never shown as a person (yet ends their peer-to-peer
 // call: it needs their media on the bridge), a guest has no control and the focus refuses a guest's
-// start, stop clears REC for both, the recording's manifest lists both people's audio, and the
+// start, stop clears REC for both, the recording's manifest lists both people's audio, every
+// per-source file decodes cleanly (Chromium's own packetization, written by the recorder), and the
 // moderator who started it (only she) gets a working download link.
+import { execFile } from 'node:child_process';
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -19,12 +22,21 @@ const RECORD_MS = 10_000;
 
 type Manifest = { room: string; durationMs: number; participants: { endpointId: string }[]; tracks: { file: string; owner: string; media: string; packets: number }[] };
 
-async function findManifest(dir: string): Promise<Manifest | undefined> {
+const run = promisify(execFile);
+
+async function findManifest(dir: string): Promise<(Manifest & { dir: string }) | undefined> {
   for (const sub of await readdir(dir).catch(() => [] as string[])) {
     const text = await readFile(join(dir, sub, 'manifest.json'), 'utf8').catch(() => undefined);
-    if (text !== undefined) return JSON.parse(text) as Manifest;
+    if (text !== undefined) return { ...(JSON.parse(text) as Manifest), dir: join(dir, sub) };
   }
   return undefined;
+}
+
+/** ffmpeg decoding the whole file: its complaints (empty: clean), and how many frames its first stream had. */
+async function decoded(file: string): Promise<{ errors: string; frames: number }> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', '0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]);
+  return { errors: stderr.trim(), frames: Number(stdout.trim()) };
 }
 
 async function tileNames(page: Page): Promise<string[]> {
@@ -94,6 +106,13 @@ test('the moderator records 10 s: both see REC and are told, the recorder stays 
     const audioOwners = new Set(manifest?.tracks.filter((t) => t.media === 'audio' && t.packets > 100).map((t) => t.owner));
     assert.is(audioOwners.size, 2, `both people's audio was recorded (${JSON.stringify(manifest?.tracks.map((t) => [t.owner, t.media, t.packets]))})`);
     assert.ok((manifest?.durationMs ?? 0) >= RECORD_MS - 2000, `recorded about ${RECORD_MS / 1000} s (${manifest?.durationMs} ms)`);
+    for (const t of manifest?.tracks ?? []) {
+      const { errors, frames } = await decoded(join(manifest?.dir ?? dir, t.file));
+      assert.is(errors, '', `${t.file} decodes without an error`);
+      // Lenient for a loaded machine: a few frames a second of video, most of the audio.
+      const least = t.media === 'video' ? (RECORD_MS / 1000) * 3 : (RECORD_MS / 20) * 0.7;
+      assert.ok(frames >= least, `${t.file}: ${frames} frames (at least ${least})`);
+    }
 
     // Alice started it: she gets the download link, Bob does not.
     const link = alice.getByRole('link', { name: 'Download recording' });
