@@ -52,9 +52,12 @@ function attach(key: string, stream: MediaStream | undefined): void {
 }
 
 const harness = {
-  async join(config: WebConfig, room: string, displayName: string, login?: { username: string; password: string }): Promise<string> {
+  /** `openMeanwhile`: camera and microphone open while the join runs, as a direct-join link does (meet-app.ts). */
+  async join(config: WebConfig, room: string, displayName: string, login?: { username: string; password: string }, openMeanwhile = false): Promise<string> {
     media = createLocalMedia(config);
-    await media.open({ audio: true, video: true });
+    const opening = media.open({ audio: true, video: true });
+    if (openMeanwhile) opening.catch(() => undefined);
+    else await opening;
     conference = createConference(config, room, media);
     conference.on('chat', (m) => chats.push(m));
     conference.on('notice', (n) => notices.push(n));
@@ -78,6 +81,14 @@ const harness = {
     });
     await conference.join({ displayName, ...(login ? { login } : {}) });
     return conference.snapshot.participants[0]?.id ?? '';
+  },
+  /** Camera and microphone that take `ms` to open, as a real camera (or a busy machine) can. */
+  slowDevices(ms: number): void {
+    const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return open(constraints);
+    };
   },
   /** join, but reports a ConferenceError's code instead of throwing (page.evaluate loses the object). */
   async tryJoin(config: WebConfig, room: string, displayName: string, login?: { username: string; password: string }): Promise<{ id: string } | { error: string }> {

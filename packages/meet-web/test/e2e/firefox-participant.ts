@@ -2,6 +2,7 @@
 // puppeteer-core over WebDriver BiDi, with fake devices, and the checks a user makes (video frames
 // decoded in a tile, audio arriving), read from the page as e2e-stack.ts reads them in Chromium.
 import puppeteer, { type Browser as FirefoxBrowser, type Page as FirefoxPage } from 'puppeteer-core';
+import type { Page as ChromiumPage } from 'playwright-core';
 import { directJoinPath, eventually, type E2e } from './e2e-stack.ts';
 
 export type { FirefoxBrowser, FirefoxPage };
@@ -38,6 +39,38 @@ const RECORD_PEER_CONNECTIONS = `(() => {
   Object.setPrototypeOf(window.RTCPeerConnection, Native);
 })();`;
 
+/** A timeline of camera/microphone opening and each peer connection's steps, for a failure message. */
+export const RECORD_MEDIA_TIMELINE = `(() => {
+  const t0 = performance.now();
+  const events = (window.__mediaTimeline = []);
+  const note = (what) => events.push(Math.round(performance.now() - t0) + 'ms ' + what);
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => { note('gUM asked'); const s = await gum(c); note('gUM gave ' + s.getTracks().map((t) => t.kind).join('+')); return s; };
+  const P = RTCPeerConnection.prototype;
+  let n = 0;
+  const ids = new WeakMap();
+  const id = (pc) => { if (!ids.has(pc)) ids.set(pc, 'pc' + (++n)); return ids.get(pc); };
+  const addT = P.addTransceiver;
+  P.addTransceiver = function (k, init) { note(id(this) + ' addTransceiver ' + (typeof k === 'string' ? k : k.kind + ' track') + ' ' + (init?.direction ?? '')); return addT.call(this, k, init); };
+  const sld = P.setLocalDescription;
+  P.setLocalDescription = function (d) { note(id(this) + ' setLocal ' + (d?.type ?? 'implicit')); return sld.call(this, d); };
+  const srd = P.setRemoteDescription;
+  P.setRemoteDescription = function (d) { note(id(this) + ' setRemote ' + d.type); return srd.call(this, d); };
+  const rt = RTCRtpSender.prototype.replaceTrack;
+  RTCRtpSender.prototype.replaceTrack = function (t) { note('replaceTrack ' + (t ? t.kind : 'null') + ' (was ' + (this.track ? this.track.kind : 'none') + ')'); return rt.call(this, t); };
+})();`;
+
+/**
+ * Camera and microphone that take `ms` to open (as a real camera, or a busy machine, can): the
+ * page joins meanwhile, so its direct session starts before its devices are open (issue 5).
+ */
+export function slowDevices(ms: number): string {
+  return `(() => {
+  const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => new Promise((r) => setTimeout(r, ${ms})).then(() => open(c));
+})();`;
+}
+
 /** Finds the first element matching `selector` through every open shadow root (lit components). */
 const DEEP_QUERY = `window.__deepQuery = (selector, root = document) => {
   const found = root.querySelector(selector);
@@ -48,9 +81,10 @@ const DEEP_QUERY = `window.__deepQuery = (selector, root = document) => {
   return null;
 };`;
 
-export async function joinInFirefox(browser: FirefoxBrowser, e2e: E2e, room: string, name: string): Promise<FirefoxPage> {
+/** `initScript`: more to run before the app (e.g. slowDevices). */
+export async function joinInFirefox(browser: FirefoxBrowser, e2e: E2e, room: string, name: string, initScript = ''): Promise<FirefoxPage> {
   const page = await browser.newPage();
-  await page.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS + DEEP_QUERY);
+  await page.evaluateOnNewDocument(RECORD_PEER_CONNECTIONS + DEEP_QUERY + initScript + RECORD_MEDIA_TIMELINE);
   await page.goto(`${e2e.origin}${directJoinPath(room, name)}`);
   await page.waitForFunction(() => (window as unknown as Deep).__deepQuery('[role=toolbar][aria-label="Meeting controls"]') !== null, { timeout: 15_000 });
   return page;
@@ -115,6 +149,59 @@ export function firefoxIceReport(page: FirefoxPage): Promise<string> {
   }).catch((e) => String(e));
 }
 
+
+/**
+ * Every peer connection of a page (Chromium or Firefox), for a failure message: state, each
+ * transceiver's mid, directions and sender track, RTP sent and received per SSRC, and the SSRCs
+ * both descriptions announce. Run as a string so both drivers take it.
+ */
+export const PEER_CONNECTION_REPORT = `(async () => {
+  const lines = [];
+  for (const pc of window.__peerConnections) {
+    const rtp = [];
+    if (pc.connectionState !== 'closed') {
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'outbound-rtp') rtp.push('out ' + s.kind + ' ' + s.ssrc + ': ' + (s.packetsSent ?? 0));
+        if (s.type === 'inbound-rtp') rtp.push('in ' + s.kind + ' ' + s.ssrc + ': ' + (s.packetsReceived ?? 0));
+      });
+    }
+    const tx = pc.getTransceivers().map((t) => t.mid + ' ' + t.direction + '/' + t.currentDirection + ' send ' +
+      (t.sender.track ? t.sender.track.kind + ':' + t.sender.track.readyState + (t.sender.track.enabled ? '' : ' disabled') + (t.sender.track.muted ? ' muted' : '') : 'none') +
+      ' recv ' + (t.receiver.track.muted ? 'muted' : 'live'));
+    const ssrcs = (d) => [...new Set((d?.sdp ?? '').split(String.fromCharCode(10)).filter((l) => l.startsWith('a=ssrc:')).map((l) => l.slice(7).split(' ')[0]))].join(',');
+    lines.push((pc.localDescription?.type ?? '-') + ' ' + pc.connectionState + '/' + pc.iceConnectionState + ' [' + tx.join('; ') + '] rtp {' + rtp.join(', ') + '} local ssrcs ' + ssrcs(pc.localDescription) + ' remote ssrcs ' + ssrcs(pc.remoteDescription));
+  }
+  return lines.join(' | ');
+})()`;
+
+/** A page of either driver, as far as the reports need it. */
+type Evaluating = { evaluate(expression: string): Promise<unknown> };
+
+/**
+ * Why media did not arrive, for a failure message: Firefox's ICE, both pages' peer connections
+ * (directions, sender tracks, RTP counters, announced SSRCs) and both timelines of device opening
+ * and negotiation (RECORD_MEDIA_TIMELINE).
+ */
+export async function mediaReport(fox: FirefoxPage, chromium: Evaluating): Promise<string> {
+  const read = async (page: Evaluating, expression: string): Promise<string> => String(await page.evaluate(expression).catch((e: unknown) => String(e)));
+  const timeline = '(window.__mediaTimeline ?? []).join(", ")';
+  return [
+    `Firefox ICE: ${await firefoxIceReport(fox)}`,
+    `Firefox connections: ${await read(fox as unknown as Evaluating, PEER_CONNECTION_REPORT)}`,
+    `Chromium connections: ${await read(chromium, PEER_CONNECTION_REPORT)}`,
+    `Firefox timeline: ${await read(fox as unknown as Evaluating, timeline)}`,
+    `Chromium timeline: ${await read(chromium, timeline)}`,
+  ].join('; ');
+}
+
+/** A Chromium participant joining by direct-join link (as e2e-stack's joinDirectly) whose timeline is recorded. */
+export async function joinInChromiumRecorded(e2e: E2e, room: string, name: string, initScript = ''): Promise<ChromiumPage> {
+  const page = await e2e.newPage();
+  await page.addInitScript(initScript + RECORD_MEDIA_TIMELINE);
+  await page.goto(`${e2e.origin}${directJoinPath(room, name)}`);
+  await page.getByRole('toolbar', { name: 'Meeting controls' }).waitFor();
+  return page;
+}
 
 /** The accessible names of the video tiles on Firefox's screen, in order. */
 export function firefoxTileNames(page: FirefoxPage): Promise<string[]> {

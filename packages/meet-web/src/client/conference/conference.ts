@@ -163,7 +163,11 @@ export class PlenumConference implements Conference {
       // A recorder in the room needs the media on the bridge: two people plus a recorder are no pair.
       peers: () => [...this.#remotes.keys(), ...this.#services],
       isLive: () => this.#state === 'joined' || this.#state === 'reconnecting',
-      localTracks: () => ({ audio: this.#media.stream?.getAudioTracks()[0], camera: this.#media.stream?.getVideoTracks()[0] }),
+      localTracks: async () => {
+        // The app may still be opening camera and microphone (it joins meanwhile), as #startSession waits.
+        await this.#media.opening?.catch(() => undefined);
+        return { audio: this.#media.stream?.getAudioTracks()[0], camera: this.#media.stream?.getVideoTracks()[0] };
+      },
       sendJingle: async (peer, j) => {
         await this.#request(el('iq', { type: 'set', to: this.#occupant(peer) }, encodeJingle(j)));
       },

@@ -2,6 +2,10 @@
 // endpoint id sorts lower offers a direct session (p2p-session.ts); a third participant, the peer
 // leaving, or the direct path failing ends it. The bridge session stays up all along; the host
 // only stops sending our microphone and camera to the bridge while the direct path is connected.
+//
+// Either side offers or answers only once its camera and microphone are open: the app joins while
+// it opens them, and a session set up without them would never send them (no renegotiation), so
+// the other side would get nothing from us once the bridge stops carrying our media (issue 5).
 import type { Logger } from '@plenum/kit';
 import type { Jingle } from '@plenum/xmpp/codec';
 import type { RemoteTrack } from './bridge-session.ts';
@@ -20,7 +24,8 @@ export type P2PSwitchHost = {
   peers(): readonly string[];
   /** Joined (or reconnecting): P2P may run. */
   isLive(): boolean;
-  localTracks(): { readonly audio: MediaStreamTrack | undefined; readonly camera: MediaStreamTrack | undefined };
+  /** Our microphone and camera once the app finished opening them (undefined where it could not). */
+  localTracks(): Promise<{ readonly audio: MediaStreamTrack | undefined; readonly camera: MediaStreamTrack | undefined }>;
   /** Jingle IQ to the peer's occupant JID; resolves on its result. */
   sendJingle(peer: string, j: Jingle): Promise<void>;
   /** The direct path came up (true) or went away (false). */
@@ -33,6 +38,8 @@ export class P2PSwitch {
   readonly #host: P2PSwitchHost;
   #session: P2PSession | undefined;
   #starting = false;
+  /** The sid of a peer's offer we are answering (waiting for our devices or ICE gathering). */
+  #answering: string | undefined;
   #tracks: readonly RemoteTrack[] = [];
   /** Whether the host was told the direct path is up (so it gets told once when it goes). */
   #direct = false;
@@ -63,24 +70,53 @@ export class P2PSwitch {
   /** Re-evaluates after the roster or the meeting state changed. */
   update(): void {
     const host = this.#host;
-    const peers = host.peers();
-    const wanted = host.enabled && host.isLive() && peers.length === 1 ? peers[0] : undefined;
+    const wanted = this.#wantedPeer();
     const current = this.#session;
     // The offerer ends the session (it tells the peer); the answerer just lets go.
     if (current && current.peer !== wanted) this.stop(current.isInitiator);
     if (wanted === undefined || this.#session || this.#starting || !(host.nick() < wanted)) return;
     this.#starting = true;
-    const { audio, camera } = host.localTracks();
-    P2PSession.initiate(this.#deps(wanted), audio, camera).then(
-      (session) => {
-        this.#starting = false;
-        this.#adopt(session);
-      },
-      (error: unknown) => {
-        this.#starting = false;
-        host.log.warn('p2p offer failed; staying on the bridge', { err: error });
-      },
-    );
+    void this.#offer(wanted);
+  }
+
+  /** The one other participant while a direct session may run. */
+  #wantedPeer(): string | undefined {
+    const host = this.#host;
+    const peers = host.peers();
+    return host.enabled && host.isLive() && peers.length === 1 ? peers[0] : undefined;
+  }
+
+  async #offer(peer: string): Promise<void> {
+    let session: P2PSession | undefined;
+    let failed = false;
+    try {
+      const { audio, camera } = await this.#host.localTracks();
+      // The roster may have changed while the devices opened.
+      if (this.#wantedPeer() === peer) session = await P2PSession.initiate(this.#deps(peer), audio, camera);
+    } catch (error) {
+      failed = true;
+      this.#host.log.warn('p2p offer failed; staying on the bridge', { err: error });
+    }
+    this.#starting = false;
+    // Not kept (someone came or went meanwhile): look again, another peer may be wanted now.
+    if (!(session !== undefined && this.#adopt(session)) && !failed) this.update();
+  }
+
+  async #answer(peer: string, offer: Jingle): Promise<void> {
+    let session: P2PSession | undefined;
+    try {
+      const { audio, camera } = await this.#host.localTracks();
+      if (this.#answering === offer.sid) session = await P2PSession.accept(this.#deps(peer), offer, audio, camera);
+    } catch (error) {
+      this.#host.log.warn('p2p answer failed; staying on the bridge', { err: error });
+    }
+    // The peer ended it meanwhile (its session-terminate cleared #answering): let go quietly.
+    if (this.#answering !== offer.sid) {
+      session?.close(false);
+      return;
+    }
+    this.#answering = undefined;
+    if (session) this.#adopt(session);
   }
 
   /** Jingle from another participant (already acknowledged). */
@@ -90,15 +126,12 @@ export class P2PSwitch {
     switch (j.action) {
       case 'session-initiate': {
         const peers = host.peers();
-        if (!host.enabled || peers.length !== 1 || peers[0] !== peer || current || !(peer < host.nick())) {
+        if (!host.enabled || peers.length !== 1 || peers[0] !== peer || current || this.#answering !== undefined || !(peer < host.nick())) {
           host.sendJingle(peer, { action: 'session-terminate', sid: j.sid, contents: [], groups: [], reason: { condition: 'decline' } }).catch(() => undefined);
           return;
         }
-        const { audio, camera } = host.localTracks();
-        P2PSession.accept(this.#deps(peer), j, audio, camera).then(
-          (session) => this.#adopt(session),
-          (error: unknown) => host.log.warn('p2p answer failed; staying on the bridge', { err: error }),
-        );
+        this.#answering = j.sid;
+        void this.#answer(peer, j);
         return;
       }
       case 'session-accept':
@@ -111,6 +144,7 @@ export class P2PSwitch {
         return;
       case 'session-terminate':
         if (current?.sid === j.sid) this.stop(false);
+        if (this.#answering === j.sid) this.#answering = undefined;
         return;
       default:
         return;
@@ -133,15 +167,16 @@ export class P2PSwitch {
     this.#host.changed();
   }
 
-  /** A session finished its setup: keep it if it is still wanted; it may have connected meanwhile. */
-  #adopt(session: P2PSession): void {
+  /** A session finished its setup: keep it if it is still wanted (true); it may have connected meanwhile. */
+  #adopt(session: P2PSession): boolean {
     const peers = this.#host.peers();
     if (this.#session || peers.length !== 1 || peers[0] !== session.peer || !this.#host.isLive()) {
       session.close(true);
-      return;
+      return false;
     }
     this.#session = session;
     this.#onState(session, session.peerConnection.connectionState);
+    return true;
   }
 
   #onState(session: P2PSession, state: RTCPeerConnectionState): void {
