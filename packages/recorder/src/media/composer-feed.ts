@@ -50,12 +50,17 @@ class FedSource {
 }
 
 export class ComposerFeed {
-  readonly #socket: Socket;
+  readonly #socket: Socket | undefined;
   readonly #sources = new Map<number, FedSource>();
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: NodeJS.Timeout | undefined;
   #isClosed = false;
 
-  constructor(private readonly now: () => number) {
+  /** `isUsed` false: a recording without a composer; the feed takes nothing and opens nothing. */
+  constructor(private readonly now: () => number, isUsed = true) {
+    if (!isUsed) {
+      this.#isClosed = true;
+      return;
+    }
     this.#socket = createSocket('udp4');
     // ffmpeg not listening yet (starting, restarting) costs a dropped packet, nothing more.
     this.#socket.on('error', () => undefined);
@@ -88,7 +93,7 @@ export class ComposerFeed {
 
   /** Keeps `source`'s latest key frame without forwarding it yet, so that a composer it is routed to later can start its tile at once. */
   watch(source: RecordedSource): void {
-    if (!this.#sources.has(source.ssrc)) this.#sources.set(source.ssrc, new FedSource(source, NO_PORT));
+    if (!this.#isClosed && !this.#sources.has(source.ssrc)) this.#sources.set(source.ssrc, new FedSource(source, NO_PORT));
   }
 
   /** A real packet (header + payload, decrypted) of any SSRC; only composed ones are forwarded. */
@@ -117,10 +122,11 @@ export class ComposerFeed {
 
   /** Stops forwarding and filling (the composer's inputs go idle and ffmpeg finishes). */
   close(): Promise<void> {
-    if (this.#isClosed) return Promise.resolve();
+    const socket = this.#socket;
+    if (this.#isClosed || socket === undefined) return Promise.resolve();
     this.#isClosed = true;
     clearInterval(this.#timer);
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
+    return new Promise((resolve) => socket.close(() => resolve()));
   }
 
   /** Keeps a copy of the latest whole key frame (copied once per key frame, not per packet). */
@@ -154,7 +160,7 @@ export class ComposerFeed {
     s.lastTs = ts;
     s.lastSentMs = nowMs;
     s.hasSent = true;
-    this.#socket.send(out, s.port, HOST);
+    this.#socket?.send(out, s.port, HOST);
   }
 
   #fillGaps(): void {

@@ -98,7 +98,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class RecordingSession {
   readonly events: TypedEmitter<SessionEvents>;
   /** To the composer (file or stream), with quiet sources' gaps filled so the composed view never stalls. */
-  readonly #feed = new ComposerFeed(() => this.deps.now());
+  readonly #feed: ComposerFeed;
   /** The file being written per SSRC. */
   readonly #writers = new Map<number, WebmTrackWriter>();
   /** Writes out a quiet source's last frames (a muted camera's last second). */
@@ -126,6 +126,8 @@ export class RecordingSession {
 
   constructor(private readonly deps: SessionDeps, readonly params: SessionParams) {
     this.events = new TypedEmitter<SessionEvents>(deps.log);
+    // Per-source files only: no composer, so no feed (its socket and gap-filling timer stay closed).
+    this.#feed = new ComposerFeed(() => deps.now(), deps.composed !== undefined || params.stream !== undefined);
     this.#keys = new RecorderKeys({
       log: deps.log.child({ part: 'e2ee' }), nick: params.nick,
       sendJson: (to, json) => deps.channel.send(el('message', { from: params.jid, to: `${params.roomJid}/${to}`, type: 'chat' }, el('json-message', { xmlns: NS_JITSI_MEET }, json))),
