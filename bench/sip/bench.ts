@@ -13,7 +13,12 @@
 // (stopping at the first lossy step unless --keep-going); calls per core = N / cores at the largest
 // N with loss < 1 %, and the marginal CPU per added call between steps. Everything shares this
 // machine: the load generator's CPU is not the gateway's, but it competes for the same cores. Usage:
-//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
+// The talkers all speak at once, each packet with the RFC 6464 level of its frame (the prompts'
+// pauses, a quarter to a third of the frames, are at -80 to -90 dBov); the gateway decodes only
+// the 3 loudest talkers (conferenceAudio.loudestTalkers) and nothing inaudible. --loudest-talkers
+// 0 makes it decode and mix everyone audible; --constant-level makes every talker packet say
+// -40 dBov (the workload measured before the gateway read levels).
+//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--loudest-talkers N] [--constant-level] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -39,12 +44,14 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
     'gateway-nice': { type: 'string' },
+    'loudest-talkers': { type: 'string' },
+    'constant-level': { type: 'boolean', default: false },
     'keep-going': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
+  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--loudest-talkers N: the gateway\'s conferenceAudio.loudestTalkers (its default 3; 0 = all)] [--constant-level: every talker packet says -40 dBov] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
   process.exit(0);
 }
 const steps = (args.steps ?? '').split(',').map(Number);
@@ -100,7 +107,7 @@ class Talkers {
   async growTo(count: number, port: number): Promise<void> {
     while (this.#conferences < count) {
       const rooms = Array.from({ length: Math.min(conferencesPerProcess, count - this.#conferences) }, (_, i) => `bench-${this.#conferences + i}`);
-      const job = { port, rooms, talkersPerConference };
+      const job = { port, rooms, talkersPerConference, constantLevel: args['constant-level'] };
       const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./talker-process.ts', import.meta.url)), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
       this.#procs.push(proc);
       const line = await new Promise<string>((resolve) => {
@@ -148,6 +155,7 @@ async function startGatewayProcess(componentPort: number, maxCalls: number): Pro
     rtp: { portMin: 30_000, portMax: 30_000 + 8 * maxCalls + 100 },
     maxCalls: 2 * maxCalls + 10,
     log: { level: 'warn' },
+    ...(args['loudest-talkers'] === undefined ? {} : { conferenceAudio: { loudestTalkers: Number(args['loudest-talkers']) } }),
   };
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
   const command = [process.execPath, ...profile, '--import', 'tsx', fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), JSON.stringify(values)];
@@ -307,7 +315,7 @@ async function readRtts(dir: string): Promise<number[]> {
 // --- main ---------------------------------------------------------------------------------------
 
 const cpuModel = cpus()[0]?.model ?? 'unknown';
-progress(`bench:sip on ${cpus().length} cores (${cpuModel}); steps ${steps.join(', ')} calls, ${talkersPerConference} talkers per conference (${conferencesPerProcess} conferences per talker process), window ${windowS} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+progress(`bench:sip on ${cpus().length} cores (${cpuModel}); steps ${steps.join(', ')} calls, ${talkersPerConference} talkers per conference (${conferencesPerProcess} conferences per talker process), gateway mixes ${args['loudest-talkers'] ?? 'its default (3)'} loudest, talker levels ${args['constant-level'] ? 'constant -40 dBov' : 'per frame'}, window ${windowS} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 let stack: RunningStack | undefined;
 let gateway: ChildProcess | undefined;
 const talkers = new Talkers();

@@ -6,22 +6,35 @@
 // before decryption (nobody listens, and decrypting 3 other talkers' audio per talker was what
 // saturated the generator), and they send without werift's RTP sender: each packet is written into
 // a buffer of the talker's own (its SSRC, the Opus payload type, the RFC 6464 level) and encrypted
-// with @plenum/srtp's node:crypto path. Neither changes what the bridge or the gateway get.
+// with @plenum/srtp's node:crypto path. Neither changes what the bridge or the gateway get. Each
+// packet carries the RFC 6464 level of the frame it holds, as a browser's does (the prompts'
+// pauses between words and sentences are at -80 to -90 dBov, a quarter to a third of the frames);
+// `constantLevel` in the job sends -40 dBov on every packet instead (the workload before the
+// gateway read levels).
 import { SrtpAuthenticationError } from 'werift';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
 import type { WeriftSrtpAdapter } from '@plenum/srtp';
 import { useNodeCryptoSrtp } from '@plenum/srtp';
 import { OpusFrameEncoder } from '../../packages/sip-gateway/src/media/opus-codec.ts';
+import { audioLevelByte, audioLevelOf } from '../../packages/sip-gateway/src/conference/audio-level.ts';
 import { loadPrompts } from '../../packages/sip-gateway/src/media/prompt-player.ts';
 
-type Job = { readonly port: number; readonly rooms: readonly string[]; readonly talkersPerConference: number };
+type Job = { readonly port: number; readonly rooms: readonly string[]; readonly talkersPerConference: number; readonly constantLevel?: boolean };
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 
-function opusSpeech(voice: Int16Array): Buffer[] {
+/** A prompt as Opus frames, each with the RFC 6464 byte of its PCM. */
+type Speech = { readonly frames: Buffer[]; readonly levels: Uint8Array };
+
+function opusSpeech(voice: Int16Array): Speech {
   const encoder = new OpusFrameEncoder();
   const frames: Buffer[] = [];
-  for (let at = 0; at + 960 <= voice.length; at += 960) frames.push(Buffer.from(encoder.encode(voice.subarray(at, at + 960))));
-  return frames;
+  const levels: number[] = [];
+  for (let at = 0; at + 960 <= voice.length; at += 960) {
+    const pcm = voice.subarray(at, at + 960);
+    frames.push(Buffer.from(encoder.encode(pcm)));
+    levels.push(job.constantLevel === true ? 0x80 | 40 : audioLevelByte(audioLevelOf(pcm)));
+  }
+  return { frames, levels: Uint8Array.from(levels) };
 }
 const speech = [...loadPrompts().values()].map(opusSpeech);
 
@@ -35,7 +48,7 @@ class Talker {
   #srtp: WeriftSrtpAdapter | undefined;
   #seq = 0;
 
-  constructor(readonly p: MediaParticipant, private readonly speech: Buffer[]) {
+  constructor(readonly p: MediaParticipant, private readonly speech: Speech) {
     const levelId = p.negotiated.audioLevelId;
     const packet = this.#packet;
     packet[0] = levelId === undefined ? 0x80 : 0x90;
@@ -43,10 +56,9 @@ class Talker {
     packet.writeUInt32BE(p.audioSsrc >>> 0, 8);
     this.#headerBytes = 12;
     if (levelId !== undefined) {
-      // RFC 8285 one-byte extension: one element, the RFC 6464 level (voice, 40 dB below overload).
+      // RFC 8285 one-byte extension: one element, the RFC 6464 level (written per packet).
       packet.writeUInt32BE(0xbede0001, 12);
       packet[16] = levelId << 4;
-      packet[17] = 0x80 | 40;
       this.#headerBytes = 20;
     }
   }
@@ -64,8 +76,10 @@ class Talker {
   sendFrame(frame: number): void {
     const srtp = this.#srtp;
     if (srtp === undefined) return;
-    const payload = this.speech[frame % this.speech.length]!;
+    const at = frame % this.speech.frames.length;
+    const payload = this.speech.frames[at]!;
     const packet = this.#packet;
+    if (this.#headerBytes > 12) packet[17] = this.speech.levels[at]!;
     const seq = this.#seq++;
     packet.writeUInt16BE(seq & 0xffff, 2);
     packet.writeUInt32BE((960 * seq) >>> 0, 4);

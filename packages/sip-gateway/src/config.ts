@@ -46,6 +46,9 @@ export const sipGatewayConfigSpec = {
     srtp: f.oneOf('SRTP-SDES policy: off (plain RTP only), optional (SRTP when the phone offers it), required (refuse plain RTP with 488)', ['off', 'optional', 'required'] as const, 'optional'),
     jitterBufferMs: f.int('phone-side jitter buffer depth', 60, { min: 20, max: 1000 }),
   },
+  conferenceAudio: {
+    loudestTalkers: f.int('talkers a phone hears at once: the loudest by their RFC 6464 levels, faded in and out as they change (0: everyone; each costs one Opus decode per 20 ms)', 3, { min: 0, max: 16 }),
+  },
   dialIn: {
     roomHeader: f.string('INVITE header naming the room: a bare room name or a full room JID (Jitsi: Jitsi-Conference-Room)', 'Jitsi-Conference-Room', { pattern: HEADER_NAME }),
     passwordHeader: f.string('INVITE header carrying the room password', 'Jitsi-Conference-Room-Pass', { pattern: HEADER_NAME }),

@@ -107,7 +107,7 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
   const parts: CallParts = {
     openPort: () => openPhoneAudioPort(phoneMedia, log),
     joinConference,
-    createMixer: () => new ConferenceAudioMixer(),
+    createMixer: () => new ConferenceAudioMixer({ loudestTalkers: config.conferenceAudio.loudestTalkers }),
     createEncoder: () => new ConferenceFrameEncoder(),
     ticker: frameClock,
     prompts: new PromptPlayer({ ticker: frameClock, prompts }),

@@ -87,8 +87,11 @@ export type ConferenceLegParams = {
 
 /** Exactly the call flow's ConferenceSideEvents (src/gateway/ports.ts). */
 export type ConferenceLegEvents = {
-  /** One Opus packet of another participant, from the bridge (the payload is valid while the listener runs: copy it to keep it). */
-  audio: [ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array];
+  /**
+   * One Opus packet of another participant, from the bridge (the payload is valid while the
+   * listener runs: copy it to keep it), with the sender's RFC 6464 level (NO_LEVEL: none).
+   */
+  audio: [ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array, level: number];
   /** A participant's audio source is gone (source-remove, left, or missing from a moved session). */
   sourceRemoved: [ssrc: number];
   /** The focus muted the caller (a moderator's remote mute). */
@@ -127,7 +130,11 @@ export class ConferenceLeg {
   #frameIndex = randomInt(0, 0x10000);
   /** The next packet starts a talkspurt (after a mute, a gap or a new session): marker bit. */
   #isAfterGap = true;
+  /** The frame index of the last packet sent. */
+  #lastFrameSent = -2;
   #leaving: Promise<void> | undefined;
+  /** SRTP datagrams of closed peers taken before werift's ICE layer (the current peer counts its own). */
+  #datagramsTakenBefore = 0;
 
   constructor(private readonly deps: ConferenceLegDeps, readonly params: ConferenceLegParams) {
     this.jid = `${deps.domain}/${params.nick}`;
@@ -141,7 +148,7 @@ export class ConferenceLeg {
       log: this.#log, localId: params.nick, limits: deps.e2ee,
       sendJson: (to, json) => this.#sendPrivateJson(to, json),
       presenceChanged: () => this.#sendPresence(),
-      deliver: (ssrc, seq, ts, payload) => this.events.emit('audio', ssrc, seq, ts, payload),
+      deliver: (ssrc, seq, ts, payload, level) => this.events.emit('audio', ssrc, seq, ts, payload, level),
     });
   }
 
@@ -167,6 +174,11 @@ export class ConferenceLeg {
   /** The other participants' audio sources known now (session-initiate, source-add, source-remove). */
   get remoteSources(): readonly { readonly ssrc: number; readonly owner: string }[] {
     return this.#sources.all();
+  }
+
+  /** Datagrams from the bridge that took the direct SRTP path (audio-peer.ts) over the call's sessions. */
+  get srtpDatagramsTaken(): number {
+    return this.#datagramsTakenBefore + (this.#peer?.datagramsTaken ?? 0);
   }
 
   /** What E2EE did to the call's media so far (the room's state, frames decrypted, dropped, encrypted, unsent). */
@@ -245,6 +257,11 @@ export class ConferenceLeg {
     });
   }
 
+  /** One 20 ms frame of the caller not sent (silence): the RTP clock advances, the next packet carries the marker bit. */
+  skipAudio(): void {
+    this.#frameIndex++;
+  }
+
   /** The caller's own mute (*6): presence update, no packets while muted; unmuting lifts a moderator's force-mute. */
   setMuted(muted: boolean): void {
     if (this.#phase === 'ended' || muted === this.#isMuted) return;
@@ -288,8 +305,10 @@ export class ConferenceLeg {
       this.#isAfterGap = true;
       return;
     }
-    peer.send(frame, this.#sequence++, frameIndex, audioLevelByte(level), this.#isAfterGap);
+    // A frame not right after the last one sent (silence skipped, frames lost to E2EE) starts a talkspurt too.
+    peer.send(frame, this.#sequence++, frameIndex, audioLevelByte(level), this.#isAfterGap || frameIndex !== this.#lastFrameSent + 1);
     this.#isAfterGap = false;
+    this.#lastFrameSent = frameIndex;
   }
 
   // --- joining -------------------------------------------------------------------------------
@@ -322,12 +341,13 @@ export class ConferenceLeg {
       throw LegError.closed();
     }
     const previous = this.#peer;
+    this.#datagramsTakenBefore += previous?.datagramsTaken ?? 0;
     this.#peer = peer;
     this.#session = { sid: offer.sid, bridgeSessionId: offer.bridgeSession?.id };
     this.#isAfterGap = true;
     await previous?.close();
     for (const s of this.#sources.replace(offer).removed) this.events.emit('sourceRemoved', s.ssrc);
-    peer.onAudio((ssrc, seq, ts, payload) => this.#keys.receive(ssrc, seq, ts, this.#sources.get(ssrc)?.owner, payload));
+    peer.onAudio((ssrc, seq, ts, payload, level) => this.#keys.receive(ssrc, seq, ts, this.#sources.get(ssrc)?.owner, payload, level));
     peer.onFailed((state) => this.#onMediaFailed(peer, state));
     const iq = el('iq', { type: 'set', from: this.jid, to: this.#focusOccupant }, encodeJingle({
       action: 'session-accept', sid: offer.sid, responder: this.jid, contents: accept.contents, groups: accept.groups,
@@ -404,6 +424,7 @@ export class ConferenceLeg {
     this.#phase = 'renegotiating';
     this.#isAfterGap = true;
     const peer = this.#peer;
+    this.#datagramsTakenBefore += peer?.datagramsTaken ?? 0;
     this.#peer = undefined;
     void peer?.close();
     this.#nextOffer().then((offer) => this.#renegotiate(offer), (error: unknown) => {
@@ -529,7 +550,9 @@ export class ConferenceLeg {
     }
     if (this.#isInRoom) this.deps.channel.send(leavePresence(this.jid, this.occupantJid));
     this.#isInRoom = false;
+    this.#log.debug('bridge media of the call', { srtpDatagramsTaken: this.srtpDatagramsTaken });
     const peer = this.#peer;
+    this.#datagramsTakenBefore += peer?.datagramsTaken ?? 0;
     this.#peer = undefined;
     await peer?.close();
   }

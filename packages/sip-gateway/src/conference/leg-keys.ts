@@ -22,6 +22,7 @@ import {
 } from '@plenum/e2ee';
 import type { El } from '@plenum/xmpp/codec';
 import { NS_MUC_USER, child } from '@plenum/xmpp/codec';
+import { NO_LEVEL } from './audio-level.ts';
 
 /** Limits of the E2EE queues. */
 export type LegKeysLimits = {
@@ -37,8 +38,8 @@ export type LegKeysDeps = {
   sendJson(to: string, json: string): void;
   /** What our presence says about E2EE changed: send it again. */
   presenceChanged(): void;
-  /** A remote Opus payload ready for the mixer (decrypted while the room is on). */
-  deliver(ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array): void;
+  /** A remote Opus payload ready for the mixer (decrypted while the room is on), with its RFC 6464 level (or NO_LEVEL). */
+  deliver(ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array, level: number): void;
   readonly limits?: LegKeysLimits | undefined;
 };
 
@@ -142,14 +143,14 @@ export class LegKeys {
   /**
    * One Opus packet from the bridge of `owner` (undefined: an SSRC no session source names). Goes
    * to `deliver` as it is (room off), decrypted, or not at all (room on and it does not decrypt).
-   * `payload` is only read before this returns.
+   * `payload` is only read before this returns; `level` is the packet's RFC 6464 level (or NO_LEVEL).
    */
-  receive(ssrc: number, sequenceNumber: number, timestamp: number, owner: string | undefined, payload: Uint8Array): void {
+  receive(ssrc: number, sequenceNumber: number, timestamp: number, owner: string | undefined, payload: Uint8Array, level: number = NO_LEVEL): void {
     if (this.#isClosed) return;
     const queued = this.#inbound.get(ssrc);
     const mayOpen = owner !== undefined && looksEncrypted(payload) && this.#frames.has(owner);
     if (!this.#room.on && queued === undefined && !mayOpen) {
-      this.#deps.deliver(ssrc, sequenceNumber, timestamp, payload);
+      this.#deps.deliver(ssrc, sequenceNumber, timestamp, payload, level);
       return;
     }
     const queue = queued ?? { tail: Promise.resolve(), pending: 0 };
@@ -161,7 +162,7 @@ export class LegKeys {
     queue.pending++;
     // A copy: the transport reuses its buffer once this returns.
     const copy = new Uint8Array(payload);
-    queue.tail = queue.tail.then(() => this.#open(ssrc, sequenceNumber, timestamp, owner, copy)).catch((error: unknown) => {
+    queue.tail = queue.tail.then(() => this.#open(ssrc, sequenceNumber, timestamp, owner, copy, level)).catch((error: unknown) => {
       this.#log.warn('decrypting a frame failed', { err: error });
     }).finally(() => {
       if (--queue.pending === 0 && this.#inbound.get(ssrc) === queue) this.#inbound.delete(ssrc);
@@ -223,16 +224,16 @@ export class LegKeys {
     this.#inbound.clear();
   }
 
-  async #open(ssrc: number, sequenceNumber: number, timestamp: number, owner: string | undefined, payload: Uint8Array<ArrayBuffer>): Promise<void> {
+  async #open(ssrc: number, sequenceNumber: number, timestamp: number, owner: string | undefined, payload: Uint8Array<ArrayBuffer>, level: number): Promise<void> {
     if (this.#isClosed) return;
     const result = owner === undefined ? undefined : await this.#frames.decrypt(owner, payload.buffer, 'audio');
     if (this.#isClosed) return;
     if (result?.ok === true) {
-      this.#deps.deliver(ssrc, sequenceNumber, timestamp, new Uint8Array(result.data));
+      this.#deps.deliver(ssrc, sequenceNumber, timestamp, new Uint8Array(result.data), level);
       return;
     }
     // Off: not ours to open, so an ordinary frame. On: dropped, never decoded.
-    if (!this.#room.on) this.#deps.deliver(ssrc, sequenceNumber, timestamp, payload);
+    if (!this.#room.on) this.#deps.deliver(ssrc, sequenceNumber, timestamp, payload, level);
     else this.#frames.drops.add(result?.reason ?? 'no-key');
   }
 }

@@ -5,9 +5,11 @@
 // prompt plays to the phone, the prompt player owns the phone's output and the mix is not written.
 // When the port, the mixer and the encoder all can, the conference audio runs at the phone codec's
 // own rate (8 kHz for G.711): libopus decodes and encodes at that rate and nothing is resampled.
+// The caller's silence is not encoded or sent (caller-silence.ts).
 import type { PhoneAudioPort, PhoneCodecName } from '../media/phone-audio.ts';
 import { FRAME_SAMPLES } from '../media/phone-audio.ts';
 import type { ConferenceMixer, ConferenceSide, FrameEncoder, FrameTicker } from './ports.ts';
+import { CallerSilence } from './caller-silence.ts';
 
 /** RFC 6464 level of silence (-127 dBov). */
 const SILENT_DBOV = 127;
@@ -38,6 +40,7 @@ type Conference = {
 export class CallAudio {
   #conference: Conference | undefined;
   #isMuted = false;
+  readonly #silence = new CallerSilence();
   #prompts = 0;
   #stopTick: (() => void) | undefined;
 
@@ -55,7 +58,7 @@ export class CallAudio {
   /** The caller is in the room: audio flows both ways from the next tick. */
   connect(side: ConferenceSide, mixer: ConferenceMixer, encoder: FrameEncoder): void {
     const offs = [
-      side.events.on('audio', (ssrc, seq, timestamp, payload) => mixer.push(ssrc, seq, timestamp, payload)),
+      side.events.on('audio', (ssrc, seq, timestamp, payload, level) => mixer.push(ssrc, seq, timestamp, payload, level)),
       side.events.on('sourceRemoved', (ssrc) => mixer.removeSource(ssrc)),
     ];
     this.#conference = { side, mixer, encoder, offs, codec: undefined, isNative: false };
@@ -64,6 +67,7 @@ export class CallAudio {
 
   setMuted(muted: boolean): void {
     this.#isMuted = muted;
+    this.#silence.reset();
   }
 
   /** Runs `play` (a prompt written to the phone) with the mix held back meanwhile. */
@@ -101,7 +105,11 @@ export class CallAudio {
     if (codec !== c.codec && codec !== undefined) this.#fit(c, codec);
     const isNative = c.isNative;
     const pcm = isNative ? port.readNativeFrame!() : port.readFrame();
-    if (!this.#isMuted) c.side.sendAudio(c.encoder.encode(pcm), levelDbovOf(pcm));
+    if (!this.#isMuted) {
+      const level = levelDbovOf(pcm);
+      if (this.#silence.isSent(level)) c.side.sendAudio(c.encoder.encode(pcm), level);
+      else c.side.skipAudio?.();
+    }
     const mix = c.mixer.mixFrame();
     if (this.#prompts === 0) {
       if (isNative) port.writeNativeFrame!(mix);

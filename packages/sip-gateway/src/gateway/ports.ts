@@ -6,8 +6,8 @@ import type { El } from '@plenum/xmpp/codec';
 import type { PhoneAudioPort, PhoneCodecName } from '../media/phone-audio.ts';
 
 export type ConferenceSideEvents = {
-  /** One Opus packet of another participant, from the bridge. */
-  audio: [ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array];
+  /** One Opus packet of another participant, from the bridge, with its RFC 6464 level (0 loud … 127 silent; -1 or absent: unknown). */
+  audio: [ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array, level?: number];
   /** A participant's audio source is gone (source-remove, left). */
   sourceRemoved: [ssrc: number];
   /** The focus muted the caller (a moderator's remote mute). */
@@ -21,6 +21,8 @@ export interface ConferenceSide {
   readonly events: TypedEmitter<ConferenceSideEvents>;
   /** Sends one 20 ms Opus frame of the caller's audio (`levelDbov`: RFC 6464 level, 0 loud … 127 silent). */
   sendAudio(opus: Uint8Array, levelDbov: number): void;
+  /** One 20 ms frame of the caller not sent (silence, caller-silence.ts): the RTP clock advances, the next packet starts a talkspurt. */
+  skipAudio?(): void;
   setMuted(muted: boolean): void;
   /** `<status>` in the caller's presence (dial-out progress Jitsi's app shows: Calling, Ringing); undefined removes it. */
   setStatus(statusText: string | undefined): void;
@@ -50,7 +52,8 @@ export type JoinConference = (params: ConferenceJoinParams, route: (handler: (st
 
 /** The conference's audio, decoded and mixed for the phone. */
 export interface ConferenceMixer {
-  push(ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array): void;
+  /** Queues one Opus payload of `ssrc` with its RFC 6464 level (-1 or absent: unknown). */
+  push(ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array, level?: number): void;
   removeSource(ssrc: number): void;
   /** The next 20 ms mix (FRAME_SAMPLES at 48 kHz, or at the phone's rate once fitted); the array may be reused. */
   mixFrame(): Int16Array;

@@ -29,6 +29,7 @@ export class JitterBuffer {
   readonly #lengths: Int32Array;
   readonly #sequences: Int32Array; // -1 = empty slot
   readonly #timestamps: Float64Array;
+  readonly #tags: Int16Array;
   #nextSequence = -1;
   #highestSequence = -1;
   #isPlaying = false;
@@ -39,6 +40,8 @@ export class JitterBuffer {
   payloadLength = 0;
   /** After `pop()` returned 'packet': its RTP timestamp. */
   timestamp = 0;
+  /** After `pop()` returned 'packet': the tag it was pushed with (the conference mixer's RFC 6464 level). */
+  tag = 0;
 
   constructor(options: JitterBufferOptions) {
     this.#options = options;
@@ -47,6 +50,7 @@ export class JitterBuffer {
     this.#lengths = new Int32Array(n);
     this.#sequences = new Int32Array(n).fill(-1);
     this.#timestamps = new Float64Array(n);
+    this.#tags = new Int16Array(n);
   }
 
   /** Forgets everything (new SSRC, re-INVITE). */
@@ -57,8 +61,8 @@ export class JitterBuffer {
     this.#isPlaying = false;
   }
 
-  /** Queues a packet; returns false when it was dropped (late, duplicate, oversized). */
-  push(sequenceNumber: number, timestamp: number, payload: Uint8Array, offset: number, length: number): boolean {
+  /** Queues a packet (with a small number the caller wants back at playout); returns false when it was dropped (late, duplicate, oversized). */
+  push(sequenceNumber: number, timestamp: number, payload: Uint8Array, offset: number, length: number, tag = 0): boolean {
     if (length > this.#options.maxPayloadBytes) return false;
     this.stats.received++;
     if (this.#nextSequence < 0) {
@@ -84,6 +88,7 @@ export class JitterBuffer {
     this.#sequences[slot] = sequenceNumber;
     this.#timestamps[slot] = timestamp;
     this.#lengths[slot] = length;
+    this.#tags[slot] = tag;
     const target = this.#payloads[slot]!;
     for (let i = 0; i < length; i++) target[i] = payload[offset + i]!;
     if (sequenceDistance(this.#highestSequence, sequenceNumber) > 0) this.#highestSequence = sequenceNumber;
@@ -131,6 +136,7 @@ export class JitterBuffer {
     this.payload = this.#payloads[slot]!;
     this.payloadLength = this.#lengths[slot]!;
     this.timestamp = this.#timestamps[slot]!;
+    this.tag = this.#tags[slot]!;
     this.stats.played++;
     return 'packet';
   }
