@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { ConferenceAudioMixer } from '../src/media/conference-audio-mixer.ts';
 import { OpusFrameEncoder } from '../src/media/opus-codec.ts';
 import { NO_LEVEL, readRtpAudioLevel } from '../src/conference/audio-level.ts';
-import { isSrtpDatagram } from '../src/conference/audio-peer.ts';
+import { isSrtpDatagram } from '@plenum/srtp';
 import { concatPcm, sineFrame, toneAmplitude } from './tone.ts';
 
 type Talker = { ssrc: number; hz: number; encoder: OpusFrameEncoder; seq: number; level: number | undefined };

@@ -12,3 +12,4 @@ export { cmSessionKeys, gcmSessionKeys, writeCmCounter, writeGcmIv } from './srt
 export type { CmSessionKeys, GcmSessionKeys } from './srtp-packet-keys.ts';
 export { WeriftSrtpAdapter, adapterFor, useNodeCryptoSrtp } from './werift-srtp.ts';
 export type { PlainRtpHandler } from './werift-srtp.ts';
+export { DirectSrtpPath, isSrtpDatagram, takeSrtpDatagrams } from './werift-direct-path.ts';

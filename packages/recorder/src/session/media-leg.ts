@@ -2,15 +2,17 @@
 // receive-only. The offer's remote sources are left out of the SDP — werift would want a receive
 // slot per track, and the recorder does not need tracks: every RTP packet is decrypted with
 // node:crypto (@plenum/srtp) and taken as bytes before werift parses it into objects (its router
-// would find no receiver for these SSRCs anyway), whatever its SSRC; the SSRC → source map comes
-// from Jingle (source-book.ts). RTCP stays with werift (the key frame requests go out through it). The data content is left out too: the bridge channel goes over the
+// would find no receiver for these SSRCs anyway), whatever its SSRC; once ICE has chosen its pair,
+// straight off the socket before werift's ICE layer (takeSrtpDatagrams). The SSRC → source map
+// comes from Jingle (source-book.ts). RTCP stays with werift (the key frame requests go out through it). The data content is left out too: the bridge channel goes over the
 // offer's WebSocket URL (bridge-channel.ts). The SDP says `a=ice-lite` because Plenum's bridge is
 // ICE-lite and werift only takes the controlling role when told so.
 import type { RTCDtlsTransport } from 'werift';
 import { RTCPeerConnection, useSdesMid } from 'werift';
 import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
-import { rtpHeaderLength, useNodeCryptoSrtp } from '@plenum/srtp';
+import type { DirectSrtpPath } from '@plenum/srtp';
+import { rtpHeaderLength, takeSrtpDatagrams, useNodeCryptoSrtp } from '@plenum/srtp';
 import { RecorderError } from '../errors.ts';
 
 export type MediaLegOptions = {
@@ -32,11 +34,28 @@ export type LegRtpHandler = (ssrc: number, packet: Buffer, payload: Buffer) => v
 
 export class MediaLeg {
   #onRtp: LegRtpHandler | undefined;
+  #direct: DirectSrtpPath | undefined;
+  #isClosed = false;
 
   private constructor(private readonly pc: RTCPeerConnection, dtls: RTCDtlsTransport) {
     // SRTP with node:crypto under werift's keys once DTLS is up (werift's own path costs about twice
     // as much per packet), the plain packets taken before werift builds objects of them.
-    useNodeCryptoSrtp(dtls).then((srtp) => srtp.takeRtp((plain) => this.#onPlain(plain))).catch(() => undefined);
+    useNodeCryptoSrtp(dtls).then((srtp) => {
+      const take = (): void => {
+        this.#direct = takeSrtpDatagrams(dtls, srtp, (plain) => this.#onPlain(plain), () => this.#isClosed);
+      };
+      srtp.takeRtp((plain) => {
+        // DTLS can be up before werift names its chosen pair: a packet still coming this way tries again.
+        if (this.#direct === undefined) take();
+        this.#onPlain(plain);
+      });
+      take();
+    }).catch(() => undefined);
+  }
+
+  /** SRTP datagrams taken off the sockets before werift's ICE layer. */
+  get datagramsTaken(): number {
+    return this.#direct?.taken ?? 0;
   }
 
   #onPlain(plain: Buffer): void {
@@ -112,6 +131,7 @@ export class MediaLeg {
   }
 
   close(): Promise<void> {
+    this.#isClosed = true;
     return this.pc.close();
   }
 }

@@ -493,7 +493,7 @@ export class RecordingSession {
     };
     const path = await writeManifest(this.params.dir, manifest);
     this.#phase = 'ended';
-    this.deps.log.info('recording written', { tracks: tracks.length, durationMs: manifest.durationMs, failure });
+    this.deps.log.info('recording written', { tracks: tracks.length, durationMs: manifest.durationMs, failure, datagramsTakenDirectly: this.#leg?.datagramsTaken });
     return path;
   }
 }

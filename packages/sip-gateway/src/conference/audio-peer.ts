@@ -13,19 +13,15 @@
 // are written into one preallocated buffer (fixed header, RFC 6464 level) and handed to the ICE
 // connection. werift's per-packet SRTP and parsing were the largest cost after Opus in the
 // gateway's profile (bench/sip, --profile). Once ICE has chosen its pair, SRTP datagrams from the
-// bridge's address are taken off the socket before werift's ICE layer (which tries each as STUN,
-// hands it through two event hops and DTLS's demux, and is told to drop it by a thrown error): the
-// same checks as werift's path (the RFC 7983 first byte, the RFC 5761 RTP/RTCP split, the pair's
-// remote address, which werift does not check) and the same SRTP session; STUN, DTLS, SRTCP and
-// anything from another address still go to werift. Our own SRTP is written to that pair's socket
-// while werift's ICE consent allows sending (RFC 7675), not through werift's chain of promises.
+// bridge's address are taken off the socket before werift's ICE layer, and our own SRTP is written
+// to that pair's socket while werift's ICE consent allows sending, not through werift's chain of
+// promises (@plenum/srtp's takeSrtpDatagrams).
 // The SDP says `a=ice-lite` because Plenum's bridge is ICE-lite and werift only takes the
 // controlling role when told so.
-import type { Socket } from 'node:dgram';
 import type { RTCDtlsTransport, RtpPacket } from 'werift';
 import { RTCPeerConnection, RtpHeader, useAudioLevelIndication, useSdesMid } from 'werift';
-import type { WeriftSrtpAdapter } from '@plenum/srtp';
-import { rtpHeaderLength, useNodeCryptoSrtp } from '@plenum/srtp';
+import type { DirectSrtpPath, WeriftSrtpAdapter } from '@plenum/srtp';
+import { rtpHeaderLength, takeSrtpDatagrams, useNodeCryptoSrtp } from '@plenum/srtp';
 import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
 import { LegError } from './conference-leg-error.ts';
@@ -62,32 +58,6 @@ export const audioSourceName = (endpointId: string): string => `${endpointId}-a0
  */
 export type AudioHandler = (ssrc: number, sequenceNumber: number, timestamp: number, payload: Uint8Array, level: number) => void;
 
-/** werift's ICE internals the datagram path reads: the chosen pair, its socket wrapper and address, the consent check. */
-type WeriftUdpTransport = { readonly type: string; readonly socket?: Socket; onData: (data: Buffer, addr: [string, number]) => void };
-type WeriftIceProtocol = { readonly transport?: WeriftUdpTransport };
-type WeriftIceConnection = {
-  readonly nominated?: { readonly remoteAddr: readonly [string, number]; readonly protocol: WeriftIceProtocol };
-  /** One per local address werift gathered on: the bridge may send to any of them. */
-  readonly protocols?: readonly WeriftIceProtocol[];
-  canSendApplicationData?(): boolean;
-};
-/** Where our packets go once the pair is chosen: the pair's socket and remote address, sent while werift's ICE consent allows. */
-type DirectPath = {
-  readonly socket: Socket; readonly host: string; readonly port: number; readonly pair: unknown;
-  readonly connection: WeriftIceConnection & { canSendApplicationData(): boolean };
-};
-
-/**
- * An SRTP (not SRTCP) datagram by its first two bytes: RFC 7983 §7 puts RTP and RTCP at 128-191;
- * RFC 5761 §4 tells RTCP by its packet type 192-223 in the second byte (RTP payload types 64-95
- * are never used for that reason).
- */
-export function isSrtpDatagram(data: Uint8Array): boolean {
-  const b0 = data[0] ?? 0;
-  const pt = (data[1] ?? 0) & 0x7f;
-  return b0 >= 128 && b0 <= 191 && (pt < 64 || pt > 95) && data.length >= 12;
-}
-
 /** The offer reduced to what werift answers: audio and video, no remote sources, no data. */
 function offerForWerift(offer: Jingle): Pick<Jingle, 'contents' | 'groups'> {
   const contents = offer.contents
@@ -111,11 +81,8 @@ export class AudioPeer {
   #srtp: WeriftSrtpAdapter | undefined;
   #audioHandler: AudioHandler | undefined;
   #isClosed = false;
-  /** Set with the direct inbound path: outbound SRTP is written to the pair's socket (werift's send is three promises a packet). */
-  #direct: DirectPath | undefined;
-  #isOnDirectPath = false;
-  /** SRTP datagrams taken off the socket before werift's ICE layer (the rest went through werift). */
-  datagramsTaken = 0;
+  /** The chosen pair's path, once ICE has one: inbound SRTP taken before werift, outbound written to its socket. */
+  #direct: DirectSrtpPath | undefined;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -132,7 +99,7 @@ export class AudioPeer {
       this.#srtp = srtp;
       srtp.takeRtp((plain) => {
         // DTLS can be up before werift names its chosen pair: a packet still coming this way tries again.
-        if (!this.#isOnDirectPath) this.#takeDatagrams(srtp);
+        if (this.#direct === undefined) this.#takeDatagrams(srtp);
         this.#onPlainRtp(plain);
       });
       this.#takeDatagrams(srtp);
@@ -211,38 +178,14 @@ export class AudioPeer {
     handler(plain.readUInt32BE(8), plain.readUInt16BE(2), plain.readUInt32BE(4), plain.subarray(headerLength, end), level);
   }
 
-  /**
-   * Takes SRTP datagrams from the ICE pair's remote address off the sockets (see the file comment):
-   * every local socket werift gathered on, since the bridge's packets may arrive on any of them
-   * (bench:sip saw legs get theirs on a socket werift had not nominated). Without a chosen UDP pair (or
-   * with a werift that looks different) everything stays on werift's path, which reaches the same
-   * SRTP session and handler through the adapter.
-   */
+  /** SRTP datagrams taken off the sockets before werift's ICE layer (the rest went through werift). */
+  get datagramsTaken(): number {
+    return this.#direct?.taken ?? 0;
+  }
+
+  /** Without a chosen UDP pair yet (or a werift that looks different) everything stays on werift's path, which reaches the same handler. */
   #takeDatagrams(srtp: WeriftSrtpAdapter): void {
-    const connection = this.dtls.iceTransport.connection as unknown as WeriftIceConnection;
-    const pair = connection.nominated;
-    const transport = pair?.protocol.transport;
-    if (pair === undefined || transport === undefined || transport.type !== 'udp' || typeof transport.onData !== 'function') return;
-    const [host, port] = pair.remoteAddr;
-    if (transport.socket !== undefined && typeof connection.canSendApplicationData === 'function') {
-      this.#direct = { socket: transport.socket, host, port, pair, connection: connection as DirectPath['connection'] };
-    }
-    this.#isOnDirectPath = true;
-    const sockets = new Set([transport, ...(connection.protocols ?? []).map((p) => p.transport)]);
-    for (const t of sockets) {
-      if (t === undefined || t.type !== 'udp' || typeof t.onData !== 'function') continue;
-      const toWerift = t.onData;
-      t.onData = (data, addr) => {
-        if (!this.#isClosed && addr[1] === port && addr[0] === host && isSrtpDatagram(data)) {
-          this.datagramsTaken++;
-          const plain = srtp.session.unprotect(data);
-          // Refused packets (forged, replayed) are counted by the session and dropped, as werift would.
-          if (plain !== undefined) this.#onPlainRtp(plain);
-          return;
-        }
-        toWerift(data, addr);
-      };
-    }
+    this.#direct = takeSrtpDatagrams(this.dtls, srtp, (plain) => this.#onPlainRtp(plain), () => this.#isClosed);
   }
 
   /** Called once if the connection fails or closes after it was up (not after close()). */
@@ -274,14 +217,10 @@ export class AudioPeer {
       packet.set(payload, headerBytes);
       const encrypted = srtp.session.protect(packet, headerBytes + payload.length);
       if (encrypted === undefined) return;
-      const direct = this.#direct;
-      // RFC 7675: only while werift's ICE consent (its STUN checks) says the bridge still wants our media.
-      if (direct !== undefined && direct.connection.nominated === direct.pair) {
-        if (direct.connection.canSendApplicationData()) direct.socket.send(encrypted, direct.port, direct.host);
-      } else {
-        // The ICE connection's send never needs awaiting; a failure is a lost packet, as on the wire.
-        this.dtls.iceTransport.connection.send(encrypted).catch(() => undefined);
-      }
+      // RFC 7675: the direct path sends only while werift's ICE consent says the bridge still wants our media.
+      if (this.#direct?.send(encrypted) === true) return;
+      // The ICE connection's send never needs awaiting; a failure is a lost packet, as on the wire.
+      this.dtls.iceTransport.connection.send(encrypted).catch(() => undefined);
       return;
     }
     const h = this.#header;
