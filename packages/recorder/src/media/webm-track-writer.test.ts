@@ -221,6 +221,13 @@ test('a sender whose clock stands still cannot make the recorder hold its frames
   await writer.finish();
 }));
 
+test('a file that cannot be made (no such directory) is reported, not thrown, and not listed', async () => {
+  const writer = new WebmTrackWriter(AUDIO, '/nonexistent/plenum-recordings', { log: silentLogger, wantKeyFrame: () => undefined });
+  write(writer, await opusPackets(1));
+  await writer.finish();
+  assert.not.ok(writer.hasFile);
+});
+
 test('garbage and late packets are dropped without a throw; a source that never sent leaves no file', () => withDir(async (dir) => {
   const packets = await opusPackets(1);
   const writer = new WebmTrackWriter(AUDIO, dir, { log: silentLogger, wantKeyFrame: () => undefined });

@@ -59,6 +59,7 @@ export class WebmTrackWriter {
   #writeError: Error | undefined;
   #isFinished = false;
   #finished: Promise<void> | undefined;
+  #openFailed = false;
 
   constructor(readonly source: RecordedSource, private readonly dir: string, private readonly deps: TrackWriterDeps) {
     this.file = `${source.name}-${source.ssrc}.webm`;
@@ -70,9 +71,9 @@ export class WebmTrackWriter {
     return this.#reader.counts;
   }
 
-  /** True once the file exists (a first frame came). */
+  /** True once the file exists (a first frame came and the file could be made). */
   get hasFile(): boolean {
-    return this.#file !== undefined;
+    return this.#file !== undefined && !this.#openFailed;
   }
 
   /** One decrypted RTP packet of the source. */
@@ -110,8 +111,9 @@ export class WebmTrackWriter {
     this.#write(seekSpace({ ...header.positions, cues: cuesAt }), header.seekSpaceOffset);
     this.#write(segmentSize(this.#end - header.segmentDataOffset), header.segmentSizeOffset);
     await this.#writes;
-    const file = await this.#file;
-    await file?.close();
+    // A file that could not be made (disk full, no permission) is reported below, not thrown: the manifest is still written.
+    const file = await this.#file?.catch(() => undefined);
+    await file?.close().catch(() => undefined);
     if (this.#writeError !== undefined) this.deps.log.warn('track file incomplete: a write failed', { file: this.file, err: this.#writeError.message });
   }
 
@@ -148,6 +150,7 @@ export class WebmTrackWriter {
     const path = join(this.dir, this.file);
     this.#file = open(path, 'w');
     this.#file.catch((error: unknown) => {
+      this.#openFailed = true;
       this.#writeError ??= error as Error;
     });
     this.#append(header.bytes);
