@@ -1,7 +1,7 @@
 // @plenum/srtp: SRTP for RTP with node:crypto directly, shared by the bridge and the werift legs.
 export { REPLAY_WINDOW_SIZE, ReplayWindow, guessRolloverCounter } from './replay-window.ts';
 export type { ReplayVerdict } from './replay-window.ts';
-export { rtpHeaderLength } from './rtp-header-length.ts';
+export { rtpHeaderLength, rtpPayloadEnd } from './rtp-header-length.ts';
 export { RtpSrtpSession, SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80 } from './rtp-srtp-session.ts';
 export type { RtpSrtpLimits, SrtpRefusal, SrtpSessionKeys } from './rtp-srtp-session.ts';
 export { CmRtpDecryptor, GcmRtpDecryptor } from './srtp-rtp-decryptor.ts';

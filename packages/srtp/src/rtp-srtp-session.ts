@@ -4,7 +4,7 @@
 // forged packets cannot shift it. Limits: SSRCs per direction are bounded; a refused packet is
 // counted by reason. Per packet nothing is allocated here beyond the ciphers' output.
 import { ReplayWindow, guessRolloverCounter } from './replay-window.ts';
-import { rtpHeaderLength } from './rtp-header-length.ts';
+import { rtpHeaderLength, rtpPayloadEnd } from './rtp-header-length.ts';
 import type { RtpDecryptor } from './srtp-rtp-decryptor.ts';
 import { CmRtpDecryptor, GcmRtpDecryptor } from './srtp-rtp-decryptor.ts';
 import type { RtpEncryptor } from './srtp-rtp-encryptor.ts';
@@ -79,11 +79,7 @@ export class RtpSrtpSession {
     }
     const plain = this.#in.decrypt(packet, headerLength, ssrc, seq, roc);
     if (plain === undefined) return this.#refuse('auth-failed');
-    // RFC 3550 §5.1: with P set, the last byte counts the padding, itself included, within the payload.
-    if (((plain[0] ?? 0) & 0x20) !== 0) {
-      const padding = plain[plain.length - 1] ?? 0;
-      if (padding === 0 || padding > plain.length - headerLength) return this.#refuse('malformed');
-    }
+    if (rtpPayloadEnd(plain, headerLength, plain.length) < 0) return this.#refuse('malformed');
     const index = roc * 0x10000 + seq;
     if (state === undefined) {
       const fresh: InboundState = { roc, highestSeq: seq, window: new ReplayWindow() };

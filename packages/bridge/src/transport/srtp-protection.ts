@@ -12,7 +12,7 @@
 import type { SrtpProfile } from 'werift-rtp';
 import { ProtectionProfileAeadAes128Gcm, SrtcpSession, SrtpSession } from 'werift-rtp';
 import type { RtpDecryptor, RtpEncryptor } from '@plenum/srtp';
-import { CmRtpDecryptor, CmRtpEncryptor, GcmRtpDecryptor, GcmRtpEncryptor, ReplayWindow, guessRolloverCounter, rtpHeaderLength } from '@plenum/srtp';
+import { CmRtpDecryptor, CmRtpEncryptor, GcmRtpDecryptor, GcmRtpEncryptor, ReplayWindow, guessRolloverCounter, rtpHeaderLength, rtpPayloadEnd } from '@plenum/srtp';
 import type { TransportCounters } from './transport-counters.ts';
 
 /** Master keys and salts from the DTLS exporter (RFC 5764 §4.2). */
@@ -104,13 +104,9 @@ export class SrtpProtection {
       dropped['srtp-auth-failed']++;
       return undefined;
     }
-    // RFC 3550 §5.1: with P set, the last byte counts the padding, itself included, within the payload.
-    if (((plain[0] ?? 0) & 0x20) !== 0) {
-      const padding = plain[plain.length - 1] ?? 0;
-      if (padding === 0 || padding > plain.length - headerLength) {
-        dropped['srtp-malformed']++;
-        return undefined;
-      }
+    if (rtpPayloadEnd(plain, headerLength, plain.length) < 0) {
+      dropped['srtp-malformed']++;
+      return undefined;
     }
     const index = roc * 0x10000 + seq;
     if (state === undefined) {

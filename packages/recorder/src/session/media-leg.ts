@@ -12,7 +12,7 @@ import { RTCPeerConnection, useSdesMid } from 'werift';
 import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
 import type { DirectSrtpPath } from '@plenum/srtp';
-import { rtpHeaderLength, takeSrtpDatagrams, useNodeCryptoSrtp } from '@plenum/srtp';
+import { rtpHeaderLength, rtpPayloadEnd, takeSrtpDatagrams, useNodeCryptoSrtp } from '@plenum/srtp';
 import { RecorderError } from '../errors.ts';
 
 export type MediaLegOptions = {
@@ -61,14 +61,8 @@ export class MediaLeg {
   #onPlain(plain: Buffer): void {
     const handler = this.#onRtp;
     const headerLength = rtpHeaderLength(plain, plain.length);
-    if (handler === undefined || headerLength < 0) return;
-    let end = plain.length;
-    // RFC 3550 §5.1: with P set, the last byte counts the padding, itself included.
-    if (((plain[0] as number) & 0x20) !== 0) {
-      const padding = plain[end - 1] as number;
-      if (padding === 0 || padding > end - headerLength) return;
-      end -= padding;
-    }
+    const end = headerLength < 0 ? -1 : rtpPayloadEnd(plain, headerLength, plain.length);
+    if (handler === undefined || end < 0) return;
     handler(plain.readUInt32BE(8), plain, plain.subarray(headerLength, end));
   }
 

@@ -21,7 +21,7 @@
 import type { RTCDtlsTransport, RtpPacket } from 'werift';
 import { RTCPeerConnection, RtpHeader, useAudioLevelIndication, useSdesMid } from 'werift';
 import type { DirectSrtpPath, WeriftSrtpAdapter } from '@plenum/srtp';
-import { rtpHeaderLength, takeSrtpDatagrams, useNodeCryptoSrtp } from '@plenum/srtp';
+import { rtpHeaderLength, rtpPayloadEnd, takeSrtpDatagrams, useNodeCryptoSrtp } from '@plenum/srtp';
 import type { Jingle, JingleContent } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
 import { LegError } from './conference-leg-error.ts';
@@ -172,8 +172,8 @@ export class AudioPeer {
     if (handler === undefined || ((plain[1] ?? 0) & 0x7f) !== this.opusPayloadType) return;
     const headerLength = rtpHeaderLength(plain, plain.length);
     if (headerLength < 0) return;
-    // RFC 3550 §5.1: with P set the last byte counts the padding (checked by the SRTP session).
-    const end = ((plain[0] ?? 0) & 0x20) !== 0 ? plain.length - (plain[plain.length - 1] ?? 0) : plain.length;
+    const end = rtpPayloadEnd(plain, headerLength, plain.length);
+    if (end < 0) return;
     const level = readRtpAudioLevel(plain, headerLength, this.audioLevelId ?? 0);
     handler(plain.readUInt32BE(8), plain.readUInt16BE(2), plain.readUInt32BE(4), plain.subarray(headerLength, end), level);
   }
