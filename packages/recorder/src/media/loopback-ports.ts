@@ -49,9 +49,6 @@ export async function freePortPairs(count: number): Promise<number[]> {
   return ports;
 }
 
-/** One even port P with P and P+1 free on loopback. */
-export const freePortPair = async (): Promise<number> => (await freePortPairs(1))[0] as number;
-
 /**
  * True once some process has bound UDP `port` on loopback, read from /proc/net/udp (Linux) so the
  * check never takes the port itself; undefined where that table does not exist.

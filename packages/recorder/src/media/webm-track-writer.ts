@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@plenum/kit';
 import type { RecordedSource } from './recorded-source.ts';
-import type { TimedFrame } from './rtp-frame-reader.ts';
+import type { FrameReaderCounts, TimedFrame } from './rtp-frame-reader.ts';
 import { RtpFrameReader } from './rtp-frame-reader.ts';
 import type { WebmHeader } from './webm/webm-layout.ts';
 import { cluster, cues, durationElement, seekSpace, segmentSize, simpleBlock, webmHeader } from './webm/webm-layout.ts';
@@ -67,7 +67,7 @@ export class WebmTrackWriter {
   }
 
   /** Frames written, and frames left out (a loss until the next key frame, late packets). */
-  get counts(): Readonly<{ frames: number; droppedFrames: number; latePackets: number }> {
+  get counts(): Readonly<FrameReaderCounts> {
     return this.#reader.counts;
   }
 

@@ -9,7 +9,7 @@ export const UNKNOWN_SIZE = Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf
 const MAX_VINT8 = 2 ** 56 - 2;
 
 /** An element ID as written (IDs keep their marker bits: 0x1A45DFA3 is four bytes). */
-function idBytes(id: number): Buffer {
+export function ebmlIdBytes(id: number): Buffer {
   const n = id >= 0x1000000 ? 4 : id >= 0x10000 ? 3 : id >= 0x100 ? 2 : 1;
   const out = Buffer.allocUnsafe(n);
   out.writeUIntBE(id, 0, n);
@@ -33,7 +33,7 @@ export function vintBytes(size: number, width?: number): Buffer {
   return out;
 }
 
-export const element = (id: number, data: Buffer): Buffer => Buffer.concat([idBytes(id), vintBytes(data.length), data]);
+export const element = (id: number, data: Buffer): Buffer => Buffer.concat([ebmlIdBytes(id), vintBytes(data.length), data]);
 
 export function uintElement(id: number, value: number): Buffer {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`EBML uint out of range: ${value}`);
@@ -59,9 +59,6 @@ export const stringElement = (id: number, value: string): Buffer => element(id, 
 
 export const masterElement = (id: number, children: readonly Buffer[]): Buffer => element(id, Buffer.concat(children));
 
-/** A master element whose children are not known yet: its ID and the unknown size. */
-export const openMaster = (id: number): Buffer => Buffer.concat([idBytes(id), UNKNOWN_SIZE]);
-
 /** An EBML Void element of exactly `total` bytes (≥ 2), space kept for an element written later. */
 export function voidElement(total: number): Buffer {
   if (total < 2) throw new RangeError('a Void element takes at least 2 bytes');
@@ -69,5 +66,3 @@ export function voidElement(total: number): Buffer {
   const sizeWidth = total - 2 <= 126 ? 1 : 8;
   return Buffer.concat([Buffer.from([0xec]), vintBytes(total - 1 - sizeWidth, sizeWidth), Buffer.alloc(total - 1 - sizeWidth)]);
 }
-
-export const ebmlIdBytes = idBytes;
