@@ -33,12 +33,13 @@ const { values: args } = parseArgs({
     'idle-seconds': { type: 'string', default: '10' },
     participants: { type: 'string', default: '4' },
     modes: { type: 'string', default: 'tracks,composed' },
+    'batch-interval-ms': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  console.log('npm run bench:recorder -- [--seconds N (30)] [--warmup S (3)] [--idle-seconds I (10)] [--participants P (4)] [--modes tracks,composed] [--json]');
+  console.log('npm run bench:recorder -- [--seconds N (30)] [--warmup S (3)] [--idle-seconds I (10)] [--participants P (4)] [--modes tracks,composed] [--batch-interval-ms N: the bridge\'s udp.batchIntervalMs for the recorder\'s batched delivery (default 20; 0 = packet by packet)] [--json]');
   process.exit(0);
 }
 const seconds = Number(args.seconds);
@@ -194,7 +195,7 @@ try {
   stack = await startStack({
     server: { components: { secrets: [`focus.plenum.localhost=${SECRETS.focus}`, `*.bridge.plenum.localhost=${SECRETS.bridges}`, `${RECORDER_DOMAIN}=${SECRETS.recorder}`] } },
     focus: { component: { secret: SECRETS.focus }, moderation: { trustedServiceDomains: [RECORDER_DOMAIN] } },
-    bridgeValues: () => ({ xmpp: { secret: SECRETS.bridges } }),
+    bridgeValues: () => ({ xmpp: { secret: SECRETS.bridges }, ...(args['batch-interval-ms'] === undefined ? {} : { udp: { batchIntervalMs: Number(args['batch-interval-ms']) } }) }),
   });
   for (let i = 0; i < participants; i++) people.push(await MediaParticipant.join({ port: stack.server.tcpPort, room: ROOM }));
   await Promise.all(people.map((p) => p.connected()));

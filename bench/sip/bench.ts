@@ -17,8 +17,9 @@
 // pauses, a quarter to a third of the frames, are at -80 to -90 dBov); the gateway decodes only
 // the 3 loudest talkers (conferenceAudio.loudestTalkers) and nothing inaudible. --loudest-talkers
 // 0 makes it decode and mix everyone audible; --constant-level makes every talker packet say
-// -40 dBov (the workload measured before the gateway read levels).
-//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--loudest-talkers N] [--constant-level] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
+// -40 dBov (the workload measured before the gateway read levels). The calls ask for batched
+// delivery (the gateway's default); --batch-interval-ms 0 makes the bridge send packet by packet.
+//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--loudest-talkers N] [--constant-level] [--batch-interval-ms N] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -45,13 +46,14 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     'gateway-nice': { type: 'string' },
     'loudest-talkers': { type: 'string' },
+    'batch-interval-ms': { type: 'string' },
     'constant-level': { type: 'boolean', default: false },
     'keep-going': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (args.help) {
-  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--loudest-talkers N: the gateway\'s conferenceAudio.loudestTalkers (its default 3; 0 = all)] [--constant-level: every talker packet says -40 dBov] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
+  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--loudest-talkers N: the gateway\'s conferenceAudio.loudestTalkers (its default 3; 0 = all)] [--batch-interval-ms N: the bridge\'s udp.batchIntervalMs for the calls\' batched delivery (default 20; 0 = packet by packet)] [--constant-level: every talker packet says -40 dBov] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
   process.exit(0);
 }
 const steps = (args.steps ?? '').split(',').map(Number);
@@ -330,7 +332,10 @@ try {
     },
     focus: { component: { secret: SECRETS.focus }, moderation: { trustedServiceDomains: [GATEWAY_DOMAIN] } },
     // The bridge's default 200 endpoints would refuse the legs from 40 conferences of 4 talkers on.
-    bridgeValues: () => ({ xmpp: { secret: SECRETS.bridges }, maxEndpoints: 2_000 }),
+    bridgeValues: () => ({
+      xmpp: { secret: SECRETS.bridges }, maxEndpoints: 2_000,
+      ...(args['batch-interval-ms'] === undefined ? {} : { udp: { batchIntervalMs: Number(args['batch-interval-ms']) } }),
+    }),
   });
   const started = await startGatewayProcess(stack.server.componentPort, Math.max(...steps));
   gateway = started.proc;

@@ -46,6 +46,7 @@ export const bridgeConfigSpec = {
   },
   udp: {
     host: f.string('address the media UDP socket binds (0.0.0.0 or :: for every interface)', '127.0.0.1'),
+    batchIntervalMs: f.int('endpoints whose allocation carries the plenum-batched-delivery capability (recorders, SIP gateways: latency-tolerant) get their RTP in one burst this often instead of packet by packet, so they wake once per burst; 0 = send every packet at once', 20, { min: 0, max: 100 }),
   },
   tcp: {
     enabled: f.bool('accept ICE-TCP (RFC 6544) on public.tcpPort: the fallback for clients whose UDP is blocked (see README: TCP fallback)', false),

@@ -10,7 +10,7 @@ import { silentLogger, systemClock, TypedEmitter } from '@plenum/kit';
 import type { ConfigSources } from '@plenum/kit/node';
 import { createPinoLogger } from '@plenum/kit/node';
 import type { BridgeStats, El } from '@plenum/xmpp/codec';
-import { iqPayload, parseJid } from '@plenum/xmpp/codec';
+import { CAPABILITY_BATCHED_DELIVERY, iqPayload, parseJid } from '@plenum/xmpp/codec';
 import type { BridgeConfig } from './config.ts';
 import { loadBridgeConfig } from './config.ts';
 import { ConferenceRegistry } from './conference/conference-registry.ts';
@@ -150,7 +150,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   });
   const media = await TransportManager.start({
     log: log.child({ part: 'transport' }), clock, certificate, host: config.udp.host, port: config.public.udpPort,
-    consentTimeoutMs: config.ice.consentTimeoutMs,
+    consentTimeoutMs: config.ice.consentTimeoutMs, batchIntervalMs: config.udp.batchIntervalMs,
     tcp: config.tcp.enabled
       ? { host: config.tcp.host, port: config.public.tcpPort, authTimeoutMs: config.tcp.authTimeoutMs, maxPendingConnections: config.tcp.maxPendingConnections }
       : undefined,
@@ -237,8 +237,11 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
           break;
         case 'endpoint-created': {
           confLog.info('endpoint created', { meetingId: e.meetingId, endpoint: e.endpointId });
-          const local = registry.get(e.meetingId)?.endpoints.get(e.endpointId)?.localTransport;
-          if (local?.ufrag !== undefined && local.pwd !== undefined) media.create(e.meetingId, e.endpointId, { ufrag: local.ufrag, pwd: local.pwd });
+          const endpoint = registry.get(e.meetingId)?.endpoints.get(e.endpointId);
+          const local = endpoint?.localTransport;
+          if (local?.ufrag !== undefined && local.pwd !== undefined) {
+            media.create(e.meetingId, e.endpointId, { ufrag: local.ufrag, pwd: local.pwd }, { batched: endpoint?.capabilities.includes(CAPABILITY_BATCHED_DELIVERY) === true });
+          }
           events.emit('endpointCreated', e.meetingId, e.endpointId);
           break;
         }

@@ -86,6 +86,7 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
       log: params.log, channel: connection, domain: config.component.domain, focusDomain: config.focusDomain, focusNick: config.focusNick,
       timeouts: { conferenceMs: config.joinTimeoutMs, joinMs: config.joinTimeoutMs, sessionMs: config.joinTimeoutMs, mediaMs: config.joinTimeoutMs },
       ...(opts.media !== undefined ? { media: opts.media } : {}),
+      batchedDelivery: config.conferenceAudio.batchedDelivery,
     }, {
       roomJid: params.roomJid, nick: params.nick, displayName: params.displayName,
       ...(params.password !== undefined ? { password: params.password } : {}),

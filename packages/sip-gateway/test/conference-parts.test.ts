@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import type { EndpointSources, Jingle, MediaSource } from '@plenum/xmpp/codec';
 import { silentLogger } from '@plenum/kit';
 import type { El } from '@plenum/xmpp/codec';
-import { NS_MUC, child, children, el, encodeConferenceResponse, errorReply, parseXml, text } from '@plenum/xmpp/codec';
+import { FEATURE_BATCHED_DELIVERY, NS_MUC, child, children, el, encodeConferenceResponse, errorReply, parseXml, text } from '@plenum/xmpp/codec';
 import { ComponentError } from '@plenum/xmpp/component';
 import { audioLevelByte, audioLevelOf } from '../src/conference/audio-level.ts';
 import { LegError, conferenceRefusal, isConferenceLegError, joinRefusal, sipStatusFor } from '../src/conference/conference-leg-error.ts';
@@ -79,6 +79,9 @@ test('the join presence: password, name, jigasi feature, audio source, caps', ()
   assert.is(text(child(p, 'jitsi_participant_region')), 'eu');
   assert.ok(child(p, 'c', 'http://jabber.org/protocol/caps')?.attrs.ver, 'caps, so the focus asks disco#info once for all calls');
   assert.ok(!LEG_DISCO_INFO.features.some((f) => f.includes('video') || f.includes('sctp')), 'audio only: no video, no data channel');
+  const batched = joinPresence('sip.plenum.localhost/abcd0123', `${ROOM}/abcd0123`,
+    { sourceName: 'abcd0123-a0', displayName: 'Phone', isMuted: false, region: undefined, statusText: undefined, batchedDelivery: true }, undefined);
+  assert.equal(children(child(batched, 'features')!, 'feature').map((f) => f.attrs.var), [FEATURE_JIGASI, FEATURE_BATCHED_DELIVERY], 'asks the bridge for its audio in bursts');
 });
 
 test('failures become SIP answers', () => {

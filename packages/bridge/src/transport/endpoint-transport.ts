@@ -16,6 +16,7 @@ import type { Clock, Logger, Off } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { SrtpProfile } from 'werift-rtp';
 import { ProtectionProfileAeadAes128Gcm } from 'werift-rtp';
+import type { BatchedDelivery, BatchedEndpoint } from './batched-delivery.ts';
 import type { DtlsCertificate } from './dtls-certificate.ts';
 import type { DtlsFailure } from './dtls-endpoint.ts';
 import { DtlsEndpoint } from './dtls-endpoint.ts';
@@ -94,10 +95,15 @@ export type EndpointTransportDeps = {
   readonly mux: DatagramPort;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The endpoint asked for batched delivery: its RTP over UDP goes out in bursts (batched-delivery.ts). */
+  readonly batches?: BatchedDelivery | undefined;
 };
 
+/** An endpoint's queue reaching this many packets goes out at once (≈ 300 KB; 20 ms of a 4-person meeting is about 10). */
+export const MAX_BATCH_PACKETS = 256;
+
 /** The transport of one endpoint. */
-export class EndpointTransport implements AddressTarget, FrameTarget {
+export class EndpointTransport implements AddressTarget, FrameTarget, BatchedEndpoint {
   readonly meetingId: string;
   readonly endpointId: string;
   readonly localUfrag: string;
@@ -129,6 +135,8 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
   #rtpBytesSent = 0;
   #rtcpPacketsSent = 0;
   #addressChanges = 0;
+  /** Protected RTP waiting for its burst (batched delivery only); reused, never reallocated. */
+  readonly #batch: Buffer[] = [];
 
   constructor(deps: EndpointTransportDeps) {
     this.#deps = deps;
@@ -207,12 +215,36 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
     }
     const protectedPacket = srtp.protectRtp(packet, length);
     if (protectedPacket === undefined) return false;
-    if (address !== undefined) this.#deps.mux.send(protectedPacket, this.#port, address);
+    const batches = this.#deps.batches;
+    if (address !== undefined && batches !== undefined) this.#queue(batches, protectedPacket);
+    else if (address !== undefined) this.#deps.mux.send(protectedPacket, this.#port, address);
     else if (tcp?.send(protectedPacket, true) !== true) return false;
     this.#counters.rtpPacketsSent++;
     this.#rtpPacketsSent++;
     this.#rtpBytesSent += length;
     return true;
+  }
+
+  /** Sends the RTP queued for this endpoint's burst, in order, on its path as it is now. */
+  flushBatch(): void {
+    const batch = this.#batch;
+    const address = this.#address;
+    const tcp = this.#tcp;
+    if (address !== undefined) {
+      const mux = this.#deps.mux;
+      for (let i = 0; i < batch.length; i++) mux.send(batch[i] as Buffer, this.#port, address);
+    } else if (tcp !== undefined) {
+      // The path moved to ICE-TCP while these waited.
+      for (let i = 0; i < batch.length; i++) tcp.send(batch[i] as Buffer, true);
+    }
+    batch.length = 0;
+  }
+
+  #queue(batches: BatchedDelivery, protectedPacket: Buffer): void {
+    const batch = this.#batch;
+    if (batch.length >= MAX_BATCH_PACKETS) this.flushBatch();
+    if (batch.length === 0) batches.due(this);
+    batch.push(protectedPacket);
   }
 
   /** Encrypts a plain (compound) RTCP packet and sends it; false (counted) if not connected or not RTCP. */
@@ -487,6 +519,7 @@ export class EndpointTransport implements AddressTarget, FrameTarget {
     this.#dropPath();
     this.#dtls?.close();
     this.#srtp = undefined;
+    this.#batch.length = 0;
     this.#rtpListener = undefined;
     this.#rtcpListener = undefined;
     this.#dataListener = undefined;

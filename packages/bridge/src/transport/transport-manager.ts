@@ -4,6 +4,7 @@
 // it reports back transports that expired or failed so the control plane expires those endpoints.
 import type { Clock, Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
+import { BatchedDelivery } from './batched-delivery.ts';
 import type { DtlsCertificate } from './dtls-certificate.ts';
 import type { RemoteTransportParameters, TransportFailure } from './endpoint-transport.ts';
 import { EndpointTransport } from './endpoint-transport.ts';
@@ -39,6 +40,8 @@ export type TransportManagerOptions = {
   readonly consentTimeoutMs: number;
   /** ICE-TCP (RFC 6544 passive), the fallback for endpoints whose UDP is blocked; off when absent. */
   readonly tcp?: IceTcpOptions | undefined;
+  /** Endpoints created with `batched` get their RTP over UDP in one burst this often; 0 or absent: never batched. */
+  readonly batchIntervalMs?: number | undefined;
 };
 
 /** Where and how the ICE-TCP listener runs. */
@@ -71,6 +74,7 @@ export class TransportManager {
   readonly #mux: UdpMux;
   readonly #tcp: IceTcpMux | undefined;
   readonly #stopSweep: () => void;
+  readonly #batches: BatchedDelivery | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(options: TransportManagerOptions, counters: TransportCounters, mux: UdpMux, tcp: IceTcpMux | undefined) {
@@ -81,6 +85,8 @@ export class TransportManager {
     this.events = new TypedEmitter<TransportManagerEvents>(options.log);
     const sweepMs = Math.max(50, Math.min(1000, Math.floor(options.consentTimeoutMs / 4)));
     this.#stopSweep = options.clock.setInterval(() => this.#sweep(), sweepMs);
+    const batchMs = options.batchIntervalMs ?? 0;
+    this.#batches = batchMs > 0 ? new BatchedDelivery({ clock: options.clock, intervalMs: batchMs }) : undefined;
   }
 
   /** Binds the UDP socket (and the ICE-TCP listener when configured) and starts the consent sweep. */
@@ -119,8 +125,11 @@ export class TransportManager {
     return this.#tcp?.port;
   }
 
-  /** Creates the transport of a newly allocated endpoint (replacing one of the same ids). */
-  create(meetingId: string, endpointId: string, local: { readonly ufrag: string; readonly pwd: string }): EndpointTransport {
+  /**
+   * Creates the transport of a newly allocated endpoint (replacing one of the same ids); `batched`:
+   * it asked for batched delivery (honoured when batchIntervalMs is set).
+   */
+  create(meetingId: string, endpointId: string, local: { readonly ufrag: string; readonly pwd: string }, opts: { readonly batched?: boolean } = {}): EndpointTransport {
     if (this.#closing !== undefined) throw new Error('transport manager closed');
     this.remove(meetingId, endpointId, 'replaced');
     // Ufrags are 8 random alphanumerics (48 bits); a collision is a bug in their source.
@@ -129,6 +138,7 @@ export class TransportManager {
     const t = new EndpointTransport({
       meetingId, endpointId, localUfrag: local.ufrag, localPwd: local.pwd, certificate: this.#options.certificate,
       counters: this.#counters, mux: this.#mux, clock: this.#options.clock, log,
+      batches: opts.batched === true ? this.#batches : undefined,
     });
     this.#byUfrag.set(local.ufrag, t);
     let endpoints = this.#byMeeting.get(meetingId);
@@ -226,6 +236,7 @@ export class TransportManager {
     return {
       transport_endpoints: s.endpoints, transport_connected_endpoints: s.connectedEndpoints,
       transport_tcp_open_connections: this.#tcp?.openConnections ?? 0, transport_tcp_pending_connections: this.#tcp?.pendingConnections ?? 0,
+      transport_batched_bursts: this.#batches?.bursts ?? 0,
       ...transportStatsJson(s.counters),
     };
   }
@@ -235,6 +246,7 @@ export class TransportManager {
     this.#closing ??= (async () => {
       this.#stopSweep();
       for (const t of [...this.#byUfrag.values()]) t.close('bridge closing');
+      this.#batches?.close();
       await Promise.all([this.#mux.close(), this.#tcp?.close()]);
     })();
     return this.#closing;

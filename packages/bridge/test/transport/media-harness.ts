@@ -47,10 +47,10 @@ function modified(reply: El): ReturnType<typeof decodeConferenceModified> & { ok
 }
 
 /** The focus allocates an endpoint (creating the conference if asked); resolves with the bridge's transport. */
-export async function allocate(s: MediaStack, meetingId: string, endpointId: string, createConference: boolean): Promise<IceUdpTransport> {
+export async function allocate(s: MediaStack, meetingId: string, endpointId: string, createConference: boolean, capabilities: readonly string[] = []): Promise<IceUdpTransport> {
   const reply = await modify(s.focus, FOCUS, s.bridge.domain, {
     meetingId, ...(createConference ? { create: true } : {}),
-    endpoints: [{ id: endpointId, create: true, media: [], capabilities: ['source-names'], transport: { iceControlling: true } }],
+    endpoints: [{ id: endpointId, create: true, media: [], capabilities: ['source-names', ...capabilities], transport: { iceControlling: true } }],
   });
   const transport = modified(reply).value.endpoints[0]?.transport?.iceUdp;
   if (transport === undefined) throw new Error('no transport in the reply');
@@ -98,6 +98,8 @@ export class RawPeer {
   readonly certificate: DtlsCertificate;
   /** Decrypted RTP from the bridge, by SSRC. */
   readonly received = new Map<number, number>();
+  /** Sequence numbers of the decrypted RTP, in arrival order. */
+  readonly sequenceNumbers: number[] = [];
   srtp: SrtpSession | undefined;
   srtcp: SrtcpSession | undefined;
   readonly #socket: Socket;
@@ -268,6 +270,7 @@ export class RawPeer {
       const plain = this.srtp.decrypt(datagram);
       const ssrc = plain.readUInt32BE(8);
       this.received.set(ssrc, (this.received.get(ssrc) ?? 0) + 1);
+      this.sequenceNumbers.push(plain.readUInt16BE(2));
       for (const w of this.#rtpWaiters.splice(0)) w();
     }
   }

@@ -3,6 +3,7 @@
 import type {
   Colibri2Endpoint, Colibri2MediaSource, ConferenceModify, EndpointSources, IceUdpTransport, MediaSource, SourceGroup,
 } from '@plenum/xmpp/codec';
+import { CAPABILITY_BATCHED_DELIVERY } from '@plenum/xmpp/codec';
 import type { ClientFeatures } from '../jingle/client-features.ts';
 import { audioHeaderExtensions, audioPayloadTypes, videoHeaderExtensions, videoPayloadTypes } from '../jingle/media-defaults.ts';
 import { EMPTY_SOURCES } from '../jingle/source-map.ts';
@@ -14,6 +15,8 @@ export function endpointAllocation(p: {
   readonly mucRole?: string;
   readonly features: ClientFeatures;
   readonly offerOpusRed: boolean;
+  /** The participant accepts its media in batches (FEATURE_BATCHED_DELIVERY in its presence). */
+  readonly isBatched?: boolean;
   readonly forceMute?: { readonly audio: boolean; readonly video: boolean };
 }): Colibri2Endpoint {
   const f = p.features;
@@ -28,7 +31,7 @@ export function endpointAllocation(p: {
     ],
     // The bridge is ICE-controlling for endpoints and the SCTP server (protocols.md §3).
     transport: { iceControlling: true, ...(f.hasSctp ? { sctp: {} } : {}) },
-    capabilities: ['source-names'],
+    capabilities: p.isBatched === true ? ['source-names', CAPABILITY_BATCHED_DELIVERY] : ['source-names'],
     ...(p.forceMute !== undefined && (p.forceMute.audio || p.forceMute.video) ? { forceMute: p.forceMute } : {}),
   };
 }

@@ -18,7 +18,7 @@
 import type { Cancel, Clock, Logger } from '@plenum/kit';
 import { TypedEmitter } from '@plenum/kit';
 import type { El, EndpointSources, IceUdpTransport, Jingle, OwnSourceLimits } from '@plenum/xmpp/codec';
-import { el, encodeJingle, parseJid } from '@plenum/xmpp/codec';
+import { FEATURE_BATCHED_DELIVERY, el, encodeJingle, parseJid } from '@plenum/xmpp/codec';
 import type { BridgeControl, Ids, StanzaChannel } from '../ports.ts';
 import { FocusError, isFocusError } from '../errors.ts';
 import type { BridgeRegistry } from '../bridges/bridge-registry.ts';
@@ -436,6 +436,7 @@ export class Conference {
       realJid: occ.realJid as string,
       identity: classifyIdentity(real.value, this.deps.tokens.get(occ.realJid as string, this.deps.clock.now()), s.identityDomains),
       isService,
+      wantsBatchedDelivery: features.includes(FEATURE_BATCHED_DELIVERY),
       affiliation: occ.affiliation,
       role: occ.role,
       region: presenceText(presence, 'jitsi_participant_region'),
@@ -519,7 +520,7 @@ export class Conference {
       // same burst see this endpoint in its stress and spread out.
       this.bridge.endpointAdded(session);
       const allocation = await session.allocate(endpointAllocation({
-        endpointId: p.endpointId, mucRole: p.role, features: p.features, offerOpusRed: s.offerOpusRed,
+        endpointId: p.endpointId, mucRole: p.role, features: p.features, offerOpusRed: s.offerOpusRed, isBatched: p.wantsBatchedDelivery,
         ...(p.statsId !== undefined ? { statsId: p.statsId } : {}),
         ...(p.forceMuted.audio || p.forceMuted.video ? { forceMute: p.forceMuted } : {}),
       })).catch((error: unknown) => {

@@ -6,7 +6,7 @@ import type { NewParticipant } from './participant-registry.ts';
 import { ParticipantRegistry } from './participant-registry.ts';
 
 const np = (endpointId: string): NewParticipant => ({
-  endpointId, occupantJid: `r@c/${endpointId}`, realJid: `${endpointId}@d/x`, identity: { kind: 'anonymous' }, isService: false,
+  endpointId, occupantJid: `r@c/${endpointId}`, realJid: `${endpointId}@d/x`, identity: { kind: 'anonymous' }, isService: false, wantsBatchedDelivery: false,
   affiliation: 'none', role: 'participant', region: undefined, statsId: undefined, caps: undefined,
 });
 const audio = (...ssrcs: number[]): EndpointSources => ({ ...EMPTY_SOURCES, audio: ssrcs.map((ssrc) => ({ ssrc, parameters: [] })) });

@@ -19,6 +19,8 @@ export type Participant = {
   readonly identity: Identity;
   /** A recorder or SIP gateway (trusted domain + features): never elected moderator. */
   readonly isService: boolean;
+  /** Its presence asked for batched delivery (a latency-tolerant recorder or gateway): told to the bridge. */
+  readonly wantsBatchedDelivery: boolean;
   affiliation: MucAffiliation;
   role: MucRole;
   region: string | undefined;
@@ -40,7 +42,7 @@ export type Participant = {
 };
 
 /** What a new participant starts with. */
-export type NewParticipant = Pick<Participant, 'endpointId' | 'occupantJid' | 'realJid' | 'identity' | 'isService' | 'affiliation' | 'role' | 'region' | 'statsId' | 'caps'>;
+export type NewParticipant = Pick<Participant, 'endpointId' | 'occupantJid' | 'realJid' | 'identity' | 'isService' | 'wantsBatchedDelivery' | 'affiliation' | 'role' | 'region' | 'statsId' | 'caps'>;
 
 /** Participants by endpoint id, with an SSRC → owner index. */
 export class ParticipantRegistry {

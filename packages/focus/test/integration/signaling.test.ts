@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { El, Jingle } from '@plenum/xmpp/codec';
-import { NS_DISCO_INFO, NS_FOCUS, NS_MUC_USER, child, children, el, ssrcsOf } from '@plenum/xmpp/codec';
+import { CAPABILITY_BATCHED_DELIVERY, FEATURE_BATCHED_DELIVERY, NS_DISCO_INFO, NS_FOCUS, NS_MUC_USER, child, children, el, ssrcsOf } from '@plenum/xmpp/codec';
 import type { Stack } from './stack.ts';
 import { FOCUS_DOMAIN, FakeBridge, MUC, Participant, cameraSources, screenSources, startStack } from './stack.ts';
 
@@ -153,6 +153,21 @@ test('two and three participants: offers point at the bridge; sources reach the 
   await bridge.waitFor((m) => m.name === alice.roomJid && m.expire === true, 'conference expire');
   for (let i = 0; i < 100 && stack.focus.stats().conferences > 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.is(stack.focus.stats().conferences, 0);
+});
+
+test('a participant whose presence asks for batched delivery is allocated with the bridge capability; the others are not', async ({ stack, bridge }) => {
+  const room = 'batched';
+  const browser = await Participant.join(stack, room);
+  await browser.nextJingle('session-initiate');
+  const recorder = await Participant.connect(stack, room);
+  assert.is((await recorder.requestConference()).attrs.type, 'result');
+  await recorder.enterRoom(undefined, [FEATURE_BATCHED_DELIVERY]);
+  await recorder.nextJingle('session-initiate');
+  const allocations = bridge.requestsFor(browser.roomJid).flatMap((r) => r.endpoints.filter((e) => e.create === true));
+  assert.equal(allocations.find((e) => e.id === recorder.nick)?.capabilities, ['source-names', CAPABILITY_BATCHED_DELIVERY]);
+  assert.equal(allocations.find((e) => e.id === browser.nick)?.capabilities, ['source-names']);
+  browser.leave();
+  recorder.leave();
 });
 
 test('announcing someone else\'s SSRC (or source name) is refused and nothing is forwarded', async ({ stack }) => {

@@ -239,13 +239,14 @@ export class Participant {
         Object.entries(extra.properties ?? {}).map(([name, value]) => el('property', { name, value })))));
   }
 
-  /** MUC join with caps, region and an empty SourceInfo, as lib-jitsi-meet does; resolves on the self-presence. */
-  async enterRoom(region?: string): Promise<El> {
+  /** MUC join with caps, region and an empty SourceInfo, as lib-jitsi-meet does (plus `<features>` as recorders and gateways send); resolves on the self-presence. */
+  async enterRoom(region?: string, presenceFeatures: readonly string[] = []): Promise<El> {
     const ver = capsVerification(this.#discoQuery());
     this.bot.send(el('presence', { to: this.occupantJid },
       el('x', { xmlns: NS_MUC }),
       el('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://jitsi.org/jitsi-meet', ver }),
       el('SourceInfo', {}, '{}'),
+      presenceFeatures.length > 0 ? el('features', {}, presenceFeatures.map((f) => el('feature', { var: f }))) : undefined,
       region !== undefined ? el('jitsi_participant_region', {}, region) : undefined));
     return this.bot.next((e) => e.name === 'presence' && e.attrs.from === this.occupantJid, 5000, 'self-presence');
   }

@@ -71,6 +71,8 @@ export type ConferenceLegDeps = {
   readonly timeouts?: Partial<ConferenceLegTimeouts>;
   readonly media?: AudioPeerOptions;
   readonly e2ee?: LegKeysLimits;
+  /** Ask the bridge for the conference's audio in bursts (FEATURE_BATCHED_DELIVERY); default false. */
+  readonly batchedDelivery?: boolean;
 };
 
 export type ConferenceLegParams = {
@@ -513,6 +515,7 @@ export class ConferenceLeg {
     return {
       sourceName: audioSourceName(this.params.nick), displayName: this.params.displayName, isMuted: this.#isMuted,
       region: this.params.region, statusText: this.#statusText, e2ee: this.#keys.presenceElements(),
+      batchedDelivery: this.deps.batchedDelivery === true,
     };
   }
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { StanzaCondition } from '@plenum/kit';
 import type { DiscoInfo, El } from '@plenum/xmpp/codec';
-import { NS_MUC_USER, child, decodeStanzaError, el, encodeDiscoInfo, encodeMucJoin } from '@plenum/xmpp/codec';
+import { FEATURE_BATCHED_DELIVERY, NS_MUC_USER, child, decodeStanzaError, el, encodeDiscoInfo, encodeMucJoin } from '@plenum/xmpp/codec';
 
 export const FEATURE_JIGASI = 'http://jitsi.org/protocol/jigasi';
 const NS_CAPS = 'http://jabber.org/protocol/caps';
@@ -46,6 +46,8 @@ export type LegPresenceState = {
   readonly statusText: string | undefined;
   /** The E2EE properties (identity key, whether the call's audio is encrypted, the room's state; leg-keys.ts). */
   readonly e2ee?: readonly El[];
+  /** Ask for the conference's audio in bursts (the focus tells the bridge; FEATURE_BATCHED_DELIVERY). */
+  readonly batchedDelivery?: boolean;
 };
 
 /** The extensions of every presence the call sends (join and updates). */
@@ -53,7 +55,7 @@ function extensions(s: LegPresenceState): El[] {
   return [
     el('c', { xmlns: NS_CAPS, hash: 'sha-1', node: CAPS_NODE, ver: CAPS_VER }),
     el('nick', { xmlns: NS_NICK }, s.displayName),
-    el('features', {}, el('feature', { var: FEATURE_JIGASI })),
+    el('features', {}, el('feature', { var: FEATURE_JIGASI }), s.batchedDelivery === true ? el('feature', { var: FEATURE_BATCHED_DELIVERY }) : undefined),
     el('SourceInfo', {}, JSON.stringify({ [s.sourceName]: { muted: s.isMuted } })),
     // Jigasi's legacy flags, still read by Jitsi clients for gateway occupants.
     el('audiomuted', {}, String(s.isMuted)),

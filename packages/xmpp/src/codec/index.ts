@@ -18,3 +18,4 @@ export * from './jitsi-lobby/index.ts';
 export * from './jitsi-jibri/index.ts';
 export * from './jitsi-rayo/index.ts';
 export * from './plenum-dial-in/index.ts';
+export * from './plenum-batched-delivery/index.ts';
