@@ -5,9 +5,8 @@
 // werift's decryptRtp this saves parsing the header into an object (the caller already measured
 // it), a zero-filled output buffer, the IV / counter writer's buffers and importing the raw key per
 // packet. The result is a fresh buffer (the forwarding loop may keep it, e.g. in a packet cache).
-import { createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
-import type { CmSessionKeys, GcmSessionKeys } from './srtp-packet-keys.ts';
-import { cmSessionKeys, gcmSessionKeys, writeCmCounter, writeGcmIv } from './srtp-packet-keys.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { CM_TAG_BYTES, CmPacketKeys, GCM_TAG_BYTES, GcmPacketKeys } from './srtp-packet-keys.ts';
 
 /** Decrypts inbound SRTP from one endpoint. */
 export interface RtpDecryptor {
@@ -21,23 +20,27 @@ export interface RtpDecryptor {
   decrypt(packet: Buffer, headerLength: number, ssrc: number, seq: number, roc: number): Buffer | undefined;
 }
 
+/** The plain packet: the header as it came, the decrypted payload after it. */
+function plainPacket(packet: Buffer, headerLength: number, payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(headerLength + payload.length);
+  packet.copy(out, 0, 0, headerLength);
+  payload.copy(out, headerLength);
+  return out;
+}
+
 /** AEAD_AES_128_GCM: the header is the AAD, the 16-byte tag ends the packet. */
 export class GcmRtpDecryptor implements RtpDecryptor {
-  readonly tagBytes = 16;
-  readonly #keys: GcmSessionKeys;
-  /** Rewritten per packet; OpenSSL copies it when the cipher is made. */
-  readonly #iv = Buffer.alloc(12);
+  readonly tagBytes = GCM_TAG_BYTES;
+  readonly #keys: GcmPacketKeys;
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer) {
-    this.#keys = gcmSessionKeys(sessionKey, sessionSalt);
+    this.#keys = new GcmPacketKeys(sessionKey, sessionSalt);
   }
 
   decrypt(packet: Buffer, headerLength: number, ssrc: number, seq: number, roc: number): Buffer | undefined {
-    const end = packet.length - 16;
+    const end = packet.length - GCM_TAG_BYTES;
     if (end < headerLength) return undefined;
-    const iv = this.#iv;
-    writeGcmIv(iv, this.#keys.salt, ssrc, roc, seq);
-    const decipher = createDecipheriv('aes-128-gcm', this.#keys.key, iv);
+    const decipher = this.#keys.decipher(ssrc, roc, seq);
     decipher.setAAD(packet.subarray(0, headerLength));
     decipher.setAuthTag(packet.subarray(end));
     const payload = decipher.update(packet.subarray(headerLength, end));
@@ -46,39 +49,24 @@ export class GcmRtpDecryptor implements RtpDecryptor {
     } catch {
       return undefined;
     }
-    const out = Buffer.allocUnsafe(end);
-    packet.copy(out, 0, 0, headerLength);
-    payload.copy(out, headerLength);
-    return out;
+    return plainPacket(packet, headerLength, payload);
   }
 }
 
 /** AES_CM_128_HMAC_SHA1_80: HMAC-SHA1(header ‖ payload ‖ ROC) truncated to 10 bytes is checked first, then the payload is decrypted. */
 export class CmRtpDecryptor implements RtpDecryptor {
-  readonly tagBytes = 10;
-  readonly #keys: CmSessionKeys;
-  readonly #counter = Buffer.alloc(16);
-  readonly #roc = Buffer.alloc(4);
+  readonly tagBytes = CM_TAG_BYTES;
+  readonly #keys: CmPacketKeys;
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer, sessionAuthKey: Buffer) {
-    this.#keys = cmSessionKeys(sessionKey, sessionSalt, sessionAuthKey);
+    this.#keys = new CmPacketKeys(sessionKey, sessionSalt, sessionAuthKey);
   }
 
   decrypt(packet: Buffer, headerLength: number, ssrc: number, seq: number, roc: number): Buffer | undefined {
-    const end = packet.length - 10;
+    const end = packet.length - CM_TAG_BYTES;
     if (end < headerLength) return undefined;
-    this.#roc.writeUInt32BE(roc >>> 0, 0);
-    const mac = createHmac('sha1', this.#keys.authKey);
-    mac.update(packet.subarray(0, end));
-    mac.update(this.#roc);
-    const expected = mac.digest();
-    if (!timingSafeEqual(expected.subarray(0, 10), packet.subarray(end))) return undefined;
-    const counter = this.#counter;
-    writeCmCounter(counter, this.#keys.salt, ssrc, roc, seq);
-    const decipher = createDecipheriv('aes-128-ctr', this.#keys.key, counter);
-    const out = Buffer.allocUnsafe(end);
-    packet.copy(out, 0, 0, headerLength);
-    decipher.update(packet.subarray(headerLength, end)).copy(out, headerLength);
-    return out;
+    const expected = this.#keys.authDigest(packet.subarray(0, end), roc);
+    if (!timingSafeEqual(expected.subarray(0, CM_TAG_BYTES), packet.subarray(end))) return undefined;
+    return plainPacket(packet, headerLength, this.#keys.keyStream(ssrc, roc, seq).update(packet.subarray(headerLength, end)));
   }
 }

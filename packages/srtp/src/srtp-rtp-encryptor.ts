@@ -9,9 +9,8 @@
 // (header, payload), and the output packet (from Node's buffer pool; it must be a fresh buffer, as
 // dgram may still hold it after send returns). Byte-exact with werift-rtp (werift-srtp.test.ts, the
 // bridge's srtp-protection.test.ts).
-import { createCipheriv, createHmac } from 'node:crypto';
-import type { CmSessionKeys, GcmSessionKeys } from './srtp-packet-keys.ts';
-import { cmSessionKeys, gcmSessionKeys, writeCmCounter, writeGcmIv } from './srtp-packet-keys.ts';
+import type { Cipher } from 'node:crypto';
+import { CM_TAG_BYTES, CmPacketKeys, GCM_TAG_BYTES, GcmPacketKeys } from './srtp-packet-keys.ts';
 
 /** Encrypts outbound RTP for one endpoint. */
 export interface RtpEncryptor {
@@ -24,25 +23,28 @@ export interface RtpEncryptor {
   encrypt(packet: Buffer, headerLength: number, length: number, ssrc: number, seq: number, roc: number): Buffer;
 }
 
+/** The packet with room for its tag: the header copied, the payload encrypted by `cipher` after it. */
+function encryptedPacket(packet: Buffer, headerLength: number, length: number, tagBytes: number, cipher: Cipher): Buffer {
+  const out = Buffer.allocUnsafe(length + tagBytes);
+  packet.copy(out, 0, 0, headerLength);
+  cipher.update(packet.subarray(headerLength, length)).copy(out, headerLength);
+  return out;
+}
+
 /** AEAD_AES_128_GCM: the header is the AAD, the payload is encrypted, the 16-byte tag follows. */
 export class GcmRtpEncryptor implements RtpEncryptor {
-  readonly tagBytes = 16;
-  readonly #keys: GcmSessionKeys;
-  /** Rewritten per packet; OpenSSL copies it when the cipher is made. */
-  readonly #iv = Buffer.alloc(12);
+  readonly tagBytes = GCM_TAG_BYTES;
+  readonly #keys: GcmPacketKeys;
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer) {
-    this.#keys = gcmSessionKeys(sessionKey, sessionSalt);
+    this.#keys = new GcmPacketKeys(sessionKey, sessionSalt);
   }
 
   encrypt(packet: Buffer, headerLength: number, length: number, ssrc: number, seq: number, roc: number): Buffer {
-    const iv = this.#iv;
-    writeGcmIv(iv, this.#keys.salt, ssrc, roc, seq);
-    const out = Buffer.allocUnsafe(length + 16);
-    packet.copy(out, 0, 0, headerLength);
-    const cipher = createCipheriv('aes-128-gcm', this.#keys.key, iv);
-    cipher.setAAD(out.subarray(0, headerLength));
-    cipher.update(packet.subarray(headerLength, length)).copy(out, headerLength);
+    const cipher = this.#keys.cipher(ssrc, roc, seq);
+    // The AAD goes in before any payload.
+    cipher.setAAD(packet.subarray(0, headerLength));
+    const out = encryptedPacket(packet, headerLength, length, GCM_TAG_BYTES, cipher);
     cipher.final();
     cipher.getAuthTag().copy(out, length);
     return out;
@@ -51,28 +53,16 @@ export class GcmRtpEncryptor implements RtpEncryptor {
 
 /** AES_CM_128_HMAC_SHA1_80: the payload is encrypted in counter mode, then HMAC-SHA1(header ‖ payload ‖ ROC) truncated to 10 bytes. */
 export class CmRtpEncryptor implements RtpEncryptor {
-  readonly tagBytes = 10;
-  readonly #keys: CmSessionKeys;
-  readonly #counter = Buffer.alloc(16);
-  readonly #roc = Buffer.alloc(4);
+  readonly tagBytes = CM_TAG_BYTES;
+  readonly #keys: CmPacketKeys;
 
   constructor(sessionKey: Buffer, sessionSalt: Buffer, sessionAuthKey: Buffer) {
-    this.#keys = cmSessionKeys(sessionKey, sessionSalt, sessionAuthKey);
+    this.#keys = new CmPacketKeys(sessionKey, sessionSalt, sessionAuthKey);
   }
 
   encrypt(packet: Buffer, headerLength: number, length: number, ssrc: number, seq: number, roc: number): Buffer {
-    const counter = this.#counter;
-    writeCmCounter(counter, this.#keys.salt, ssrc, roc, seq);
-    const out = Buffer.allocUnsafe(length + 10);
-    packet.copy(out, 0, 0, headerLength);
-    const cipher = createCipheriv('aes-128-ctr', this.#keys.key, counter);
-    cipher.update(packet.subarray(headerLength, length)).copy(out, headerLength);
-    // RFC 3711 §4.2: the tag covers the authenticated portion (header and encrypted payload) and the ROC.
-    this.#roc.writeUInt32BE(roc >>> 0, 0);
-    const mac = createHmac('sha1', this.#keys.authKey);
-    mac.update(out.subarray(0, length));
-    mac.update(this.#roc);
-    mac.digest().copy(out, length, 0, 10);
+    const out = encryptedPacket(packet, headerLength, length, CM_TAG_BYTES, this.#keys.keyStream(ssrc, roc, seq));
+    this.#keys.authDigest(out.subarray(0, length), roc).copy(out, length, 0, CM_TAG_BYTES);
     return out;
   }
 }

@@ -3,7 +3,7 @@
 // names, a screen share large: composed-layout.ts) and the audios mixed (amix), encoded as H.264 + AAC
 // in fragmented MP4 — cheap to encode, plays everywhere, and stays playable when the process dies
 // because every fragment carries its own index — or, for a live stream, in MPEG-TS for the publisher
-// that joins the layouts into one RTMP stream (stream-layouts.ts), or in FLV straight to an RTMP server.
+// that joins the layouts into one RTMP stream (stream-layouts.ts).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@plenum/kit';
@@ -11,8 +11,6 @@ import { FfmpegProcess } from './ffmpeg-process.ts';
 import { freePortPairs } from './loopback-ports.ts';
 import type { RecordedSource } from './recorded-source.ts';
 import { rtpSdpSession } from './recorded-source.ts';
-import type { StreamTarget } from './stream-target.ts';
-import { redactStreamTarget } from './stream-target.ts';
 import { rtpInputArgs } from './ffmpeg-rtp-input.ts';
 import type { ComposedScene } from './composed-layout.ts';
 import { sceneOf, sceneSources, videoFilter } from './composed-layout.ts';
@@ -47,21 +45,12 @@ export function composeFilter(what: readonly RecordedSource[] | ComposedScene, o
 }
 
 /**
- * Where the composed view goes: `composed.mp4` in the recording's directory; a live stream's layout
- * segment as MPEG-TS to `output` (an ffmpeg URL; the publisher joins the segments); or FLV straight
- * to an RTMP server.
+ * Where the composed view goes: `composed.mp4` in the recording's directory, or a live stream's
+ * layout segment as MPEG-TS to `output` (an ffmpeg URL; the publisher joins the segments).
  */
 export type ComposerTarget =
   | { readonly kind: 'file'; readonly file?: string }
-  | { readonly kind: 'stream'; readonly output: string; readonly videoBitrateKbps: number }
-  | { readonly kind: 'rtmp'; readonly target: StreamTarget; readonly videoBitrateKbps: number; readonly onProgress: (key: string, value: string) => void };
-
-/** Live services want a constant-ish bitrate and a key frame every 2 s (YouTube's ingest rules). */
-const liveVideoArgs = (o: ComposerOptions, kbps: number): string[] => {
-  const gop = String(o.frameRate * 2);
-  return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-r', String(o.frameRate), '-g', gop, '-keyint_min', gop,
-    '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`, '-c:a', 'aac', '-b:a', '128k', '-ar', '48000'];
-};
+  | { readonly kind: 'stream'; readonly output: string; readonly videoBitrateKbps: number };
 
 /** ffmpeg output options for a target (after the filter graph's [v] and [a]). */
 function outputArgs(dir: string, o: ComposerOptions, t: ComposerTarget): { args: string[]; file: string | undefined } {
@@ -77,17 +66,15 @@ function outputArgs(dir: string, o: ComposerOptions, t: ComposerTarget): { args:
         '-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', '-y', join(dir, file)],
     };
   }
-  if (t.kind === 'stream') {
-    return {
-      file: undefined,
-      // Each packet is written at once and each audio frame in its own PES, so what the segment
-      // showed up to the switch (its inputs stop) is out before the next segment goes on air.
-      args: [...liveVideoArgs(o, t.videoBitrateKbps), '-flush_packets', '1', '-pes_payload_size', '0', '-f', 'mpegts', t.output],
-    };
-  }
+  const kbps = t.videoBitrateKbps;
   return {
     file: undefined,
-    args: [...liveVideoArgs(o, t.videoBitrateKbps), '-progress', 'pipe:2', '-flvflags', 'no_duration_filesize', '-f', 'flv', t.target.url],
+    // Live services want a constant-ish bitrate and a key frame every 2 s (YouTube's ingest rules).
+    // Each packet is written at once and each audio frame in its own PES, so what the segment
+    // showed up to the switch (its inputs stop) is out before the next segment goes on air.
+    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-r', String(o.frameRate), '-g', gop, '-keyint_min', gop,
+      '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`, '-c:a', 'aac', '-b:a', '128k', '-ar', '48000',
+      '-flush_packets', '1', '-pes_payload_size', '0', '-f', 'mpegts', t.output],
   };
 }
 
@@ -115,9 +102,7 @@ export class Composer {
       ...inputs, '-filter_complex', composeFilter(scene, o), '-map', '[v]', '-map', '[a]',
       // A scene without audio has endless silence (anullsrc): the output ends with the RTP video.
       ...(scene.audios.length === 0 ? ['-shortest'] : []), ...out.args,
-    ], target.kind === 'file' ? 'composed' : 'stream', log, target.kind !== 'rtmp' ? {} : {
-      redact: (text) => redactStreamTarget(text, target.target), onProgress: target.onProgress,
-    });
+    ], target.kind === 'file' ? 'composed' : 'stream', log);
     return new Composer(out.file, ports, sources, ffmpeg);
   }
 
@@ -125,7 +110,7 @@ export class Composer {
     return this.ffmpeg.hasExited;
   }
 
-  /** Resolves with the exit status when ffmpeg ends (a dropped RTMP connection ends it too). */
+  /** Resolves with the exit status when ffmpeg ends (a closed output ends it too). */
   get exited(): Promise<string> {
     return this.ffmpeg.exited;
   }
