@@ -16,8 +16,8 @@ import type { Logger } from '@plenum/kit';
 import type { RecordedSource } from './recorded-source.ts';
 import type { FrameReaderCounts, TimedFrame } from './rtp-frame-reader.ts';
 import { RtpFrameReader } from './rtp-frame-reader.ts';
-import type { WebmHeader } from './webm/webm-layout.ts';
-import { cluster, cues, durationElement, seekSpace, segmentSize, simpleBlock, webmHeader } from './webm/webm-layout.ts';
+import type { WebmBlock, WebmHeader } from './webm/webm-layout.ts';
+import { cluster, cues, durationElement, seekSpace, segmentSize, simpleBlockBytes, webmHeader } from './webm/webm-layout.ts';
 
 /** A Cluster holds at most this much time (ffmpeg's default for live WebM is about the same). */
 export const CLUSTER_MS = 1_000;
@@ -51,7 +51,8 @@ export class WebmTrackWriter {
   #writes: Promise<unknown> = Promise.resolve();
   #pendingBytes = 0;
   #clusterMs = 0;
-  #clusterBlocks: Buffer[] = [];
+  /** The open Cluster's frames (their bytes are copied once, when it is written). */
+  #clusterBlocks: WebmBlock[] = [];
   #clusterBytes = 0;
   #clusterHasKeyFrame = false;
   readonly #cuePoints: { timeMs: number; position: number }[] = [];
@@ -135,9 +136,8 @@ export class WebmTrackWriter {
       this.#clusterMs = frame.timeMs;
       this.#clusterHasKeyFrame = frame.isKeyFrame;
     }
-    const block = simpleBlock({ relativeMs: frame.timeMs - this.#clusterMs, isKeyFrame: frame.isKeyFrame, data: frame.data });
-    this.#clusterBlocks.push(block);
-    this.#clusterBytes += block.length;
+    this.#clusterBlocks.push({ relativeMs: frame.timeMs - this.#clusterMs, isKeyFrame: frame.isKeyFrame, data: frame.data });
+    this.#clusterBytes += simpleBlockBytes(frame.data.length);
     this.#lastFrameMs = frame.timeMs;
   }
 

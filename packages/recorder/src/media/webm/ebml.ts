@@ -16,20 +16,36 @@ export function ebmlIdBytes(id: number): Buffer {
   return out;
 }
 
-/** `size` as the shortest VINT, or as exactly `width` bytes (a size patched in place later). */
-export function vintBytes(size: number, width?: number): Buffer {
+/** Bytes of the shortest VINT saying `size` (at least `min`). */
+export function vintLength(size: number, min = 1): number {
   if (!Number.isSafeInteger(size) || size < 0 || size > MAX_VINT8) throw new RangeError(`EBML size out of range: ${size}`);
-  let n = width ?? 1;
   // A VINT of n bytes holds 7n bits; all ones is reserved for "unknown".
-  while (size >= 2 ** (7 * n) - 1) n++;
-  if (width !== undefined && n !== width) throw new RangeError(`EBML size ${size} does not fit ${width} bytes`);
-  const out = Buffer.alloc(n);
+  let n = min;
+  let limit = 2 ** (7 * n) - 1;
+  while (size >= limit) {
+    n++;
+    limit = limit * 128 + 127;
+  }
+  return n;
+}
+
+/** Writes `size` as a VINT of `n` bytes (vintLength) at `at`; returns the offset after it. */
+export function writeVint(out: Uint8Array, at: number, size: number, n: number): number {
   let v = size;
   for (let i = n - 1; i >= 0; i--) {
-    out[i] = v % 256;
+    out[at + i] = v % 256;
     v = Math.floor(v / 256);
   }
-  out[0] = (out[0] as number) | (0x80 >> (n - 1));
+  out[at] = (out[at] as number) | (0x80 >> (n - 1));
+  return at + n;
+}
+
+/** `size` as the shortest VINT, or as exactly `width` bytes (a size patched in place later). */
+export function vintBytes(size: number, width?: number): Buffer {
+  const n = vintLength(size, width);
+  if (width !== undefined && n !== width) throw new RangeError(`EBML size ${size} does not fit ${width} bytes`);
+  const out = Buffer.alloc(n);
+  writeVint(out, 0, size, n);
   return out;
 }
 

@@ -4,7 +4,7 @@
 // recording ends normally, the writer patches the Segment's size, the Duration and a SeekHead entry
 // for the Cues into space the header kept for them, as a finished file has them. Pure, no I/O.
 import {
-  ebmlIdBytes, element, floatElement, masterElement, stringElement, uintElement, vintBytes, voidElement, UNKNOWN_SIZE,
+  ebmlIdBytes, element, floatElement, masterElement, stringElement, uintElement, vintBytes, vintLength, voidElement, writeVint, UNKNOWN_SIZE,
 } from './ebml.ts';
 
 const ID = {
@@ -119,17 +119,43 @@ export const segmentSize = (bytes: number): Buffer => vintBytes(bytes, 8);
 /** One frame in a Cluster: its time relative to the Cluster's (−32768…32767 ms). */
 export type WebmBlock = { readonly relativeMs: number; readonly isKeyFrame: boolean; readonly data: Uint8Array };
 
-/** SimpleBlock for track 1 (Matroska §10.2): track number, relative time, flags (key frame), the frame. */
-export function simpleBlock(b: WebmBlock): Buffer {
-  const head = Buffer.allocUnsafe(4);
-  head[0] = 0x81;
-  head.writeInt16BE(b.relativeMs, 1);
-  head[3] = b.isKeyFrame ? 0x80 : 0x00;
-  return element(ID.SimpleBlock, Buffer.concat([head, b.data]));
+/** SimpleBlock head after its size (Matroska §10.2): track number 1 as a VINT, relative time, flags. */
+const SIMPLE_BLOCK_HEAD_BYTES = 4;
+/** The SimpleBlock ID, 0xA3, is one byte. */
+const SIMPLE_BLOCK_ID_BYTES = 1;
+
+/** Bytes a frame of `dataBytes` takes in a Cluster as a SimpleBlock (ID, size, head, frame). */
+export function simpleBlockBytes(dataBytes: number): number {
+  const size = SIMPLE_BLOCK_HEAD_BYTES + dataBytes;
+  return SIMPLE_BLOCK_ID_BYTES + vintLength(size) + size;
 }
 
-/** A whole Cluster: its time (ms from the file's start) and its SimpleBlocks. */
-export const cluster = (timeMs: number, blocks: readonly Buffer[]): Buffer => masterElement(ID.Cluster, [uintElement(ID.Timestamp, timeMs), ...blocks]);
+/**
+ * A whole Cluster: its time (ms from the file's start) and its frames as SimpleBlocks (track 1,
+ * key frame flag). Built in one buffer: each frame's bytes are copied once, here.
+ */
+export function cluster(timeMs: number, blocks: readonly WebmBlock[]): Buffer {
+  const timestamp = uintElement(ID.Timestamp, timeMs);
+  let body = timestamp.length;
+  for (const b of blocks) body += simpleBlockBytes(b.data.length);
+  const id = ebmlIdBytes(ID.Cluster);
+  const sizeBytes = vintLength(body);
+  const out = Buffer.allocUnsafe(id.length + sizeBytes + body);
+  let at = id.copy(out, 0);
+  at = writeVint(out, at, body, sizeBytes);
+  at += timestamp.copy(out, at);
+  for (const b of blocks) {
+    const size = SIMPLE_BLOCK_HEAD_BYTES + b.data.length;
+    out[at++] = ID.SimpleBlock;
+    at = writeVint(out, at, size, vintLength(size));
+    out[at++] = 0x81;
+    at = out.writeInt16BE(b.relativeMs, at);
+    out[at++] = b.isKeyFrame ? 0x80 : 0x00;
+    out.set(b.data, at);
+    at += b.data.length;
+  }
+  return out;
+}
 
 /** Cues: for each Cluster a player may seek to, its time and position (from the Segment's data). */
 export function cues(points: readonly { readonly timeMs: number; readonly position: number }[]): Buffer {
