@@ -5,6 +5,9 @@
 // across filled gaps, and while a source is quiet the gap is filled: Opus silence every 20 ms for audio, the last VP8 key frame again every
 // VIDEO_REPEAT_MS for video (the tile holds its last picture). The per-source files never see these
 // packets (they get the untouched stream: webm-track-writer.ts).
+// After a repeated key frame (a filled gap, or the video moved to a new composer), the sender's next
+// inter frames refer to a picture the composer never decoded: they are held back, the gap filled on,
+// until the sender's next key frame (asked for at once), so the tile never shows a smeared picture.
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import type { RecordedSource } from './recorded-source.ts';
@@ -39,6 +42,8 @@ class FedSource {
   lastSentMs = -Infinity;
   hasSent = false;
   didFill = false;
+  /** Video: a key frame was repeated; real packets wait for the sender's next key frame. */
+  awaitsKeyFrame = false;
   /** The last complete VP8 key frame (its RTP packets), and the one being collected. */
   keyFrame: Buffer[] = [];
   collecting: Buffer[] | undefined;
@@ -55,8 +60,11 @@ export class ComposerFeed {
   readonly #timer: NodeJS.Timeout | undefined;
   #isClosed = false;
 
-  /** `isUsed` false: a recording without a composer; the feed takes nothing and opens nothing. */
-  constructor(private readonly now: () => number, isUsed = true) {
+  /**
+   * `isUsed` false: a recording without a composer; the feed takes nothing and opens nothing.
+   * `wantKeyFrame`: a video waits for its sender's next key frame (the caller asks, rate-limited).
+   */
+  constructor(private readonly now: () => number, isUsed = true, private readonly wantKeyFrame: (ssrc: number) => void = () => undefined) {
     if (!isUsed) {
       this.#isClosed = true;
       return;
@@ -102,6 +110,12 @@ export class ComposerFeed {
     if (s === undefined || this.#isClosed || packet.length < RTP_HEADER_BYTES) return;
     const seq = packet.readUInt16BE(2);
     const ts = packet.readUInt32BE(4);
+    if (s.source.media === 'video') this.#remember(s, packet, payload, ts);
+    // Held back (see the header): still a gap, filled on.
+    if (s.awaitsKeyFrame && s.port !== NO_PORT) {
+      if (!isVp8KeyFrameStart(payload)) return;
+      s.awaitsKeyFrame = false;
+    }
     if (s.didFill) {
       // Continue after what was filled in, as much later as the wall clock says.
       const elapsed = Math.max(1, Math.round(((nowMs - s.lastSentMs) * s.source.clockRate) / 1000));
@@ -110,7 +124,6 @@ export class ComposerFeed {
       s.didFill = false;
     }
     s.lastRealMs = nowMs;
-    if (s.source.media === 'video') this.#remember(s, packet, payload, ts);
     if (s.port === NO_PORT) return;
     this.#send(s, packet, (seq + s.seqOffset) & 0xffff, (ts + s.tsOffset) >>> 0, nowMs);
   }
@@ -199,5 +212,7 @@ export class ComposerFeed {
     const ts = (s.lastTs + Math.round(((nowMs - s.lastSentMs) * s.source.clockRate) / 1000)) >>> 0;
     for (const packet of s.keyFrame) this.#send(s, packet, (s.seq + 1) & 0xffff, ts, nowMs);
     s.didFill = true;
+    s.awaitsKeyFrame = true;
+    this.wantKeyFrame(s.source.ssrc);
   }
 }

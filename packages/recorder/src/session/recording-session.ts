@@ -127,7 +127,7 @@ export class RecordingSession {
   constructor(private readonly deps: SessionDeps, readonly params: SessionParams) {
     this.events = new TypedEmitter<SessionEvents>(deps.log);
     // Per-source files only: no composer, so no feed (its socket and gap-filling timer stay closed).
-    this.#feed = new ComposerFeed(() => deps.now(), deps.composed !== undefined || params.stream !== undefined);
+    this.#feed = new ComposerFeed(() => deps.now(), deps.composed !== undefined || params.stream !== undefined, (ssrc) => this.#askAfterDrop(ssrc));
     this.#keys = new RecorderKeys({
       log: deps.log.child({ part: 'e2ee' }), nick: params.nick,
       sendJson: (to, json) => deps.channel.send(el('message', { from: params.jid, to: `${params.roomJid}/${to}`, type: 'chat' }, el('json-message', { xmlns: NS_JITSI_MEET }, json))),
