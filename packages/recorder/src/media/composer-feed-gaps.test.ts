@@ -15,13 +15,13 @@ const VIDEO: RecordedSource = { ssrc: 0x5eed_0001, name: 'abcd1234-v0', owner: '
 const KEY_FRAME = Uint8Array.from([0x10, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]);
 const INTER_FRAME = Uint8Array.from([0x10, 0x01, 0x11, 0x22]);
 
-function rtp(seq: number, ts: number, payload: Uint8Array): Buffer {
+function rtp(seq: number, ts: number, payload: Uint8Array, ssrc = VIDEO.ssrc): Buffer {
   const packet = Buffer.alloc(12 + payload.length);
   packet[0] = 0x80;
   packet[1] = 0x80 | VIDEO.payloadType; // one packet per frame: the marker bit ends it
   packet.writeUInt16BE(seq, 2);
   packet.writeUInt32BE(ts, 4);
-  packet.writeUInt32BE(VIDEO.ssrc, 8);
+  packet.writeUInt32BE(ssrc, 8);
   packet.set(payload, 12);
   return packet;
 }
@@ -75,6 +75,32 @@ test('after a filled gap, inter frames wait for the next key frame, a key frame 
     assert.is(key.seq, (last.seq + 1) & 0xffff, 'sequence numbers continue after the filled packets');
     assert.ok(((key.ts - last.ts) >>> 0) > 0 && ((key.ts - last.ts) >>> 0) < 0x8000_0000, 'time goes forward');
     assert.is(((inter.ts - key.ts) >>> 0), 3000, 'the sender\'s own spacing is kept');
+  } finally {
+    await feed.close();
+    composer.close();
+  }
+});
+
+test('a screen share at one frame a second (a still page) is no gap: nothing filled, no key frame asked for', async () => {
+  const composer = createSocket('udp4');
+  await new Promise<void>((resolve) => composer.bind(0, '127.0.0.1', resolve));
+  const received: Received[] = [];
+  composer.on('message', (m) => received.push({ seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), isKeyFrame: (m[13] ?? 1) % 2 === 0 }));
+  let now = 1_000_000;
+  const wanted: number[] = [];
+  const feed = new ComposerFeed(() => now, true, (ssrc) => wanted.push(ssrc));
+  const share: RecordedSource = { ...VIDEO, ssrc: 0x5eed_0002, name: 'abcd1234-v1', videoType: 'desktop' };
+  try {
+    feed.route(share, (composer.address() as AddressInfo).port);
+    const frames = [KEY_FRAME, INTER_FRAME, INTER_FRAME, INTER_FRAME];
+    for (const [k, frame] of frames.entries()) {
+      feed.push(share.ssrc, rtp(20 + k, 90_000 * k, frame, share.ssrc), frame, now);
+      now += 1_000;
+      await new Promise((r) => setTimeout(r, 120)); // the feed's gap check runs meanwhile
+    }
+    for (let i = 0; i < 50 && received.length < frames.length; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(received.map((r) => r.seq), [20, 21, 22, 23], 'every frame passed, nothing filled in between');
+    assert.equal(wanted, []);
   } finally {
     await feed.close();
     composer.close();

@@ -16,7 +16,12 @@ import { isVp8KeyFrameStart } from './vp8-keyframe.ts';
 const HOST = '127.0.0.1';
 /** Quiet longer than this and the gap is filled (longer than normal jitter, shorter than a stall anyone notices). */
 const AUDIO_GAP_MS = 200;
-const VIDEO_GAP_MS = 700;
+/**
+ * A screen share of a still page sends about one frame a second (WebRTC repeats the last frame at
+ * 1 fps): a longer wait keeps that from counting as a gap, each of which would cost its sender a key
+ * frame (see the header). A camera sends 7 frames a second or more.
+ */
+const VIDEO_GAP_MS = { camera: 700, desktop: 2_500 } as const;
 const VIDEO_REPEAT_MS = 500;
 const TICK_MS = 50;
 const OPUS_FRAME_MS = 20;
@@ -203,7 +208,8 @@ export class ComposerFeed {
   }
 
   #fillVideo(s: FedSource, nowMs: number): void {
-    if (nowMs - s.lastRealMs < VIDEO_GAP_MS || nowMs - s.lastSentMs < VIDEO_REPEAT_MS || s.keyFrame.length === 0) return;
+    const gapMs = s.source.videoType === 'desktop' ? VIDEO_GAP_MS.desktop : VIDEO_GAP_MS.camera;
+    if (nowMs - s.lastRealMs < gapMs || nowMs - s.lastSentMs < VIDEO_REPEAT_MS || s.keyFrame.length === 0) return;
     this.#repeatKeyFrame(s, nowMs);
   }
 
