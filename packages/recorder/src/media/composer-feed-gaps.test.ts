@@ -28,47 +28,53 @@ function rtp(seq: number, ts: number, payload: Uint8Array, ssrc = VIDEO.ssrc): B
 
 type Received = { seq: number; ts: number; isKeyFrame: boolean };
 
-test('after a filled gap, inter frames wait for the next key frame, a key frame is asked for, and the numbering goes on', async () => {
+/** A feed with the test's clock, sending to a loopback socket that records what arrives. */
+async function feedIntoSocket() {
   const composer = createSocket('udp4');
   await new Promise<void>((resolve) => composer.bind(0, '127.0.0.1', resolve));
   const received: Received[] = [];
   composer.on('message', (m) => received.push({ seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), isKeyFrame: (m[13] ?? 1) % 2 === 0 }));
-  let now = 1_000_000;
+  const clock = { now: 1_000_000 };
   const wanted: number[] = [];
-  const feed = new ComposerFeed(() => now, true, (ssrc) => wanted.push(ssrc));
+  const feed = new ComposerFeed(() => clock.now, true, (ssrc) => wanted.push(ssrc));
+  return { composer, port: (composer.address() as AddressInfo).port, received, wanted, feed, clock };
+}
+
+test('after a filled gap, inter frames wait for the next key frame, a key frame is asked for, and the numbering goes on', async () => {
+  const { composer, port, received, wanted, feed, clock } = await feedIntoSocket();
   const arrived = async (count: number): Promise<void> => {
     for (let i = 0; i < 100 && received.length < count; i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(received.length >= count, `${received.length} of ${count} packets reached the composer`);
   };
   try {
-    feed.route(VIDEO, (composer.address() as AddressInfo).port);
-    feed.push(VIDEO.ssrc, rtp(10, 9000, KEY_FRAME), KEY_FRAME, now);
-    now += 33;
-    feed.push(VIDEO.ssrc, rtp(11, 12_000, INTER_FRAME), INTER_FRAME, now);
+    feed.route(VIDEO, port);
+    feed.push(VIDEO.ssrc, rtp(10, 9000, KEY_FRAME), KEY_FRAME, clock.now);
+    clock.now += 33;
+    feed.push(VIDEO.ssrc, rtp(11, 12_000, INTER_FRAME), INTER_FRAME, clock.now);
     await arrived(2);
     assert.equal(received.map((r) => r.isKeyFrame), [true, false], 'flowing: everything passes');
 
     // The sender goes quiet for 2 s: the feed fills in its last key frame.
-    now += 2_000;
+    clock.now += 2_000;
     await arrived(3);
     assert.ok(received[2]?.isKeyFrame, 'the gap is filled with the last key frame');
     assert.equal(wanted, [VIDEO.ssrc], 'and the sender is asked for a new one');
     const filled = received.length;
 
     // It comes back with inter frames: held back, the gap still filled.
-    now += 33;
-    feed.push(VIDEO.ssrc, rtp(12, 200_000, INTER_FRAME), INTER_FRAME, now);
-    now += 33;
-    feed.push(VIDEO.ssrc, rtp(13, 203_000, INTER_FRAME), INTER_FRAME, now);
-    now += 600;
+    clock.now += 33;
+    feed.push(VIDEO.ssrc, rtp(12, 200_000, INTER_FRAME), INTER_FRAME, clock.now);
+    clock.now += 33;
+    feed.push(VIDEO.ssrc, rtp(13, 203_000, INTER_FRAME), INTER_FRAME, clock.now);
+    clock.now += 600;
     await arrived(filled + 1);
     assert.ok(received.slice(filled).every((r) => r.isKeyFrame), 'no inter frame after the repeated key frame');
 
     // Its next key frame: the stream goes on from it, numbered right after the last filled packet.
     const last = received[received.length - 1] as Received;
-    feed.push(VIDEO.ssrc, rtp(14, 206_000, KEY_FRAME), KEY_FRAME, now);
-    now += 33;
-    feed.push(VIDEO.ssrc, rtp(15, 209_000, INTER_FRAME), INTER_FRAME, now);
+    feed.push(VIDEO.ssrc, rtp(14, 206_000, KEY_FRAME), KEY_FRAME, clock.now);
+    clock.now += 33;
+    feed.push(VIDEO.ssrc, rtp(15, 209_000, INTER_FRAME), INTER_FRAME, clock.now);
     await arrived(received.length + 2);
     const [key, inter] = received.slice(-2) as [Received, Received];
     assert.ok(key.isKeyFrame && !inter.isKeyFrame);
@@ -82,20 +88,14 @@ test('after a filled gap, inter frames wait for the next key frame, a key frame 
 });
 
 test('a screen share at one frame a second (a still page) is no gap: nothing filled, no key frame asked for', async () => {
-  const composer = createSocket('udp4');
-  await new Promise<void>((resolve) => composer.bind(0, '127.0.0.1', resolve));
-  const received: Received[] = [];
-  composer.on('message', (m) => received.push({ seq: m.readUInt16BE(2), ts: m.readUInt32BE(4), isKeyFrame: (m[13] ?? 1) % 2 === 0 }));
-  let now = 1_000_000;
-  const wanted: number[] = [];
-  const feed = new ComposerFeed(() => now, true, (ssrc) => wanted.push(ssrc));
+  const { composer, port, received, wanted, feed, clock } = await feedIntoSocket();
   const share: RecordedSource = { ...VIDEO, ssrc: 0x5eed_0002, name: 'abcd1234-v1', videoType: 'desktop' };
   try {
-    feed.route(share, (composer.address() as AddressInfo).port);
+    feed.route(share, port);
     const frames = [KEY_FRAME, INTER_FRAME, INTER_FRAME, INTER_FRAME];
     for (const [k, frame] of frames.entries()) {
-      feed.push(share.ssrc, rtp(20 + k, 90_000 * k, frame, share.ssrc), frame, now);
-      now += 1_000;
+      feed.push(share.ssrc, rtp(20 + k, 90_000 * k, frame, share.ssrc), frame, clock.now);
+      clock.now += 1_000;
       await new Promise((r) => setTimeout(r, 120)); // the feed's gap check runs meanwhile
     }
     for (let i = 0; i < 50 && received.length < frames.length; i++) await new Promise((r) => setTimeout(r, 20));
