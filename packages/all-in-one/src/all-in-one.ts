@@ -78,7 +78,8 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Running
     // The web server serves /xmpp-websocket; the XMPP server's own listener stays internal.
     http: { ...loaded.http, host: '127.0.0.1', port: 0 },
   };
-  const webConfig = loadWebServerConfig({ env, values: opts.web ?? {} });
+  // Jitsi's own clients hide the recorder by its domain (config.js hiddenDomain).
+  const webConfig = loadWebServerConfig({ env, values: { ...(recorderPlan === undefined ? {} : { hiddenDomain: recorderPlan.domain }), ...opts.web } });
   const child = (component: string) => opts.log?.child({ component });
   const xmpp = await startXmppServer({ config: xmppConfig, ...(opts.log ? { log: child('xmpp') as Logger } : {}) });
   const started: { close(): Promise<void> }[] = [xmpp];

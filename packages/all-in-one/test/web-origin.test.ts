@@ -49,9 +49,12 @@ test('the web port serves the app and a /config.js that points at this deploymen
     const page = await fetch(`${origin}/some-room`);
     assert.is(page.status, 200);
     assert.match(await page.text(), plenum.web.scriptPath);
-    const sandbox: { config?: { hosts: unknown; websocket: string } } = {};
+    const sandbox: { config?: { hosts: unknown; websocket: string; hiddenDomain?: string } } = {};
     runInNewContext(await (await fetch(`${origin}/config.js`)).text(), sandbox);
     assert.equal(JSON.parse(JSON.stringify(sandbox.config?.hosts)), { domain: 'plenum.localhost', muc: 'conference.plenum.localhost', focus: 'focus.plenum.localhost' });
+    // Jitsi's own clients hide the recorder by its domain (there is one when ffmpeg is installed).
+    assert.is(sandbox.config?.hiddenDomain, plenum.recorder === undefined ? undefined : plenum.recorder.config.component.domain);
+    if (plenum.recorder !== undefined) assert.is(sandbox.config?.hiddenDomain, 'recorder.plenum.localhost');
     assert.is(sandbox.config?.websocket, `ws://127.0.0.1:${plenum.web.port}/xmpp-websocket`);
     // Healthy once the bridge is in the brewery.
     await waitUntil('health 200', async () => (await fetch(`${origin}/about/health`)).status === 200);

@@ -46,6 +46,7 @@ export const webServerConfigSpec = {
   enableWelcomePage: f.bool('Show the welcome page at / (Jitsi\'s enableWelcomePage)', d.enableWelcomePage),
   unsupportedBrowsers: f.stringList('Browsers refused with a page naming the supported ones (firefox, chromium, safari, …)', d.unsupportedBrowsers),
   appName: f.string('Name shown in the title bar and on the welcome page', d.appName),
+  hiddenDomain: f.optionalString('XMPP domain of the recorders (config.js hiddenDomain): Jitsi\'s own clients hide occupants whose real JID is on it; npm start sets its recorder\'s domain. Plenum\'s app hides recorders by their jibri feature either way'),
   e2ee: {
     default: f.bool('Rooms created while this is on start end-to-end encrypted (config.js e2ee.enabledByDefault); moderators can still turn it off', false),
   },
@@ -111,6 +112,7 @@ export function operatorWebConfig(c: WebServerConfig, hosts: WebConfig['hosts'])
     enableWelcomePage: c.enableWelcomePage,
     unsupportedBrowsers: c.unsupportedBrowsers.map((b) => b.toLowerCase()),
     appName: c.appName,
+    ...(c.hiddenDomain !== undefined ? { hiddenDomain: c.hiddenDomain } : {}),
     e2ee: { enabledByDefault: c.e2ee.default },
     ...(c.dialIn.numbers.length > 0 ? { dialInNumbersUrl: '/dial-in/numbers', dialInConfCodeUrl: '/dial-in/code' } : {}),
   };

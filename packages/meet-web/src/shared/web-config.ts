@@ -50,6 +50,11 @@ export type WebConfig = {
   readonly unsupportedBrowsers: readonly string[];
   /** Shown in the title bar and the welcome page. */
   readonly appName: string;
+  /**
+   * The recorders' XMPP domain: Jitsi's clients hide occupants whose real JID is on it (the
+   * recorder is no participant to show). Plenum's app hides them by their jibri feature.
+   */
+  readonly hiddenDomain?: string;
   /** Jitsi's dial-in number list URL (`/dial-in/numbers` on this server); absent when no numbers are configured. */
   readonly dialInNumbersUrl?: string;
   /** Jitsi's PIN lookup URL (`/dial-in/code`, `?conference=<room JID>` appended by the client); with dialInNumbersUrl. */
