@@ -20,11 +20,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * A one-shot ffmpeg listening on `port` for MPEG-TS, copying it into `file` (Matroska); `received` is told how
- * far (seconds) what it has written reaches, from its -progress reports. Short probing, so what
- * arrives is written (and counted) as it arrives.
+ * far (seconds) what it has written reaches, from its -progress reports. Probing ends as soon as
+ * both streams are known (no frame rate probing), or after 2 s: on a loaded machine the
+ * composer's first video can come well after its first audio (with 0.5 s the listener once gave up
+ * on the video and wrote a file with audio alone).
  */
 async function tsListener(port: number, file: string, received: (seconds: number) => void): Promise<ReapedProcess> {
-  const listener = await spawnReaped('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-analyzeduration', '500000', '-fpsprobesize', '0',
+  const listener = await spawnReaped('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-analyzeduration', '2000000', '-fpsprobesize', '0',
     '-f', 'mpegts', '-i', `tcp://127.0.0.1:${port}?listen=1`, '-c', 'copy', '-progress', 'pipe:2', '-f', 'matroska', '-y', file], { output: 'pipe' });
   listener.stderr?.setEncoding('utf8');
   listener.stderr?.on('data', (text: string) => {
