@@ -100,22 +100,13 @@ function readPid(stream: NodeJS.ReadableStream | null, exited: Promise<string>):
  */
 const PORT_POOL = { low: 12_000, high: 19_999 } as const;
 const PORT_ATTEMPTS = 64;
-/**
- * This process's walk through the pool: one port after the other from a random start, so a port is
- * not handed out twice by one process (several are often picked before any is bound), and two
- * processes rarely meet.
- */
-let nextPortOffset = randomInt(0, PORT_POOL.high - PORT_POOL.low + 1);
 
 /** Binds `port` (0: any) and closes again; the port bound, or undefined when it was taken. */
 type ProbePort = (port: number) => Promise<number | undefined>;
 
 async function pickPort(probe: ProbePort): Promise<number> {
-  const size = PORT_POOL.high - PORT_POOL.low + 1;
   for (let i = 0; i < PORT_ATTEMPTS; i++) {
-    const candidate = PORT_POOL.low + nextPortOffset;
-    nextPortOffset = (nextPortOffset + 1) % size;
-    const port = await probe(candidate);
+    const port = await probe(randomInt(PORT_POOL.low, PORT_POOL.high + 1));
     if (port !== undefined) return port;
   }
   // A pool this busy: any port the kernel gives.
