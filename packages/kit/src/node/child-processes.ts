@@ -2,7 +2,6 @@
 // benchmarks), and free loopback ports for them.
 import { spawn } from 'node:child_process';
 import type { StdioOptions } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
@@ -92,62 +91,27 @@ function readPid(stream: NodeJS.ReadableStream | null, exited: Promise<string>):
   });
 }
 
-/**
- * Ports handed out for a later bind (by a child process, a server started afterwards) come from
- * below the kernel's ephemeral range (32768–60999 here): a port picked there by binding port 0 can
- * be taken by any outgoing connection's local end before the later bind, and under a CI run's load
- * it was (EADDRINUSE). 20000–29999 is the SIP gateway's default RTP range, which tests also use.
- */
-const PORT_POOL = { low: 12_000, high: 19_999 } as const;
-const PORT_ATTEMPTS = 64;
-
-/** Binds `port` (0: any) and closes again; the port bound, or undefined when it was taken. */
-type ProbePort = (port: number) => Promise<number | undefined>;
-
-async function pickPort(probe: ProbePort): Promise<number> {
-  for (let i = 0; i < PORT_ATTEMPTS; i++) {
-    const port = await probe(randomInt(PORT_POOL.low, PORT_POOL.high + 1));
-    if (port !== undefined) return port;
-  }
-  // A pool this busy: any port the kernel gives.
-  const port = await probe(0);
-  if (port === undefined) throw new Error('could not find a free port');
-  return port;
-}
-
-const probeTcp: ProbePort = async (port) => {
+/** A port that was free a moment ago on the loopback interface. */
+export async function freePort(): Promise<number> {
   const server = createServer();
-  const bound = await new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, HOST, () => resolve(true));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, resolve);
   });
-  if (!bound) return undefined;
   const address = server.address();
   await new Promise((resolve) => server.close(resolve));
-  return address === null || typeof address === 'string' ? undefined : address.port;
-};
-
-const probeUdp: ProbePort = async (port) => {
-  const socket = createSocket('udp4');
-  const bound = await new Promise<boolean>((resolve) => {
-    socket.once('error', () => resolve(false));
-    socket.bind(port, HOST, () => resolve(true));
-  });
-  if (!bound) {
-    socket.close();
-    return undefined;
-  }
-  const { port: boundPort } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return boundPort;
-};
-
-/** A TCP port that was free a moment ago on the loopback interface (outside the ephemeral range). */
-export function freePort(): Promise<number> {
-  return pickPort(probeTcp);
+  if (address === null || typeof address === 'string') throw new Error('could not read a free port');
+  return address.port;
 }
 
-/** A UDP port that was free a moment ago on the loopback interface (outside the ephemeral range). */
-export function freeUdpPort(): Promise<number> {
-  return pickPort(probeUdp);
+/** A UDP port that was free a moment ago on the loopback interface. */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, HOST, () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
 }
