@@ -1,13 +1,15 @@
 // `npm run bench:join`: time from loading a direct-join link (and from clicking Join on the
 // pre-join page) to the first decoded frame of a remote video, for fresh joiners into a running
-// three-person room on the one-command server (startAllInOne), in Debian's Chromium with fake
+// three-person room on the one-command server (startAllInOne, in a process of its own as `npm start`
+// runs it), in Debian's Chromium with fake
 // devices. Every figure is measured inside the joiner's page with performance.now(); see
 // bench/README.md.
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from '@plenum/testkit';
-import { startAllInOne } from '@plenum/all-in-one';
 import { JOIN_PROBE } from './page-probe.ts';
 
 const CHROMIUM_ARGS = [
@@ -65,10 +67,15 @@ const progress = (s: string) => process.stderr.write(`${s}\n`);
 
 /** Resolves when the page's probe saw the first remote frame; the probe's marks. */
 async function waitForFirstFrame(page: Page): Promise<Marks> {
-  // Functions, not strings: the page's CSP forbids eval.
-  const probe = () => (globalThis as unknown as { __joinMarks: Marks }).__joinMarks;
-  await page.waitForFunction(() => (globalThis as unknown as { __joinMarks: Marks }).__joinMarks.firstRemoteFrame !== undefined, undefined, { timeout: 60_000, polling: 50 });
-  return page.evaluate(probe);
+  // One call that the page answers when the frame comes: polling would load the very machine
+  // being measured. Functions, not strings: the page's CSP forbids eval.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('no remote video frame within 60 s')), 60_000); });
+  try {
+    return await Promise.race([page.evaluate(() => (globalThis as unknown as { __firstRemoteFrame: Promise<Marks> }).__firstRemoteFrame), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One fresh joiner (own profile); the marks are relative to the join's start (navigation or click). */
@@ -100,40 +107,56 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[i] ?? NaN;
 }
 
+/** Starts the server process (server-process.ts); resolves once it listens. */
+function startServer(port: number): Promise<ChildProcess> {
+  const child = fork(new URL('./server-process.ts', import.meta.url), [String(port)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it was ready`)));
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function main(): Promise<void> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const plenum = await startAllInOne({
-    xmpp: { tcp: { port: 0 }, components: { port: 0 }, log: { level: 'silent' }, auth: { usersFile: '/nonexistent/users.json' } },
-    focus: { log: { level: 'silent' } },
-    bridge: { http: { port: 0 }, public: { udpPort: 0 }, log: { level: 'silent' } },
-    web: { port, publicUrl: origin, log: { level: 'silent' } },
-  });
+  const server = await startServer(port);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    // The running room: three participants in one browser, each its own profile, all sending video.
+    // The running room: three participants in one browser, each its own profile, all sending
+    // video; each of them sees a remote frame once the next one is in.
+    const hosts: Page[] = [];
     for (const name of ['Host A', 'Host B', 'Host C']) {
       const context = await browser.newContext({ viewport: { width: 640, height: 400 } });
       await context.addInitScript(JOIN_PROBE);
       const page = await context.newPage();
       await page.goto(`${origin}${directJoin(name)}`);
-      await waitForFirstFrame(page).catch(() => undefined);
+      hosts.push(page);
     }
+    await Promise.all(hosts.map((page) => waitForFirstFrame(page)));
     progress('room of 3 running');
-    const results: Record<string, { runs: Marks[]; medianMs: number; p95Ms: number }> = {};
+    const results: Record<string, { runs: Marks[]; medianMs: number; p95Ms: number; serverCpuMs: number[] }> = {};
     for (const mode of modes) {
       const runs: Marks[] = [];
+      const serverCpuMs: number[] = [];
       // One unmeasured join warms the server's and the browser's caches (bundle, JIT).
       await measureJoin(browser, origin, mode, 0);
       for (let i = 1; i <= joins; i++) {
+        const cpuBefore = cpuSeconds(server.pid as number);
         const marks = await measureJoin(browser, origin, mode, i);
         runs.push(marks);
-        progress(`${mode} join ${i}: first remote frame after ${marks.firstRemoteFrame} ms`);
+        serverCpuMs.push(Math.round((cpuSeconds(server.pid as number) - cpuBefore) * 1000));
+        progress(`${mode} join ${i}: first remote frame after ${marks.firstRemoteFrame} ms (server CPU meanwhile ${serverCpuMs.at(-1)} ms)`);
         // Let the leaver's endpoint go before the next one comes.
         await new Promise((r) => setTimeout(r, 500));
       }
       const sorted = runs.map((r) => r.firstRemoteFrame ?? NaN).sort((a, b) => a - b);
-      results[mode] = { runs, medianMs: quantile(sorted, 0.5), p95Ms: quantile(sorted, 0.95) };
+      results[mode] = { runs, medianMs: quantile(sorted, 0.5), p95Ms: quantile(sorted, 0.95), serverCpuMs };
     }
     const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, chromium: browser.version() };
     if (args.json) {
@@ -145,6 +168,7 @@ async function main(): Promise<void> {
       console.log(`\n${mode === 'link' ? 'direct-join link load' : 'click on Join (pre-join page)'} → first remote video frame, ${joins} joins into a room of 3:`);
       console.log(`  each join (ms): ${r.runs.map((m) => (m.firstRemoteFrame ?? NaN).toFixed(0)).join(', ')}`);
       console.log(`  median ${r.medianMs.toFixed(0)} ms, p95 ${r.p95Ms.toFixed(0)} ms (target: median < 1000 ms) ${r.medianMs < 1000 ? 'MET' : 'MISSED'}`);
+      console.log(`  server CPU per join (the whole join and the previous joiner's leave; media of the room included): median ${quantile([...r.serverCpuMs].sort((a, b) => a - b), 0.5)} ms`);
       console.log('  where the time goes (median over the joins of each interval):');
       for (const [what, from, to] of PHASES) {
         const v = r.runs.map((m) => (to === undefined ? undefined : (m[to] ?? NaN) - (from === 'start' ? 0 : m[from] ?? NaN))).filter((x): x is number => x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
@@ -153,7 +177,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    await plenum.close();
+    server.disconnect();
+    await new Promise((r) => server.once('exit', r));
   }
 }
 

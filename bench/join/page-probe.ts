@@ -4,6 +4,9 @@
 // peer connection received). Kept as a string so no bundler touches it.
 export const JOIN_PROBE = `(() => {
   const marks = (window.__joinMarks = {});
+  let firstFrameSeen;
+  // Resolves with the marks at the first decoded remote frame (the bench awaits it, no polling).
+  window.__firstRemoteFrame = new Promise((resolve) => { firstFrameSeen = () => resolve(marks); });
   const mark = (name) => { if (marks[name] === undefined) marks[name] = performance.now(); };
   document.addEventListener('click', (e) => {
     if (e.composedPath().some((el) => el instanceof HTMLButtonElement && el.textContent.trim() === 'Join meeting')) mark('joinClicked');
@@ -64,7 +67,11 @@ export const JOIN_PROBE = `(() => {
       srcObject.set.call(this, stream);
       const track = stream?.getVideoTracks?.()[0];
       if (this instanceof HTMLVideoElement && track !== undefined && isRemote(track)) {
-        this.requestVideoFrameCallback((now) => { if (marks.firstRemoteFrame === undefined) marks.firstRemoteFrame = now; });
+        this.requestVideoFrameCallback((now) => {
+          if (marks.firstRemoteFrame !== undefined) return;
+          marks.firstRemoteFrame = now;
+          firstFrameSeen();
+        });
       }
     },
   });
