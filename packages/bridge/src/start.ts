@@ -39,6 +39,7 @@ import type { AudioLevelSource } from './speaker/speech-activity.ts';
 import { TransportManager } from './transport/transport-manager.ts';
 import { ForwardingLoop } from './forwarding/forwarding-loop.ts';
 import { DEFAULT_REPORT_INTERVAL_MS } from './forwarding/rtcp-reports.ts';
+import { DEFAULT_FEEDBACK_INTERVAL_MS } from './forwarding/transport-feedback.ts';
 
 /** Published as `version` in stats. */
 export const BRIDGE_VERSION = '0.1.0';
@@ -166,7 +167,7 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   // RTP from each endpoint to the others of its conference (tables rebuilt after each COLIBRI2 change).
   const forwarding = new ForwardingLoop({
     log: log.child({ part: 'forwarding' }), clock, registry, transports: media, signalling, randomSequence: () => randomInt(0x10000),
-    rtcpSsrc: randomSsrc(), cname: `plenum-${id}`, reportIntervalMs: DEFAULT_REPORT_INTERVAL_MS,
+    rtcpSsrc: randomSsrc(), cname: `plenum-${id}`, reportIntervalMs: DEFAULT_REPORT_INTERVAL_MS, feedbackIntervalMs: DEFAULT_FEEDBACK_INTERVAL_MS,
     bwe: { startBps: config.bwe.initialBps, minBps: config.bwe.minBps, maxBps: config.bwe.maxBps },
   });
   // Packet and bit rates for /metrics, over the last second (RTP in, RTP out, bytes in, bytes out).

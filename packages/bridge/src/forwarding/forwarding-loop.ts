@@ -27,7 +27,9 @@
 //   sync); report blocks give RTT and loss per endpoint; and the bridge sends every sender its own
 //   receiver reports once a second from the RTP counted on the way in (rtp/receive-statistics.ts).
 // transport-cc feedback → R's bandwidth estimator (bwe/), which also learns every packet sent to R
-//   with the transport-wide number written into it; REMB → an upper bound on R's estimate.
+//   with the transport-wide number written into it; REMB → an upper bound on R's estimate. The other
+//   way, every sender that negotiated transport-cc gets feedback about what reached the bridge
+//   (transport-feedback.ts), so its own estimate can grow and its upper simulcast layers run.
 // SDES, BYE: terminated (counted), not acted on.
 //
 // Hot path: nothing per packet allocates but what SRTP itself allocates (sendRtp takes the send
@@ -58,6 +60,7 @@ import { layerIndexOf, noteLayerPacket } from '../routing/simulcast-layers.ts';
 import { readVp8KeyframeHeight } from '../routing/vp8-frame-size.ts';
 import { newTwccFeedback, readTwccFeedback } from '../rtp/twcc.ts';
 import { BandwidthEstimator } from '../bwe/bandwidth-estimator.ts';
+import { TransportFeedback } from './transport-feedback.ts';
 import type { BandwidthEstimatorOptions } from '../bwe/bandwidth-estimator.ts';
 import type { LayerSignalling } from './layer-control.ts';
 import { LayerControl } from './layer-control.ts';
@@ -164,6 +167,8 @@ export type ForwardingLoopDeps = {
   readonly cname?: string;
   /** How often senders get the bridge's receiver reports (startBridge: 1000 ms); unset: never (unit tests). */
   readonly reportIntervalMs?: number;
+  /** How often transport-cc senders get feedback (startBridge: 100 ms); unset: never (unit tests call `feedback.sendFeedback`). */
+  readonly feedbackIntervalMs?: number;
 };
 
 /** Relays every endpoint's RTP to the other endpoints of its conference. */
@@ -184,6 +189,7 @@ export class ForwardingLoop {
   readonly #localSsrcs: ReadonlySet<number>;
   readonly #limiter: KeyframeLimiter;
   readonly #reports: RtcpReports;
+  readonly #feedback: TransportFeedback;
   readonly #layers: LayerControl | undefined;
   readonly #twcc = newTwccFeedback();
   readonly #counters: ForwardingCounters = {
@@ -207,6 +213,10 @@ export class ForwardingLoop {
       transportOf: (meetingId, route) => this.#transportOf(meetingId, route),
       ...(deps.reportIntervalMs !== undefined ? { intervalMs: deps.reportIntervalMs } : {}),
     });
+    this.#feedback = new TransportFeedback({
+      clock: deps.clock, rtcpSsrc: this.#rtcpSsrc, transportOf: (meetingId, route) => this.#transportOf(meetingId, route),
+      ...(deps.feedbackIntervalMs !== undefined ? { intervalMs: deps.feedbackIntervalMs } : {}),
+    });
     const { events, channel, forwardedSources } = deps.signalling;
     this.#layers = events === undefined || channel === undefined || forwardedSources === undefined ? undefined : new LayerControl({
       log: deps.log, clock: deps.clock, signalling: { events, channel, forwardedSources: forwardedSources.bind(deps.signalling) },
@@ -227,6 +237,7 @@ export class ForwardingLoop {
     if (conference === undefined) {
       this.#conferences.delete(meetingId);
       this.#reports.conferenceExpired(meetingId);
+      this.#feedback.conferenceExpired(meetingId);
       return;
     }
     let routes = this.#conferences.get(meetingId);
@@ -238,6 +249,7 @@ export class ForwardingLoop {
     if (conflicts.length > 0) this.#deps.log.warn('ssrc signalled twice', { meetingId, ssrcs: conflicts });
     this.#layers?.conferenceUpdated(meetingId);
     this.#reports.conferenceUpdated(routes, conference);
+    this.#feedback.conferenceUpdated(routes);
   }
 
   /** The conference ended: its tables go. */
@@ -245,11 +257,17 @@ export class ForwardingLoop {
     this.#conferences.delete(meetingId);
     this.#layers?.conferenceExpired(meetingId);
     this.#reports.conferenceExpired(meetingId);
+    this.#feedback.conferenceExpired(meetingId);
   }
 
   /** RTCP reports: RTT and loss per endpoint (rtcp-reports.ts). */
   get reports(): RtcpReports {
     return this.#reports;
+  }
+
+  /** Transport-cc feedback to senders (transport-feedback.ts). */
+  get feedback(): TransportFeedback {
+    return this.#feedback;
   }
 
   /** The bridge → endpoint bandwidth estimate (bps), or undefined when it has none (no transport-cc). */
@@ -292,6 +310,9 @@ export class ForwardingLoop {
     }
     for (const [reason, n] of Object.entries(c.dropped)) out[`forwarding_dropped_${reason.replaceAll('-', '_')}`] = n;
     for (const [name, n] of Object.entries(this.#reports.statsJson())) out[`forwarding_${name}`] = n;
+    const f = this.#feedback.counters();
+    out.forwarding_twcc_feedback_sent = f.feedbackSent;
+    out.forwarding_twcc_packets_without_number = f.packetsWithoutNumber;
     return out;
   }
 
@@ -302,6 +323,7 @@ export class ForwardingLoop {
     for (const off of this.#offs.splice(0)) off();
     this.#conferences.clear();
     this.#reports.close();
+    this.#feedback.close();
   }
 
   #attach(t: EndpointTransport): void {
@@ -322,6 +344,9 @@ export class ForwardingLoop {
       c.dropped.malformed++;
       return;
     }
+    // Reported to its sender whatever becomes of it (RTX and probes too): an unreported number reads as loss.
+    const from = routes?.endpoints.get(senderId);
+    if (from !== undefined && from.twccId !== 0) this.#feedback.onRtp(from, packet, len);
     const ssrc = packet.readUInt32BE(8);
     const source = routes?.ssrcs.get(ssrc);
     if (source === undefined) {

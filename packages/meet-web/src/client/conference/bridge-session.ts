@@ -16,7 +16,7 @@ import type { EndpointSources, Jingle, JingleContent, MediaSource, PayloadType, 
 import { isMixedSource, jingleToSdp, parseSdp, sdpLinesOf, sdpMediaMid, sdpToJingle } from '@plenum/xmpp/codec';
 import type { SimulcastSsrcs } from './simulcast.ts';
 import { addSimulcastLayers } from './simulcast.ts';
-import { setSenderActive } from '../media/sender-activity.ts';
+import { activeEncodings, setSenderEncodings } from '../media/sender-activity.ts';
 import { BRIDGE_DATA_CHANNEL_LABEL, BRIDGE_DATA_CHANNEL_PROTOCOL } from './bridge-channel.ts';
 
 /** A remote participant's track as received from the bridge. */
@@ -137,6 +137,10 @@ export class BridgeSession {
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
   #desktopSources: { sources: MediaSource[]; groups: SourceGroup[] } | undefined;
+  /** The bridge's SenderSourceConstraints maxHeight, by our m-line (camera `video`, screen `desktop`). */
+  readonly #senderMaxHeight = new Map<string, number>();
+  /** Encoding switches, one at a time (each reads and writes the sender's parameters). */
+  #encodingsQueue: Promise<void> = Promise.resolve();
 
   constructor(offer: Jingle, deps: BridgeSessionDeps) {
     this.sid = offer.sid;
@@ -182,6 +186,7 @@ export class BridgeSession {
       const desktop = this.#transceiver(DESKTOP_MID);
       if (desktop) desktop.direction = 'inactive';
       const jingle = await this.#answer();
+      await this.#applyEncodings('video');
       const contents = jingle.contents.filter((c) => c.name !== DESKTOP_MID);
       await this.#deps.sendJingle({
         action: 'session-accept', sid: this.sid, contents,
@@ -209,6 +214,7 @@ export class BridgeSession {
       }
       await this.#applyRemoteOffer();
       await this.#answer();
+      await this.#applyEncodings('video');
     });
   }
 
@@ -222,6 +228,7 @@ export class BridgeSession {
       t.direction = track ? 'sendonly' : 'inactive';
       await this.#applyRemoteOffer();
       const jingle = await this.#answer();
+      await this.#applyEncodings(DESKTOP_MID);
       if (track) {
         const d = jingle.contents.find((c) => c.name === DESKTOP_MID)?.description;
         if (!d || d.sources.length === 0) throw new Error('the browser did not add the screen source');
@@ -241,9 +248,18 @@ export class BridgeSession {
     if (sender === undefined) return;
     await sender.replaceTrack(track);
     // Firefox keeps sending on a trackless sender; inactive encodings send nothing anywhere.
-    await setSenderActive(sender, track !== null).catch((error: unknown) => {
-      this.#deps.log.warn('could not switch the sender on or off', { err: error, kind });
-    });
+    await this.#applyEncodings(kind);
+  }
+
+  /**
+   * The bridge's SenderSourceConstraints for one of our sources: layers taller than anyone watches
+   * stop, and everything stops while nobody watches (`maxHeight` 0); −1 runs every layer.
+   */
+  async setSenderConstraint(sourceName: string, maxHeight: number): Promise<void> {
+    const mid = sourceName === `${this.#deps.nick}-v0` ? 'video' : sourceName === `${this.#deps.nick}-v1` ? DESKTOP_MID : undefined;
+    if (mid === undefined || !Number.isFinite(maxHeight)) return;
+    this.#senderMaxHeight.set(mid, maxHeight);
+    await this.#applyEncodings(mid);
   }
 
   /** Remote SSRCs and who sends them (E2EE picks a frame's key by its SSRC). */
@@ -267,6 +283,23 @@ export class BridgeSession {
 
   #transceiver(mid: string): RTCRtpTransceiver | undefined {
     return this.#pc.getTransceivers().find((t) => t.mid === mid);
+  }
+
+  /** Switches the m-line's encodings to what its track and the bridge's constraint call for. */
+  #applyEncodings(mid: string): Promise<void> {
+    const run = this.#encodingsQueue.then(async () => {
+      const sender = this.#transceiver(mid)?.sender;
+      if (sender === undefined || this.#closed) return;
+      const track = sender.track;
+      const settings = track?.kind === 'video' ? track.getSettings() : undefined;
+      const side = settings?.width !== undefined && settings.height !== undefined ? Math.min(settings.width, settings.height) : undefined;
+      const wish = { hasTrack: track !== null, maxHeight: this.#senderMaxHeight.get(mid), trackShortSide: side };
+      await setSenderEncodings(sender, activeEncodings(sender.getParameters().encodings, wish));
+    }).catch((error: unknown) => {
+      this.#deps.log.warn('could not switch the sender\'s encodings', { err: error, mid });
+    });
+    this.#encodingsQueue = run;
+    return run;
   }
 
   async #attach(mid: 'audio' | 'video', track: MediaStreamTrack | undefined, withheld: boolean): Promise<void> {

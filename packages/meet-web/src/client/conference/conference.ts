@@ -6,7 +6,7 @@
 // lib-jitsi-meet.
 import type { Logger } from '@plenum/kit';
 import { TypedEmitter, silentLogger } from '@plenum/kit';
-import type { BridgeMessage, El, IceServerEntry, Jingle } from '@plenum/xmpp/codec';
+import type { BridgeMessage, El, IceServerEntry, Jingle, ReceiverVideoConstraints } from '@plenum/xmpp/codec';
 import {
   FIELD_LOBBY_ROOM, FORM_MUC_ROOMCONFIG, NS_DISCO_INFO, NS_JITSI_MEET, decodeLobbyNotify, decodeLobbyRoomRef, encodeMucJoin, NS_FOCUS, NS_JINGLE, NS_MUC_OWNER, NS_MUC_USER, NS_MUTE_AUDIO, NS_MUTE_VIDEO, child,
   decodeConferenceResponse, decodeDataForm, decodeDiscoInfo, decodeJingle, decodeMuteRequest, el, encodeConferenceRequest,
@@ -78,6 +78,8 @@ export class PlenumConference implements Conference {
   #role: 'moderator' | 'participant' = 'participant';
   #audioMuted = false;
   #videoMuted = false;
+  /** What the views last asked of the bridge (ReceiverVideoConstraints), for a channel that opens later. */
+  #receiverConstraints: ReceiverVideoConstraints | undefined;
   /** A moderator muted us (the bridge drops that media): unmuting asks the focus to lift it, as Jitsi's client does. */
   #mutedByFocus = { audio: false, video: false };
   #handRaisedAt: number | undefined;
@@ -369,7 +371,9 @@ export class PlenumConference implements Conference {
   }
 
   setReceiverConstraints(visible: readonly VideoConstraint[], onStage: readonly string[]): void {
-    this.#channel?.send({
+    // Kept for a bridge channel that opens later: the views measure their tiles as soon as the room's
+    // occupants show, usually before the media session (and its channel) exists.
+    this.#receiverConstraints = {
       colibriClass: 'ReceiverVideoConstraints',
       lastN: this.#config.channelLastN,
       selectedSources: [...onStage],
@@ -377,7 +381,8 @@ export class PlenumConference implements Conference {
       // Sources the views did not list get the bridge's usual thumbnail height, not nothing.
       defaultConstraints: { maxHeight: 180 },
       constraints: Object.fromEntries(visible.map((v) => [v.sourceName, { maxHeight: v.maxHeight }])),
-    });
+    };
+    this.#channel?.send(this.#receiverConstraints);
   }
 
   speakerStats(): readonly SpeakerStat[] {
@@ -906,7 +911,7 @@ export class PlenumConference implements Conference {
       : session.webSocketUrl !== undefined ? { url: session.webSocketUrl } : undefined;
     if (channelTransport !== undefined) {
       this.#channel = new BridgeChannel(channelTransport, (m) => this.#onBridgeMessage(m), this.#log.child({ part: 'bridge-channel' }));
-      this.#channel.send({ colibriClass: 'ReceiverVideoConstraints', lastN: this.#config.channelLastN, defaultConstraints: { maxHeight: this.#config.resolution } });
+      this.#channel.send(this.#receiverConstraints ?? { colibriClass: 'ReceiverVideoConstraints', lastN: this.#config.channelLastN, defaultConstraints: { maxHeight: this.#config.resolution } });
     }
     // The app may still be opening camera and microphone (it joins meanwhile): offer them once open.
     await this.#media.opening?.catch(() => undefined);
@@ -1039,6 +1044,10 @@ export class PlenumConference implements Conference {
   }
 
   #onBridgeMessage(m: BridgeMessage): void {
+    if (m.colibriClass === 'SenderSourceConstraints') {
+      void this.#session?.setSenderConstraint(m.sourceName, m.maxHeight);
+      return;
+    }
     if (m.colibriClass === 'DominantSpeakerEndpointChangeEvent') {
       const now = Date.now();
       if (this.#dominant !== undefined) this.#speaking.set(this.#dominant, (this.#speaking.get(this.#dominant) ?? 0) + now - this.#dominantSince);
