@@ -30,6 +30,7 @@ import { StressMeter } from './stats/stress-meter.ts';
 import { endpointLostIq } from './control/endpoint-lost-notice.ts';
 import type { DtlsCertificate } from './transport/dtls-certificate.ts';
 import { createDtlsCertificate } from './transport/dtls-certificate.ts';
+import { installNativeDtlsCurves } from './transport/dtls-native-curves.ts';
 import type { LocalTransportConfig } from './transport/local-transport.ts';
 import { newLocalTransport } from './transport/local-transport.ts';
 import { MediaSignalling } from './channel/media-signalling.ts';
@@ -127,6 +128,8 @@ export async function startBridge(opts: StartBridgeOptions = {}): Promise<Runnin
   const events = new TypedEmitter<BridgeEvents>(log);
   const registry = new ConferenceRegistry();
   const certificate = createDtlsCertificate(clock.now());
+  // werift-dtls's pure-JS curves cost half of each handshake's CPU on this event loop; throws at start if werift moved them.
+  installNativeDtlsCurves();
   const flags = { drain: config.drain, gracefulShutdown: config.gracefulShutdown, shuttingDown: false };
   // Health needs the link and the brewery, which need the handler: late-bound through these.
   let isHealthy = (): boolean => false;
