@@ -52,7 +52,10 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
     xmpp: { tcp: { port: 0 }, components: { port: 0 }, log: { level: 'silent' }, auth: { usersFile: '/nonexistent/users.json' }, ...options.xmpp },
     focus: { log: { level: 'silent' } },
     bridge: { http: { port: 0 }, public: { udpPort: 0 }, log: { level: 'silent' } },
-    web: { port, host: '127.0.0.1', publicUrl: origin, log: { level: 'silent' }, ...options.web },
+    // Cameras at 360p unless a test needs more: since the bridge sends transport-cc feedback, browsers
+    // really send the layers they are asked for, and 720p encoding in every tab of every test loads
+    // the two cores that the suite's other tests (recordings checked against the clock) share.
+    web: { port, host: '127.0.0.1', publicUrl: origin, log: { level: 'silent' }, resolution: 360, ...options.web },
     recorder: options.recorder === undefined ? false : { log: { level: 'silent' }, ...options.recorder },
     // Not by default: its standard port 5060 is one fixed port for every test.
     sipGateway: options.sipGateway === undefined ? false : { log: { level: 'silent' }, ...options.sipGateway },

@@ -53,7 +53,7 @@ async function encodingHeights(page: Page): Promise<number[]> {
 }
 
 test('a camera encodes only the layers someone watches, and nothing while alone', async () => {
-  const e2e: E2e = await startE2e({ web: { p2p: { enabled: false } } });
+  const e2e: E2e = await startE2e({ web: { p2p: { enabled: false }, resolution: 720 } });
   try {
     const alice = await joinDirectly(e2e, ROOM, 'Alice');
     await eventually(() => cameraLayers(alice), (l) => l.length === 3, 20_000, "Alice's camera sends 3 simulcast layers");
