@@ -26,6 +26,9 @@ export const recorderConfigSpec = {
     path: f.string('the ffmpeg binary', 'ffmpeg'),
     stopTimeoutMs: f.int('how long ffmpeg may take to finish its files after a stop before it is killed', 5_000, { min: 100 }),
   },
+  tracks: {
+    maxHeight: f.int('tallest picture the per-source files keep: the recorder asks the bridge for every video up to this height (a composed view or live stream alone needs only its own height)', 720, { min: 90, max: 2160 }),
+  },
   composed: {
     enabled: f.bool('also write the composed view (mixed audio, a grid of the video tiles) as MP4', true),
     width: f.int('composed video width', 640, { min: 64, max: 3840 }),

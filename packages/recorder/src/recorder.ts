@@ -149,6 +149,7 @@ export class Recorder {
         width: config.composed.width, height: config.composed.height, frameRate: config.composed.frameRate,
         fontFile: hasFont ? config.composed.fontFile : undefined,
       } : undefined,
+      trackMaxHeight: config.tracks.maxHeight,
       jingleTimeoutMs: config.jingleTimeoutMs, media: this.deps.media, focusNick: config.focusNick,
       stream: {
         videoBitrateKbps: config.stream.videoBitrateKbps, reconnectMinDelayMs: config.stream.reconnectMinDelayMs,

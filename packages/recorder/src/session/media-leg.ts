@@ -5,7 +5,7 @@
 // would find no receiver for these SSRCs anyway), whatever its SSRC; once ICE has chosen its pair,
 // straight off the socket before werift's ICE layer (takeSrtpDatagrams). The SSRC → source map
 // comes from Jingle (source-book.ts). RTCP stays with werift (the key frame requests go out through it). The data content is left out too: the bridge channel goes over the
-// offer's WebSocket URL (bridge-channel.ts). The SDP says `a=ice-lite` because Plenum's bridge is
+// offer's WebSocket URL (bridge-channel.ts, opened by the session once the focus took its session-accept). The SDP says `a=ice-lite` because Plenum's bridge is
 // ICE-lite and werift only takes the controlling role when told so.
 import type { RTCDtlsTransport } from 'werift';
 import { RTCPeerConnection, useSdesMid } from 'werift';

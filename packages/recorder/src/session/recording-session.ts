@@ -9,6 +9,8 @@
 // Stream mode (a `stream` target) writes no files: the composed view, following the meeting as the
 // composed file does, goes live to an RTMP server over one connection (stream-pusher.ts); its scratch
 // directory is removed at the end, and there is no manifest.
+// The bridge channel (bridge-channel.ts) tells the bridge the picture the recording needs: without
+// it the bridge sends every video at its default 180p.
 // End-to-end encrypted meetings: the recorder holds the keys (recorder-keys.ts) and decrypts the
 // media before anything reads it (e2ee-rtp-decryptor.ts); what does not decrypt is never written.
 import { mkdir, rm } from 'node:fs/promises';
@@ -33,6 +35,7 @@ import type { StreamTarget } from '../media/stream-target.ts';
 import { CLUSTER_MS, WebmTrackWriter } from '../media/webm-track-writer.ts';
 import { isVp8KeyFrameStart } from '../media/vp8-keyframe.ts';
 import { RecorderError } from '../errors.ts';
+import { BridgeChannelClient, recorderVideoConstraints } from './bridge-channel.ts';
 import type { MediaLegOptions } from './media-leg.ts';
 import { MediaLeg } from './media-leg.ts';
 import { RecorderKeys } from './recorder-keys.ts';
@@ -48,6 +51,8 @@ export type SessionDeps = {
   readonly ffmpegStopTimeoutMs: number;
   /** undefined: no composed file. */
   readonly composed: ComposerOptions | undefined;
+  /** Tallest picture the per-source files keep (what the recorder asks the bridge for, file mode). */
+  readonly trackMaxHeight: number;
   readonly jingleTimeoutMs: number;
   readonly media: MediaLegOptions;
   readonly focusNick: string;
@@ -93,6 +98,8 @@ const KEY_FRAME_RETRIES = 3;
 const KEY_FRAME_RETRY_MS = 1_100;
 /** A video whose frames E2EE dropped asks for a key frame at most this often (the bridge allows one a second). */
 const DROPPED_KEY_FRAME_ASK_MS = 1_000;
+/** The live stream's picture when the recorder has no composed settings. */
+const STREAM_COMPOSED: ComposerOptions = { width: 640, height: 360, frameRate: 15 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class RecordingSession {
@@ -111,6 +118,7 @@ export class RecordingSession {
   readonly #left = new Set<string>();
   #book: SourceBook | undefined;
   #leg: MediaLeg | undefined;
+  #bridgeChannel: BridgeChannelClient | undefined;
   #composed: ComposedRecording | undefined;
   #pusher: StreamPusher | undefined;
   #startedMs = 0;
@@ -214,7 +222,7 @@ export class RecordingSession {
     if (this.#phase !== 'joining') return;
     // The stream follows the meeting like the composed file (#scene), over one RTMP connection.
     const pusher = new StreamPusher({
-      target, composed: deps.composed ?? { width: 640, height: 360, frameRate: 15 }, ...deps.stream, dir: params.dir, ffmpegPath: deps.ffmpegPath, log: deps.log,
+      target, composed: deps.composed ?? STREAM_COMPOSED, ...deps.stream, dir: params.dir, ffmpegPath: deps.ffmpegPath, log: deps.log,
       feed: this.#feed, scene: () => this.#scene(), askKeyFrames: (videos) => this.#askKeyFrames(videos),
     });
     this.#pusher = pusher;
@@ -314,6 +322,28 @@ export class RecordingSession {
       action: 'session-accept', sid: offer.sid, responder: this.params.jid, contents: accept.contents, groups: accept.groups,
     })), { timeoutMs: this.deps.jingleTimeoutMs });
     if (reply.attrs.type !== 'result') throw RecorderError.mediaFailed('the focus refused the session-accept');
+    // Accepted: the bridge has our endpoint now, and a channel to it (a new bridge after a move).
+    this.#bridgeChannel?.close();
+    this.#bridgeChannel = undefined;
+    if (this.#phase === 'stopping' || this.#phase === 'ended') return;
+    const url = offer.contents.map((c) => c.transport?.webSocketUrl).find((u) => u !== undefined);
+    if (url === undefined) {
+      this.deps.log.warn('the offer has no bridge channel: the bridge sends its default 180p');
+      return;
+    }
+    this.#bridgeChannel = BridgeChannelClient.open({
+      url, constraints: recorderVideoConstraints(this.#wantedHeight()), log: this.deps.log.child({ part: 'bridge-channel' }),
+    });
+  }
+
+  /**
+   * The height asked of every video: the per-source files keep up to trackMaxHeight; a live stream
+   * needs only its composed height (the composer scales down what is taller itself).
+   */
+  #wantedHeight(): number {
+    const { deps } = this;
+    if (this.params.stream !== undefined) return (deps.composed ?? STREAM_COMPOSED).height;
+    return Math.max(deps.trackMaxHeight, deps.composed?.height ?? 0);
   }
 
   #onJingle(j: Jingle): void {
@@ -463,6 +493,7 @@ export class RecordingSession {
     const [file] = await Promise.all([composedFile, ...[...this.#writers.values()].map((w) => w.finish()), streamed]);
     this.deps.channel.send(el('presence', { from: this.params.jid, to: this.occupantJid, type: 'unavailable' }));
     this.#keys.close();
+    this.#bridgeChannel?.close();
     await this.#leg?.close().catch(() => undefined);
     const e2ee = this.#e2eeSummary();
     if (e2ee.on) this.deps.log.info('end-to-end encrypted media', { ...e2ee, keysReceived: this.#keys.keysReceived });
