@@ -1,6 +1,6 @@
 // The recorder's bridge-channel client against a real `ws` WebSocketServer on 127.0.0.1 standing in
 // for the bridge's /colibri-ws/ endpoint (the bridge itself is exercised end to end in
-// test/recording-height.test.ts): the constraints go out on open and again after the server drops
+// test/recording-height.browser.test.ts): the constraints go out on open and again after the server drops
 // the connection, garbage from the server breaks nothing, close() stops the reconnecting, and the
 // URL's password is never logged.
 import type { AddressInfo } from 'node:net';
