@@ -35,6 +35,10 @@ export type ConferenceErrorCode =
   | 'media-denied'
   /** No camera or microphone is connected. */
   | 'media-not-found'
+  /** The microphone opened but the camera did not (none, in use, or refused): heard, not seen. */
+  | 'camera-unavailable'
+  /** The camera opened but the microphone did not: seen, not heard. */
+  | 'microphone-unavailable'
   /** The `?jwt=` sign-in token was refused: invalid, expired, or not for this room. */
   | 'token-invalid'
   | 'unsupported-browser';
@@ -313,6 +317,11 @@ export interface LocalMedia {
   /** Opens camera and/or microphone; rejects with a `ConferenceError` (`media-denied`, `media-not-found` or `media-failed`) the views can show. */
   open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream>;
   readonly stream: MediaStream | undefined;
+  /**
+   * After an `open` that got only one of camera and microphone (the other absent, busy or refused):
+   * `camera-unavailable` or `microphone-unavailable`, for the views to say so; undefined otherwise.
+   */
+  readonly missing?: ConferenceError | undefined;
   /**
    * Set while `open` runs. The core waits for it before it offers media, so the app can join and
    * open camera and microphone at the same time (both take hundreds of milliseconds).

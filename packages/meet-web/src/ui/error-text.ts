@@ -29,6 +29,10 @@ export function explainError(code: ConferenceErrorCode): Explanation {
       return { title: 'Camera and microphone are blocked', detail: "Click the camera icon in the address bar (or open the browser's site settings), allow camera and microphone for this site, then try again.", canRetry: true };
     case 'media-not-found':
       return { title: 'No camera or microphone found', detail: 'Connect a camera or headset (and check it is switched on), then try again. You can also join without them.', canRetry: true };
+    case 'camera-unavailable':
+      return { title: 'Your camera is not available', detail: 'The others can hear you but not see you. Check that no other app uses the camera and that this site may use it.', canRetry: true };
+    case 'microphone-unavailable':
+      return { title: 'Your microphone is not available', detail: 'The others can see you but not hear you. Check that a microphone is connected and that this site may use it.', canRetry: true };
     case 'media-failed':
       return { title: "Can't use your camera or microphone", detail: "Allow access in your browser's site settings, or check that no other app is using them.", canRetry: true };
     case 'unsupported-browser':

@@ -164,7 +164,10 @@ export class MeetApp extends LitElement {
   async #startMediaAndJoin(ctx: AppContext, conference: Conference, join: JoinRequest, login: LoginRequest | undefined): Promise<void> {
     // Camera and microphone open while the join runs (the core waits for them before it offers media).
     if (ctx.media.stream === undefined && ctx.media.opening === undefined) {
-      ctx.media.open({ audio: true, video: true }).catch((error: unknown) => {
+      ctx.media.open({ audio: true, video: true }).then(() => {
+        const missing = ctx.media.missing;
+        if (missing !== undefined) this.mediaProblem = `${explainError(missing.code).title}. ${explainError(missing.code).detail}`;
+      }, (error: unknown) => {
         const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
           ? (error as { code: ConferenceErrorCode }).code : 'media-failed';
         const text = explainError(code);

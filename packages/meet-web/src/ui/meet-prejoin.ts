@@ -91,8 +91,8 @@ export class MeetPrejoin extends LitElement {
               ? html`<div class="avatar" style=${`background:${avatarColour(name || '?')}`} aria-hidden="true">${initials(name || '?')}</div>
                   ${this.opening ? html`<span class="note">Starting camera…</span>` : html`<span class="note">Camera is off</span>`}`
               : html`<div class="media-error" role="alert" data-code=${this.mediaError.code}>${icons.warning}<strong>${explainError(this.mediaError.code).title}</strong>
-                  ${this.mediaError.code === 'media-failed' ? html`<span>${this.mediaError.message}</span>` : nothing}
-                  <span>${explainError(this.mediaError.code).detail} You can still join and listen.</span>
+                  ${this.mediaError.code === 'media-failed' || this.mediaError.code === 'camera-unavailable' ? html`<span>${this.mediaError.message}</span>` : nothing}
+                  <span>${explainError(this.mediaError.code).detail}${this.stream === undefined ? ' You can still join and listen.' : ''}</span>
                   <button class="btn ghost retry-media" type="button" @click=${() => void this.#open({})}>Try again</button></div>`}
           </div>`}
           ${name === '' ? nothing : html`<span class="you" aria-hidden="true">${name}</span>`}
@@ -132,7 +132,8 @@ export class MeetPrejoin extends LitElement {
     this.opening = true;
     try {
       this.stream = await media.open({ audio: true, video: true, ...choice });
-      this.mediaError = undefined;
+      // Only the microphone (or only the camera) opened: say which one is missing.
+      this.mediaError = media.missing;
       this.#applyMutes();
     } catch (error) {
       this.stream = undefined;

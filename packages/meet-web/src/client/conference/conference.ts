@@ -921,6 +921,13 @@ export class PlenumConference implements Conference {
     const camera = stream?.getVideoTracks()[0];
     if (audio) audio.enabled = !this.#audioMuted;
     if (camera) camera.enabled = !this.#videoMuted;
+    // A camera or microphone that could not be opened shows as off, to the others and on our buttons.
+    if ((!audio && !this.#audioMuted) || (!camera && !this.#videoMuted)) {
+      this.#audioMuted ||= !audio;
+      this.#videoMuted ||= !camera;
+      this.#sendPresence();
+      this.#changed();
+    }
     // Fail-closed: a browser that cannot encrypt, in an encrypted room, answers without attaching
     // camera and microphone (the m-lines still send, for when E2EE goes off).
     const withheld = this.#e2ee.blocksMedia;

@@ -20,10 +20,20 @@ export function mediaError(error: unknown): ConferenceError {
   }
 }
 
+/** What the user is told when only one of the two opened: the other's own failure, named. */
+function partialError(missing: 'camera' | 'microphone', error: unknown): ConferenceError {
+  const why = mediaError(error);
+  const reason = why.code === 'media-denied' ? 'access was refused' : why.code === 'media-not-found' ? 'none was found' : why.message;
+  return missing === 'camera'
+    ? { code: 'camera-unavailable', message: `The camera could not be opened (${reason}).` }
+    : { code: 'microphone-unavailable', message: `The microphone could not be opened (${reason}).` };
+}
+
 export class BrowserLocalMedia implements LocalMedia {
   readonly #config: WebConfig;
   #stream: MediaStream | undefined;
   #opening: Promise<unknown> | undefined;
+  #missing: ConferenceError | undefined;
 
   constructor(config: WebConfig) {
     this.#config = config;
@@ -35,6 +45,10 @@ export class BrowserLocalMedia implements LocalMedia {
 
   get opening(): Promise<unknown> | undefined {
     return this.#opening;
+  }
+
+  get missing(): ConferenceError | undefined {
+    return this.#missing;
   }
 
   async devices(): Promise<readonly MediaDeviceInfo[]> {
@@ -68,18 +82,40 @@ export class BrowserLocalMedia implements LocalMedia {
       ? { ...(options.audioDeviceId !== undefined ? { deviceId: { exact: options.audioDeviceId } } : {}) }
       : false;
     let stream: MediaStream;
+    let missing: ConferenceError | undefined;
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio, video });
     } catch (error) {
-      throw mediaError(error);
+      // One request for both fails if either fails (a desk computer with a headset and no camera,
+      // a camera busy in another app, a refused camera): keep whichever of the two still opens.
+      if (audio === false || video === false) throw mediaError(error);
+      const alone = await this.#openOne({ audio }, error) ?? await this.#openOne({ video }, error);
+      if (alone === undefined) throw mediaError(error);
+      stream = alone.stream;
+      missing = alone.missing;
     }
     this.close();
     this.#stream = stream;
+    this.#missing = missing;
     return stream;
+  }
+
+  /** Only the microphone or only the camera, after both together failed with `bothError`. */
+  async #openOne(constraints: { audio: MediaTrackConstraints } | { video: MediaTrackConstraints }, bothError: unknown): Promise<{ stream: MediaStream; missing: ConferenceError } | undefined> {
+    const isAudio = 'audio' in constraints;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia(constraints);
+    } catch {
+      return undefined;
+    }
+    // Not asked again alone for its own reason: Firefox would prompt once more.
+    return { stream, missing: partialError(isAudio ? 'camera' : 'microphone', bothError) };
   }
 
   close(): void {
     for (const t of this.#stream?.getTracks() ?? []) t.stop();
     this.#stream = undefined;
+    this.#missing = undefined;
   }
 }
