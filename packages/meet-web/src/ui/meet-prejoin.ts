@@ -114,8 +114,10 @@ export class MeetPrejoin extends LitElement {
             ${this.nameMissing ? html`<p class="name-error" id="name-error" role="alert">Please enter your name to join.</p>` : nothing}
             ${cams.length + mics.length === 0 ? nothing : html`<div class="devices">
               <label class="field">Camera<select @change=${(e: Event) => this.#choose('video', e)}>
+                ${cams.length === 0 ? html`<option disabled selected>No camera</option>` : nothing}
                 ${cams.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === inUse('video')}>${d.label || `Camera ${i + 1}`}</option>`)}</select></label>
               <label class="field">Microphone<select @change=${(e: Event) => this.#choose('audio', e)}>
+                ${mics.length === 0 ? html`<option disabled selected>No microphone</option>` : nothing}
                 ${mics.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === inUse('audio')}>${d.label || `Microphone ${i + 1}`}</option>`)}</select></label>
             </div>`}
             <button class="btn primary join" type="submit">Join meeting</button>
