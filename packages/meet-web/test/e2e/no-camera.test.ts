@@ -27,6 +27,11 @@ test('without a camera you join with your microphone, are heard, and are told wh
     await aliceRow.getByRole('img', { name: 'Camera off' }).waitFor();
     await aliceRow.getByRole('img', { name: 'Microphone on' }).waitFor();
     assert.is(await alice.locator('meet-video-tile video').count(), 0, 'no video element for a camera nobody has');
+    // Trying to start a camera that is not there says so, and the camera stays off for everyone.
+    await alice.getByRole('button', { name: 'Start camera' }).click();
+    await alice.getByRole('status').getByText('it could not be opened when you joined', { exact: false }).waitFor();
+    await alice.getByRole('button', { name: 'Start camera' }).waitFor();
+    await aliceRow.getByRole('img', { name: 'Camera off' }).waitFor();
   } finally {
     await e2e.close();
   }

@@ -268,11 +268,26 @@ export class PlenumConference implements Conference {
   }
 
   async setAudioMuted(muted: boolean): Promise<void> {
+    if (!muted && this.#lacks('audio')) return;
     this.#audioMuted = muted;
     if (!muted) this.#liftFocusMute('audio');
     for (const t of this.#media.stream?.getAudioTracks() ?? []) t.enabled = !muted;
     this.#sendPresence();
     this.#changed();
+  }
+
+  /**
+   * True (and the user told) when there is no microphone or camera track to unmute: it could not be
+   * opened. Unmuting then would show it as on to everyone while nothing is sent.
+   */
+  #lacks(media: 'audio' | 'video'): boolean {
+    if (this.#media.opening !== undefined) return false;
+    const tracks = media === 'audio' ? this.#media.stream?.getAudioTracks() : this.#media.stream?.getVideoTracks();
+    if ((tracks?.length ?? 0) > 0) return false;
+    this.#notice('warning', media === 'audio'
+      ? 'Your microphone is not available: it could not be opened when you joined.'
+      : 'Your camera is not available: it could not be opened when you joined.');
+    return true;
   }
 
   /** Self-unmute after a moderator's mute: the focus lifts the bridge's force-mute (protocols.md §8.5). */
@@ -284,6 +299,7 @@ export class PlenumConference implements Conference {
   }
 
   async setVideoMuted(muted: boolean): Promise<void> {
+    if (!muted && this.#lacks('video')) return;
     this.#videoMuted = muted;
     if (!muted) this.#liftFocusMute('video');
     for (const t of this.#media.stream?.getVideoTracks() ?? []) t.enabled = !muted;
