@@ -323,6 +323,11 @@ export interface LocalMedia {
    */
   readonly missing?: ConferenceError | undefined;
   /**
+   * Opens the microphone or the camera alone and adds it to `stream` (made if there was none): for
+   * one that could not be opened at the start. Rejects with a `ConferenceError` as `open` does.
+   */
+  add?(kind: 'audio' | 'video'): Promise<MediaStreamTrack>;
+  /**
    * Set while `open` runs. The core waits for it before it offers media, so the app can join and
    * open camera and microphone at the same time (both take hundreds of milliseconds).
    */

@@ -3,10 +3,12 @@
 // and the app then opens the microphone alone, says the camera is missing, and shows the camera as
 // off to everyone. Both people here have no camera: Chromium's own fake-device switch with
 // `device-count=0` removes its fake camera and keeps its fake microphone (a real "no camera"
-// browser, not a stub of getUserMedia).
+// browser, not a stub of getUserMedia). The second test needs a camera that is busy at the start
+// and free later, which the fake device cannot stage: there the page's first getUserMedia with video
+// is refused as Chromium refuses a camera another application holds (NotReadableError).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hearsOthers, joinDirectly, startE2e, type E2e } from './e2e-stack.ts';
+import { directJoinPath, hearsOthers, joinDirectly, seesVideoOf, startE2e, type E2e } from './e2e-stack.ts';
 
 const ROOM = 'no-camera';
 
@@ -29,9 +31,41 @@ test('without a camera you join with your microphone, are heard, and are told wh
     assert.is(await alice.locator('meet-video-tile video').count(), 0, 'no video element for a camera nobody has');
     // Trying to start a camera that is not there says so, and the camera stays off for everyone.
     await alice.getByRole('button', { name: 'Start camera' }).click();
-    await alice.getByRole('status').getByText('it could not be opened when you joined', { exact: false }).waitFor();
+    await alice.getByRole('status').getByText('The camera could not be opened (none was found)', { exact: false }).waitFor();
     await alice.getByRole('button', { name: 'Start camera' }).waitFor();
     await aliceRow.getByRole('img', { name: 'Camera off' }).waitFor();
+  } finally {
+    await e2e.close();
+  }
+});
+
+/** The first getUserMedia that asks for video fails as for a camera held by another application. */
+const CAMERA_BUSY_AT_FIRST = `(() => {
+  const open = MediaDevices.prototype.getUserMedia;
+  let busy = true;
+  MediaDevices.prototype.getUserMedia = function (constraints) {
+    if (busy && constraints && constraints.video) {
+      busy = false;
+      return Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
+    }
+    return open.call(this, constraints);
+  };
+})();`;
+
+test('a camera that was busy when you joined starts later, and the others see it', async () => {
+  const e2e: E2e = await startE2e({ web: { p2p: { enabled: false } } });
+  try {
+    const alice = await e2e.newPage();
+    await alice.addInitScript(CAMERA_BUSY_AT_FIRST);
+    await alice.goto(`${e2e.origin}${directJoinPath(ROOM, 'Alice')}`);
+    await alice.getByRole('status').getByText('Your camera is not available', { exact: false }).waitFor();
+    const bob = await joinDirectly(e2e, ROOM, 'Bob');
+    await hearsOthers(bob, 1);
+    // The camera is free now: starting it sends it, announced to the meeting, and Bob sees Alice.
+    await alice.getByRole('button', { name: 'Start camera' }).click();
+    await alice.getByRole('button', { name: 'Stop camera' }).waitFor();
+    await seesVideoOf(bob, 'Alice');
+    await hearsOthers(bob, 1);
   } finally {
     await e2e.close();
   }

@@ -242,10 +242,16 @@ export class BridgeSession {
     });
   }
 
-  /** Swaps the microphone or camera track without renegotiating; null stops sending it to the bridge. */
+  /**
+   * Swaps the microphone or camera track without renegotiating; null stops sending it to the bridge.
+   * A kind that had no track when the session was accepted (it could not be opened then) was
+   * answered receive-only and never announced: it is renegotiated here and announced with source-add.
+   */
   async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
-    const sender = this.#transceiver(kind)?.sender;
-    if (sender === undefined) return;
+    const t = this.#transceiver(kind);
+    if (t === undefined) return;
+    if (track !== null && (t.direction === 'recvonly' || t.direction === 'inactive')) return this.#startSending(kind, track);
+    const sender = t.sender;
     await sender.replaceTrack(track);
     // Firefox keeps sending on a trackless sender; inactive encodings send nothing anywhere.
     await this.#applyEncodings(kind);
@@ -260,6 +266,23 @@ export class BridgeSession {
     if (mid === undefined || !Number.isFinite(maxHeight)) return;
     this.#senderMaxHeight.set(mid, maxHeight);
     await this.#applyEncodings(mid);
+  }
+
+  /** First track of a kind answered receive-only: sendrecv, a fresh local answer, source-add to the focus. */
+  #startSending(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+    return this.#serial(async () => {
+      const t = this.#transceiver(kind);
+      if (t === undefined) return;
+      await t.sender.replaceTrack(track);
+      setStreamOf(t.sender, track);
+      t.direction = 'sendrecv';
+      await this.#applyRemoteOffer();
+      const jingle = await this.#answer();
+      await this.#applyEncodings(kind);
+      const d = jingle.contents.find((c) => c.name === kind)?.description;
+      if (d === undefined || d.sources.length === 0) throw new Error(`the browser did not add the ${kind} source`);
+      await this.#sendOwnSources('source-add', { sources: [...d.sources], groups: [...d.sourceGroups] }, kind);
+    });
   }
 
   /** Remote SSRCs and who sends them (E2EE picks a frame's key by its SSRC). */
@@ -362,12 +385,12 @@ export class BridgeSession {
     return { contents, groups: jingle.value.groups };
   }
 
-  async #sendOwnSources(action: 'source-add' | 'source-remove', s: { sources: MediaSource[]; groups: SourceGroup[] }): Promise<void> {
+  async #sendOwnSources(action: 'source-add' | 'source-remove', s: { sources: MediaSource[]; groups: SourceGroup[] }, media: 'audio' | 'video' = 'video'): Promise<void> {
     await this.#deps.sendJingle({
       action, sid: this.sid, groups: [],
       contents: [{
-        name: 'video', creator: 'responder', senders: 'both',
-        description: { media: 'video', payloadTypes: [], headerExtensions: [], extmapAllowMixed: false, rtcpMux: false, sources: s.sources, sourceGroups: s.groups },
+        name: media, creator: 'responder', senders: 'both',
+        description: { media, payloadTypes: [], headerExtensions: [], extmapAllowMixed: false, rtcpMux: false, sources: s.sources, sourceGroups: s.groups },
       }],
     });
   }

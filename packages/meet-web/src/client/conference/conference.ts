@@ -268,7 +268,7 @@ export class PlenumConference implements Conference {
   }
 
   async setAudioMuted(muted: boolean): Promise<void> {
-    if (!muted && this.#lacks('audio')) return;
+    if (!muted && this.#lacks('audio') && !(await this.#openLate('audio'))) return;
     this.#audioMuted = muted;
     if (!muted) this.#liftFocusMute('audio');
     for (const t of this.#media.stream?.getAudioTracks() ?? []) t.enabled = !muted;
@@ -276,17 +276,38 @@ export class PlenumConference implements Conference {
     this.#changed();
   }
 
-  /**
-   * True (and the user told) when there is no microphone or camera track to unmute: it could not be
-   * opened. Unmuting then would show it as on to everyone while nothing is sent.
-   */
+  /** True when there is no microphone or camera track to unmute (it could not be opened), and none is opening. */
   #lacks(media: 'audio' | 'video'): boolean {
     if (this.#media.opening !== undefined) return false;
     const tracks = media === 'audio' ? this.#media.stream?.getAudioTracks() : this.#media.stream?.getVideoTracks();
-    if ((tracks?.length ?? 0) > 0) return false;
-    this.#notice('warning', media === 'audio'
-      ? 'Your microphone is not available: it could not be opened when you joined.'
-      : 'Your camera is not available: it could not be opened when you joined.');
+    return (tracks?.length ?? 0) === 0;
+  }
+
+  /**
+   * Opens a microphone or camera that could not be opened at the start, and sends it (the bridge
+   * session announces it). False, with the user told why, when it still cannot be opened: unmuting
+   * then would show it as on to everyone while nothing is sent.
+   */
+  async #openLate(media: 'audio' | 'video'): Promise<boolean> {
+    const what = media === 'audio' ? 'microphone' : 'camera';
+    let track: MediaStreamTrack;
+    try {
+      if (this.#media.add === undefined) throw new Error('unsupported');
+      track = await this.#media.add(media);
+    } catch (error) {
+      const why = isConferenceError(error) ? ` ${error.message}` : '';
+      this.#notice('warning', `Your ${what} is not available.${why}`);
+      return false;
+    }
+    track.enabled = false;
+    // While media goes direct (two people) it reaches the other person once the meeting moves to the
+    // bridge; an encrypted room this browser cannot encrypt for gets nothing (#gateMediaForE2ee).
+    if (this.#p2p.directPeer === undefined && !this.#mediaWithheld) {
+      await this.#session?.replaceTrack(media, track).catch((error: unknown) => {
+        this.#log.warn('the new track could not be sent', { err: error, media });
+        this.#notice('error', `Your ${what} opened but could not be sent to the meeting.`);
+      });
+    }
     return true;
   }
 
@@ -299,7 +320,7 @@ export class PlenumConference implements Conference {
   }
 
   async setVideoMuted(muted: boolean): Promise<void> {
-    if (!muted && this.#lacks('video')) return;
+    if (!muted && this.#lacks('video') && !(await this.#openLate('video'))) return;
     this.#videoMuted = muted;
     if (!muted) this.#liftFocusMute('video');
     for (const t of this.#media.stream?.getVideoTracks() ?? []) t.enabled = !muted;

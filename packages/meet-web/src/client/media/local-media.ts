@@ -20,6 +20,8 @@ export function mediaError(error: unknown): ConferenceError {
   }
 }
 
+const NO_MEDIA_DEVICES: ConferenceError = { code: 'media-failed', message: 'This page has no access to cameras (it must be served over HTTPS or from localhost).' };
+
 /** What the user is told when only one of the two opened: the other's own failure, named. */
 function partialError(missing: 'camera' | 'microphone', error: unknown): ConferenceError {
   const why = mediaError(error);
@@ -66,18 +68,35 @@ export class BrowserLocalMedia implements LocalMedia {
     return opening;
   }
 
-  async #open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream> {
-    if (!navigator.mediaDevices?.getUserMedia) {
-      throw { code: 'media-failed', message: 'This page has no access to cameras (it must be served over HTTPS or from localhost).' } satisfies ConferenceError;
+  async add(kind: 'audio' | 'video'): Promise<MediaStreamTrack> {
+    if (!navigator.mediaDevices?.getUserMedia) throw NO_MEDIA_DEVICES;
+    let opened: MediaStream;
+    try {
+      opened = await navigator.mediaDevices.getUserMedia(kind === 'audio' ? { audio: true } : { video: this.#videoConstraints(undefined) });
+    } catch (error) {
+      throw partialError(kind === 'audio' ? 'microphone' : 'camera', error);
     }
+    const track = (kind === 'audio' ? opened.getAudioTracks() : opened.getVideoTracks())[0];
+    if (track === undefined) throw partialError(kind === 'audio' ? 'microphone' : 'camera', undefined);
+    const stream = this.#stream ?? new MediaStream();
+    stream.addTrack(track);
+    this.#stream = stream;
+    if (this.#missing?.code === (kind === 'audio' ? 'microphone-unavailable' : 'camera-unavailable')) this.#missing = undefined;
+    return track;
+  }
+
+  #videoConstraints(deviceId: string | undefined): MediaTrackConstraints {
     const height = this.#config.resolution;
-    const video: MediaTrackConstraints | false = options.video
-      ? {
-        height: { ideal: height, max: height },
-        width: { ideal: Math.round((height * 16) / 9), max: Math.round((height * 16) / 9) },
-        ...(options.videoDeviceId !== undefined ? { deviceId: { exact: options.videoDeviceId } } : {}),
-      }
-      : false;
+    return {
+      height: { ideal: height, max: height },
+      width: { ideal: Math.round((height * 16) / 9), max: Math.round((height * 16) / 9) },
+      ...(deviceId !== undefined ? { deviceId: { exact: deviceId } } : {}),
+    };
+  }
+
+  async #open(options: { audio: boolean; video: boolean; audioDeviceId?: string; videoDeviceId?: string }): Promise<MediaStream> {
+    if (!navigator.mediaDevices?.getUserMedia) throw NO_MEDIA_DEVICES;
+    const video: MediaTrackConstraints | false = options.video ? this.#videoConstraints(options.videoDeviceId) : false;
     const audio: MediaTrackConstraints | false = options.audio
       ? { ...(options.audioDeviceId !== undefined ? { deviceId: { exact: options.audioDeviceId } } : {}) }
       : false;
