@@ -134,8 +134,10 @@ export class MeetPrejoin extends LitElement {
     this.opening = true;
     try {
       this.stream = await media.open({ audio: true, video: true, ...choice });
-      // Only the microphone (or only the camera) opened: say which one is missing.
+      // Only the microphone (or only the camera) opened: say which one is missing, and show it off.
       this.mediaError = media.missing;
+      if (media.missing?.code === 'camera-unavailable') this.videoMuted = true;
+      if (media.missing?.code === 'microphone-unavailable') this.audioMuted = true;
       this.#applyMutes();
     } catch (error) {
       this.stream = undefined;

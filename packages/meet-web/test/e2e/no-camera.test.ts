@@ -52,6 +52,19 @@ const CAMERA_BUSY_AT_FIRST = `(() => {
   };
 })();`;
 
+/** The first two getUserMedia calls that ask for audio (both together, then the microphone alone) fail as for a microphone held by another application. */
+const MICROPHONE_BUSY_AT_FIRST = `(() => {
+  const open = MediaDevices.prototype.getUserMedia;
+  let refusals = 2;
+  MediaDevices.prototype.getUserMedia = function (constraints) {
+    if (refusals > 0 && constraints && constraints.audio) {
+      refusals--;
+      return Promise.reject(new DOMException('Could not start audio source', 'NotReadableError'));
+    }
+    return open.call(this, constraints);
+  };
+})();`;
+
 test('a camera that was busy when you joined starts later, and the others see it', async () => {
   const e2e: E2e = await startE2e({ web: { p2p: { enabled: false } } });
   try {
@@ -65,6 +78,23 @@ test('a camera that was busy when you joined starts later, and the others see it
     await alice.getByRole('button', { name: 'Start camera' }).click();
     await alice.getByRole('button', { name: 'Stop camera' }).waitFor();
     await seesVideoOf(bob, 'Alice');
+    await hearsOthers(bob, 1);
+  } finally {
+    await e2e.close();
+  }
+});
+
+test('a microphone that was busy when you joined starts later, and the others hear it', async () => {
+  const e2e: E2e = await startE2e({ web: { p2p: { enabled: false } } });
+  try {
+    const alice = await e2e.newPage();
+    await alice.addInitScript(MICROPHONE_BUSY_AT_FIRST);
+    await alice.goto(`${e2e.origin}${directJoinPath(ROOM, 'Alice')}`);
+    await alice.getByRole('status').getByText('Your microphone is not available', { exact: false }).waitFor();
+    const bob = await joinDirectly(e2e, ROOM, 'Bob');
+    await seesVideoOf(bob, 'Alice');
+    await alice.getByRole('button', { name: 'Unmute microphone' }).click();
+    await alice.getByRole('button', { name: 'Mute microphone' }).waitFor();
     await hearsOthers(bob, 1);
   } finally {
     await e2e.close();
