@@ -3,9 +3,9 @@
 // and the app then opens the microphone alone, says the camera is missing, and shows the camera as
 // off to everyone. Both people here have no camera: Chromium's own fake-device switch with
 // `device-count=0` removes its fake camera and keeps its fake microphone (a real "no camera"
-// browser, not a stub of getUserMedia). The second test needs a camera that is busy at the start
-// and free later, which the fake device cannot stage: there the page's first getUserMedia with video
-// is refused as Chromium refuses a camera another application holds (NotReadableError).
+// browser, not a stub of getUserMedia). The other two tests need a camera (or microphone) busy at
+// the start and free later, which the fake device cannot stage: there the page's first getUserMedia
+// calls for it are refused as Chromium refuses a device another application holds (NotReadableError).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { directJoinPath, hearsOthers, joinDirectly, seesVideoOf, startE2e, type E2e } from './e2e-stack.ts';
