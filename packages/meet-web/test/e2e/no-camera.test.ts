@@ -3,7 +3,7 @@
 // and the app then opens the microphone alone, says the camera is missing, and shows the camera as
 // off to everyone. Both people here have no camera: Chromium's own fake-device switch with
 // `device-count=0` removes its fake camera and keeps its fake microphone (a real "no camera"
-// browser, not a stub of getUserMedia). The other two tests need a camera (or microphone) busy at
+// browser; getUserMedia itself is left alone). The other two tests need a camera (or microphone) busy at
 // the start and free later, which the fake device cannot stage: there the page's first getUserMedia
 // calls for it are refused as Chromium refuses a device another application holds (NotReadableError).
 import { test } from 'uvu';
@@ -39,31 +39,25 @@ test('without a camera you join with your microphone, are heard, and are told wh
   }
 });
 
-/** The first getUserMedia that asks for video fails as for a camera held by another application. */
-const CAMERA_BUSY_AT_FIRST = `(() => {
+/**
+ * A page script: the first `refusals` getUserMedia calls that ask for `kind` fail as for a device
+ * held by another application (NotReadableError); later ones open the fake device.
+ */
+const busyAtFirst = (kind: 'audio' | 'video', refusals: number): string => `(() => {
   const open = MediaDevices.prototype.getUserMedia;
-  let busy = true;
+  let refusals = ${refusals};
   MediaDevices.prototype.getUserMedia = function (constraints) {
-    if (busy && constraints && constraints.video) {
-      busy = false;
-      return Promise.reject(new DOMException('Could not start video source', 'NotReadableError'));
-    }
-    return open.call(this, constraints);
-  };
-})();`;
-
-/** The first two getUserMedia calls that ask for audio (both together, then the microphone alone) fail as for a microphone held by another application. */
-const MICROPHONE_BUSY_AT_FIRST = `(() => {
-  const open = MediaDevices.prototype.getUserMedia;
-  let refusals = 2;
-  MediaDevices.prototype.getUserMedia = function (constraints) {
-    if (refusals > 0 && constraints && constraints.audio) {
+    if (refusals > 0 && constraints && constraints.${kind}) {
       refusals--;
-      return Promise.reject(new DOMException('Could not start audio source', 'NotReadableError'));
+      return Promise.reject(new DOMException('Could not start ${kind} source', 'NotReadableError'));
     }
     return open.call(this, constraints);
   };
 })();`;
+// The camera: both together fail, the microphone alone opens. The microphone: both together and the
+// microphone alone fail, the camera alone opens.
+const CAMERA_BUSY_AT_FIRST = busyAtFirst('video', 1);
+const MICROPHONE_BUSY_AT_FIRST = busyAtFirst('audio', 2);
 
 test('a camera that was busy when you joined starts later, and the others see it', async () => {
   const e2e: E2e = await startE2e({ web: { p2p: { enabled: false } } });
