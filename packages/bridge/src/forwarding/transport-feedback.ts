@@ -66,9 +66,8 @@ export class TransportFeedback {
 
   /** The conference's tables were rebuilt: endpoints that negotiated transport-cc get a recorder. */
   conferenceUpdated(routes: ConferenceRoutes): void {
-    for (const route of this.#senders.keys()) {
-      const s = this.#senders.get(route);
-      if (s?.meetingId === routes.meetingId && (routes.endpoints.get(route.id) !== route || route.twccId === 0)) this.#senders.delete(route);
+    for (const [route, s] of this.#senders) {
+      if (s.meetingId === routes.meetingId && (routes.endpoints.get(route.id) !== route || route.twccId === 0)) this.#senders.delete(route);
     }
     for (const route of routes.endpoints.values()) {
       if (route.twccId !== 0 && !this.#senders.has(route)) {
