@@ -33,6 +33,7 @@ env.PLENUM_BRIDGE_PUBLIC_UDP_PORT ??= String(await firstFree('PLENUM_BRIDGE_UDP_
 env.PLENUM_BRIDGE_HTTP_PORT ??= String(await firstFree('PLENUM_BRIDGE_HTTP_PORT_RANGE', '8090-8189', tcpFree, env.PLENUM_BRIDGE_HTTP_HOST ?? '127.0.0.1'));
 delete env.PLENUM_BRIDGE_UDP_PORT_RANGE;
 delete env.PLENUM_BRIDGE_HTTP_PORT_RANGE;
-const child = spawn(process.execPath, ['--import', 'tsx', 'packages/bridge/src/main.ts'], { env, stdio: 'inherit' });
+// The young-generation limit Plenum runs bridges with (@plenum/kit/node PACKET_PROCESS_NODE_FLAGS).
+const child = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', 'packages/bridge/src/main.ts'], { env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGUSR2']) process.on(signal, () => child.kill(signal));
 child.once('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)));

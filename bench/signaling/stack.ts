@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answersXmpp, freePort, killQuietly, spawnReaped } from '@plenum/testkit';
+import { PACKET_PROCESS_NODE_FLAGS } from '@plenum/kit/node';
 import { NS_DISCO_INFO, el } from '@plenum/xmpp/codec';
 import type { Addresses } from './protocol.ts';
 import { XmppClient } from './xmpp-client.ts';
@@ -137,7 +138,7 @@ export async function startStack(n: StackNeeds): Promise<Stack> {
         PLENUM_BRIDGE_PUBLIC_ADDRESS: HOST, PLENUM_BRIDGE_PUBLIC_UDP_PORT: String(udpPort),
         PLENUM_BRIDGE_LOG_LEVEL: n.logLevel,
         ...limit('PLENUM_BRIDGE_'),
-      });
+      }, PACKET_PROCESS_NODE_FLAGS); // as deployed bridges run
       started.push(bridge);
       bridges.push({ ...bridge, id, httpPort });
     }
@@ -193,7 +194,7 @@ export function logTail(p: StackProcess, lines = 15): string {
   return readFileSync(p.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-async function launch(name: string, n: StackNeeds, main: string, vars: Record<string, string>): Promise<StackProcess> {
+async function launch(name: string, n: StackNeeds, main: string, vars: Record<string, string>, nodeFlags: readonly string[] = []): Promise<StackProcess> {
   const env: NodeJS.ProcessEnv = {};
   // Each component rejects unknown PLENUM_<COMPONENT>_* keys, so pass none of the caller's.
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('PLENUM_')) env[key] = value;
@@ -205,7 +206,7 @@ async function launch(name: string, n: StackNeeds, main: string, vars: Record<st
   const tsx = fileURLToPath(import.meta.resolve('tsx'));
   // One directory per process: the tsx loader's worker thread writes a profile of its own.
   const prof = n.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(n.workDir, 'profiles', file)] : [];
-  const child = await spawnReaped(process.execPath, [...prof, '--import', tsx, join(REPO_ROOT, main)], { cwd: REPO_ROOT, env, output: out });
+  const child = await spawnReaped(process.execPath, [...nodeFlags, ...prof, '--import', tsx, join(REPO_ROOT, main)], { cwd: REPO_ROOT, env, output: out });
   closeSync(out);
   if (child.pid === undefined) throw new Error(`${name} did not start`);
   const pid = child.pid;

@@ -1,5 +1,6 @@
-// `npm start` as a process (its main.ts, as the npm script runs it): the startup log names the URL
-// to open, that URL's server answers with the app, and SIGTERM ends the process cleanly.
+// `npm start` as a process (the npm script's own node command line, read from package.json): the
+// startup log names the URL to open, that URL's server answers with the app, and SIGTERM ends the
+// process cleanly.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -10,12 +11,20 @@ import { freePort, spawnReaped, waitUntil } from '@plenum/testkit';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** The arguments `npm start` gives node (flags and the main file), from the root package.json. */
+function npmStartNodeArgs(): string[] {
+  const script = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const [command, ...args] = script.trim().split(/\s+/);
+  assert.is(command, 'node', `npm start runs node directly: ${script}`);
+  return args;
+}
+
 test('npm start: logs "open <url>", serves the app there, stops on SIGTERM with exit code 0', async () => {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'plenum-start-'));
   const logFile = join(dir, 'stdout.log');
   const fd = openSync(logFile, 'w');
-  const server = await spawnReaped(process.execPath, ['--import', 'tsx', 'packages/all-in-one/src/main.ts'], {
+  const server = await spawnReaped(process.execPath, npmStartNodeArgs(), {
     cwd: root,
     output: fd,
     env: {

@@ -17,7 +17,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, freeUdpPort, spawnReaped } from '@plenum/kit/node';
+import { PACKET_PROCESS_NODE_FLAGS, freePort, freeUdpPort, spawnReaped } from '@plenum/kit/node';
 import type { ReapedProcess } from '@plenum/kit/node';
 import { answersXmpp } from '@plenum/xmpp/component';
 
@@ -112,7 +112,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     started.push(p);
     return p;
   };
-  const node = (main: string): string[] => ['--import', fileURLToPath(import.meta.resolve('tsx')), join(REPO_ROOT, main)];
+  const node = (main: string, flags: readonly string[] = []): string[] => [...flags, '--import', fileURLToPath(import.meta.resolve('tsx')), join(REPO_ROOT, main)];
   try {
     let redisPort: number | undefined;
     if ((opts.redis ?? true) && isInstalled('redis-server')) {
@@ -167,7 +167,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       const httpPort = await freePort();
       let udpPort = await freeUdpPort();
       while (bridges.some((b) => b.udpPort === udpPort)) udpPort = await freeUdpPort();
-      const bridge = await launch(`bridge-${id}`, process.execPath, node('packages/bridge/src/main.ts'), {
+      const bridge = await launch(`bridge-${id}`, process.execPath, node('packages/bridge/src/main.ts', PACKET_PROCESS_NODE_FLAGS), {
         PLENUM_BRIDGE_ID: id,
         PLENUM_BRIDGE_XMPP_HOST: HOST, PLENUM_BRIDGE_XMPP_PORT: String(componentPort), PLENUM_BRIDGE_XMPP_SECRET: bridgeSecret,
         PLENUM_BRIDGE_HTTP_HOST: HOST, PLENUM_BRIDGE_HTTP_PORT: String(httpPort),

@@ -6,3 +6,4 @@ export { runService } from './run-service.ts';
 export type { StartedService } from './run-service.ts';
 export { spawnReaped, killQuietly, freePort, freeUdpPort } from './child-processes.ts';
 export type { ReapedProcess } from './child-processes.ts';
+export { PACKET_PROCESS_NODE_FLAGS, limitsYoungGeneration } from './node-flags.ts';
