@@ -156,3 +156,19 @@ export async function bridgeRtpPacketsReceived(e2e: E2e): Promise<number> {
   if (line === undefined) throw new Error('the bridge reports no plenum_bridge_rtp_packets_received_total');
   return Number(line.split(' ')[1]);
 }
+
+/**
+ * A page script: the first `refusals` getUserMedia calls that ask for `kind` fail as for a device
+ * held by another application (NotReadableError); later ones open the fake device.
+ */
+export const busyAtFirst = (kind: 'audio' | 'video', refusals: number): string => `(() => {
+  const open = MediaDevices.prototype.getUserMedia;
+  let refusals = ${refusals};
+  MediaDevices.prototype.getUserMedia = function (constraints) {
+    if (refusals > 0 && constraints && constraints.${kind}) {
+      refusals--;
+      return Promise.reject(new DOMException('Could not start ${kind} source', 'NotReadableError'));
+    }
+    return open.call(this, constraints);
+  };
+})();`;

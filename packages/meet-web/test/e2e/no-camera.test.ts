@@ -8,7 +8,7 @@
 // calls for it are refused as Chromium refuses a device another application holds (NotReadableError).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { directJoinPath, hearsOthers, joinDirectly, seesVideoOf, startE2e, type E2e } from './e2e-stack.ts';
+import { busyAtFirst, directJoinPath, hearsOthers, joinDirectly, seesVideoOf, startE2e, type E2e } from './e2e-stack.ts';
 
 const ROOM = 'no-camera';
 
@@ -39,21 +39,6 @@ test('without a camera you join with your microphone, are heard, and are told wh
   }
 });
 
-/**
- * A page script: the first `refusals` getUserMedia calls that ask for `kind` fail as for a device
- * held by another application (NotReadableError); later ones open the fake device.
- */
-const busyAtFirst = (kind: 'audio' | 'video', refusals: number): string => `(() => {
-  const open = MediaDevices.prototype.getUserMedia;
-  let refusals = ${refusals};
-  MediaDevices.prototype.getUserMedia = function (constraints) {
-    if (refusals > 0 && constraints && constraints.${kind}) {
-      refusals--;
-      return Promise.reject(new DOMException('Could not start ${kind} source', 'NotReadableError'));
-    }
-    return open.call(this, constraints);
-  };
-})();`;
 // The camera: both together fail, the microphone alone opens. The microphone: both together and the
 // microphone alone fail, the camera alone opens.
 const CAMERA_BUSY_AT_FIRST = busyAtFirst('video', 1);

@@ -268,12 +268,32 @@ export class BridgeSession {
     await this.#applyEncodings(mid);
   }
 
-  /** First track of a kind answered receive-only: sendrecv, a fresh local answer, source-add to the focus. */
-  #startSending(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+  /**
+   * While media goes direct (P2P), a microphone or camera opened late: its m-line starts sending and
+   * the focus learns the source now, but no track is attached (nothing reaches the bridge) until
+   * replaceTrack attaches it when the meeting moves to the bridge.
+   */
+  announceTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+    const t = this.#transceiver(kind);
+    if (t === undefined || (t.direction !== 'recvonly' && t.direction !== 'inactive')) return Promise.resolve();
+    return this.#startSending(kind, track, false);
+  }
+
+  /**
+   * First track of a kind answered receive-only: sendrecv, a fresh local answer, source-add to the
+   * focus. `attach` false: announced only (announceTrack).
+   */
+  #startSending(kind: 'audio' | 'video', track: MediaStreamTrack, attach = true): Promise<void> {
     return this.#serial(async () => {
       const t = this.#transceiver(kind);
       if (t === undefined) return;
-      await t.sender.replaceTrack(track);
+      // Announced meanwhile (an earlier call queued first): only the track is left to attach.
+      if (t.direction === 'sendrecv') {
+        if (attach) await t.sender.replaceTrack(track);
+        await this.#applyEncodings(kind);
+        return;
+      }
+      if (attach) await t.sender.replaceTrack(track);
       setStreamOf(t.sender, track);
       t.direction = 'sendrecv';
       await this.#applyRemoteOffer();

@@ -300,14 +300,20 @@ export class PlenumConference implements Conference {
       return false;
     }
     track.enabled = false;
-    // While media goes direct (two people) it reaches the other person once the meeting moves to the
-    // bridge; an encrypted room this browser cannot encrypt for gets nothing (#gateMediaForE2ee).
-    if (this.#p2p.directPeer === undefined && !this.#mediaWithheld) {
-      await this.#session?.replaceTrack(media, track).catch((error: unknown) => {
+    // While media goes direct (two people) the bridge session only announces it (the focus learns
+    // the source; the track is attached when the meeting moves to the bridge) and the direct session
+    // sends it to the other person. An encrypted room this browser cannot encrypt for gets nothing
+    // (#gateMediaForE2ee); P2P is off there.
+    const session = this.#session;
+    if (session !== undefined && !this.#mediaWithheld) {
+      const sent = this.#p2p.directPeer === undefined ? session.replaceTrack(media, track) : session.announceTrack(media, track);
+      await sent.catch((error: unknown) => {
         this.#log.warn('the new track could not be sent', { err: error, media });
         this.#notice('error', `Your ${what} opened but could not be sent to the meeting.`);
       });
     }
+    // Not awaited: a direct session still being set up sends it once the peer answered.
+    void this.#p2p.sendTrack(media, track);
     return true;
   }
 
@@ -376,9 +382,11 @@ export class PlenumConference implements Conference {
       old.stop();
     }
     stream?.addTrack(track);
-    // While media goes direct the bridge gets nothing from the microphone and camera; keep it so.
+    // While media goes direct the bridge gets nothing from the microphone and camera; keep it so
+    // (a kind it never had is only announced, as for a device opened late).
     if (this.#p2p.directPeer === undefined) await this.#session?.replaceTrack(media, track);
-    await this.#p2p.replaceTrack(media, track);
+    else await this.#session?.announceTrack(media, track);
+    await this.#p2p.sendTrack(media, track);
     this.#changed();
   }
 

@@ -6,11 +6,18 @@
 // or configured STUN/TURN) candidates and sends them inside session-initiate / session-accept,
 // where jingle-sdp carries them both ways. Gathering is bounded, so a slow STUN server only costs
 // its candidates, not the call.
+//
+// A microphone or camera opened after the session started (it was missing or busy) has a receive-only
+// m-line: `sendTrack` turns it sendrecv, renegotiates this side alone (the initiator offers and
+// applies the peer's kept answer, the responder applies the peer's kept offer and answers) and sends
+// the peer a source-add; the peer renegotiates the same way (p2p-sources.ts). Renegotiations run one
+// at a time, and on the initiator only after the peer's session-accept.
 import type { Logger } from '@plenum/kit';
 import type { Jingle, VideoType } from '@plenum/xmpp/codec';
 import { jingleToSdp, sdpToJingle } from '@plenum/xmpp/codec';
 import type { RemoteTrack } from './bridge-session.ts';
 import { setStreamOf } from './bridge-session.ts';
+import { sourceAddContent, withOwnSending, withPeerSources } from './p2p-sources.ts';
 
 export type P2PSessionDeps = {
   readonly nick: string;
@@ -38,12 +45,20 @@ export class P2PSession {
   readonly #pc: RTCPeerConnection;
   readonly #sessionId = String(Date.now());
   #remote: Jingle | undefined;
+  /** o= sess-version of the peer's description as we apply it (again after each renegotiation). */
+  #remoteVersion = 1;
   #closed = false;
+  /** Renegotiations, one at a time; the first waits for the session to be set up (#setUp). */
+  #queue: Promise<void>;
+  #setUp: () => void = () => undefined;
 
   private constructor(sid: string, isInitiator: boolean, deps: P2PSessionDeps) {
     this.sid = sid;
     this.isInitiator = isInitiator;
     this.#deps = deps;
+    this.#queue = new Promise<void>((resolve) => {
+      this.#setUp = resolve;
+    });
     this.#pc = new RTCPeerConnection({ iceServers: deps.iceServers, iceTransportPolicy: deps.iceTransportPolicy, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.#pc.addEventListener('connectionstatechange', () => deps.onConnectionState(this.#pc.connectionState));
   }
@@ -93,6 +108,7 @@ export class P2PSession {
     if (!jingle.ok) throw new Error(`cannot map our P2P answer to Jingle: ${jingle.error.text}`);
     await deps.sendJingle({ action: 'session-accept', sid: s.sid, contents: jingle.value.contents, groups: jingle.value.groups });
     s.#reportTracks();
+    s.#setUp();
     return s;
   }
 
@@ -103,23 +119,85 @@ export class P2PSession {
     await this.#pc.setRemoteDescription({ type: 'answer', sdp: sdp.value });
     this.#remote = answer;
     this.#reportTracks();
+    this.#setUp();
   }
 
-  /** Swaps what a sender of this kind sends, without renegotiating. */
-  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
-    const t = this.#pc.getTransceivers().find((x) => x.receiver.track.kind === kind && x.sender.track !== null);
-    await t?.sender.replaceTrack(track);
+  /**
+   * Sends `track` as our microphone or camera: swapped in where this kind already sends (a device
+   * switch), else the m-line starts sending (renegotiated, announced to the peer with source-add).
+   */
+  sendTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+    return this.#serial(async () => {
+      const t = this.#pc.getTransceivers().find((x) => x.receiver.track.kind === kind);
+      if (t === undefined || t.mid === null) throw new Error(`the direct session has no ${kind} m-line`);
+      if (t.direction === 'sendrecv' || t.direction === 'sendonly') {
+        if (t.sender.track !== track) await t.sender.replaceTrack(track);
+        return;
+      }
+      await t.sender.replaceTrack(track);
+      setStreamOf(t.sender, track);
+      t.direction = 'sendrecv';
+      const us = this.isInitiator ? 'initiator' : 'responder';
+      if (this.#remote) this.#remote = withOwnSending(this.#remote, t.mid, us);
+      const local = await this.#renegotiate();
+      const jingle = sdpToJingle(local, { creator: us, owner: this.#deps.nick });
+      if (!jingle.ok) throw new Error(`cannot map our renegotiated P2P description to Jingle: ${jingle.error.text}`);
+      const d = jingle.value.contents.find((c) => c.name === t.mid)?.description;
+      if (d === undefined || d.sources.length === 0) throw new Error(`the browser did not add the ${kind} source`);
+      await this.#deps.sendJingle({ action: 'source-add', sid: this.sid, contents: [sourceAddContent(t.mid, us, kind, d.sources, d.sourceGroups)], groups: [] });
+    });
+  }
+
+  /** The peer's source-add or source-remove (already acknowledged): its track started or stopped. */
+  onPeerSources(change: Jingle): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#remote === undefined) return;
+      const updated = withPeerSources(this.#remote, change, this.isInitiator ? 'responder' : 'initiator');
+      if (!updated.ok) throw new Error(`the peer's ${change.action} is unusable (${updated.condition}): ${updated.text}`);
+      this.#remote = updated.remote;
+      await this.#renegotiate();
+    });
   }
 
   /** Ends the session; tells the peer unless it ended it. */
   close(tellPeer: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Queued renegotiations end now (they see the session closed) rather than wait for ever.
+    this.#setUp();
     this.#pc.close();
     if (tellPeer) {
       this.#deps.sendJingle({ action: 'session-terminate', sid: this.sid, contents: [], groups: [], reason: { condition: 'success' } })
         .catch(() => undefined);
     }
+  }
+
+  #serial(step: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(() => (this.#closed ? undefined : step()));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * This side alone, in its Jingle role, against the peer's kept description (which already says
+   * what changed): the initiator offers and applies it as the answer, the responder applies it as
+   * the offer and answers. Returns our new local description.
+   */
+  async #renegotiate(): Promise<string> {
+    const remote = this.#remote;
+    if (remote === undefined) throw new Error('the direct session is not set up');
+    const role = this.isInitiator ? 'answer' : 'offer';
+    const sdp = jingleToSdp(remote, { sessionId: this.#sessionId, sessionVersion: ++this.#remoteVersion, role });
+    if (!sdp.ok) throw new Error(`cannot map the peer's description to SDP: ${sdp.error.text}`);
+    if (this.isInitiator) {
+      await this.#pc.setLocalDescription(await this.#pc.createOffer());
+      await this.#pc.setRemoteDescription({ type: 'answer', sdp: sdp.value });
+    } else {
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: sdp.value });
+      await this.#pc.setLocalDescription(await this.#pc.createAnswer());
+    }
+    this.#reportTracks();
+    return this.#pc.localDescription?.sdp ?? '';
   }
 
   /** The local description once ICE gathering completed (or the limit passed). */

@@ -4,8 +4,11 @@
 // only stops sending our microphone and camera to the bridge while the direct path is connected.
 //
 // Either side offers or answers only once its camera and microphone are open: the app joins while
-// it opens them, and a session set up without them would never send them (no renegotiation), so
-// the other side would get nothing from us once the bridge stops carrying our media (issue 5).
+// it opens them, and a session set up without them would start with receive-only m-lines (issue 5).
+// A microphone or camera opened later still (it was missing or busy) is added to the running
+// session with a renegotiation (`sendTrack`, p2p-session.ts), and so is one opened while a
+// session was being set up (caught up once it is adopted); without that, the other side would get
+// nothing of it once the bridge stops carrying our media.
 import type { Logger } from '@plenum/kit';
 import type { Jingle } from '@plenum/xmpp/codec';
 import type { RemoteTrack } from './bridge-session.ts';
@@ -34,12 +37,17 @@ export type P2PSwitchHost = {
   changed(): void;
 };
 
+/** A peer changes its microphone and camera at most this often before the session is even up. */
+const MAX_EARLY_SOURCE_CHANGES = 4;
+
 export class P2PSwitch {
   readonly #host: P2PSwitchHost;
   #session: P2PSession | undefined;
   #starting = false;
   /** The sid of a peer's offer we are answering (waiting for our devices or ICE gathering). */
   #answering: string | undefined;
+  /** The peer's source changes that came while we were still answering, applied once adopted. */
+  #early: Jingle[] = [];
   #tracks: readonly RemoteTrack[] = [];
   /** Whether the host was told the direct path is up (so it gets told once when it goes). */
   #direct = false;
@@ -62,9 +70,14 @@ export class P2PSwitch {
     return this.#session?.peerConnection;
   }
 
-  /** Swaps the microphone or camera on the direct path (device switch). */
-  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
-    await this.#session?.replaceTrack(kind, track);
+  /**
+   * Sends this microphone or camera on the direct path: swapped in for the old one (device switch),
+   * or, where none was sent (opened late), added with a renegotiation. Failures are logged.
+   */
+  async sendTrack(kind: 'audio' | 'video', track: MediaStreamTrack): Promise<void> {
+    await this.#session?.sendTrack(kind, track).catch((error: unknown) => {
+      this.#host.log.warn('p2p: the track could not be sent', { err: error, kind });
+    });
   }
 
   /** Re-evaluates after the roster or the meeting state changed. */
@@ -116,7 +129,10 @@ export class P2PSwitch {
       return;
     }
     this.#answering = undefined;
-    if (session) this.#adopt(session);
+    const early = this.#early;
+    this.#early = [];
+    if (session === undefined || !this.#adopt(session)) return;
+    for (const j of early) this.#onPeerSources(session, j);
   }
 
   /** Jingle from another participant (already acknowledged). */
@@ -142,9 +158,18 @@ export class P2PSwitch {
           });
         }
         return;
+      case 'source-add':
+      case 'source-remove':
+        if (current?.sid === j.sid) this.#onPeerSources(current, j);
+        // Our session-accept went out and the peer's camera came at once: it waits for the session.
+        else if (this.#answering === j.sid && this.#early.length < MAX_EARLY_SOURCE_CHANGES) this.#early.push(j);
+        return;
       case 'session-terminate':
         if (current?.sid === j.sid) this.stop(false);
-        if (this.#answering === j.sid) this.#answering = undefined;
+        if (this.#answering === j.sid) {
+          this.#answering = undefined;
+          this.#early = [];
+        }
         return;
       default:
         return;
@@ -176,7 +201,22 @@ export class P2PSwitch {
     }
     this.#session = session;
     this.#onState(session, session.peerConnection.connectionState);
+    void this.#catchUp(session);
     return true;
+  }
+
+  /** Sends what the host opened while the session was being set up (a late camera or microphone). */
+  async #catchUp(session: P2PSession): Promise<void> {
+    const { audio, camera } = await this.#host.localTracks();
+    if (this.#session !== session) return;
+    if (audio) await this.sendTrack('audio', audio);
+    if (camera) await this.sendTrack('video', camera);
+  }
+
+  #onPeerSources(session: P2PSession, j: Jingle): void {
+    session.onPeerSources(j).catch((error: unknown) => {
+      this.#host.log.warn('p2p: the peer\'s source change could not be applied', { err: error, action: j.action });
+    });
   }
 
   #onState(session: P2PSession, state: RTCPeerConnectionState): void {
