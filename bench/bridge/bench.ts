@@ -7,7 +7,7 @@
 // conferences, runs a warm-up and a measured window, and the bench reads the bridge's CPU
 // (/proc/<pid>/stat), RSS (/proc/<pid>/status) and forwarding counters (/colibri/stats) at the
 // window's edges. The ramp stops at the first step whose loss exceeds --loss-limit.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -50,6 +50,8 @@ const HELP = `npm run bench:bridge -- [flags]
                      runs bridges with (${PACKET_PROCESS_NODE_FLAGS.join(' ')}); for A/B of V8 settings:
                      --bridge-node-flags= is V8's defaults, --bridge-node-flags="--max-semi-space-size=2 --trace-gc"
                      adds GC tracing (the bridge's output goes to its log, see --keep)
+  --no-pin           do not give the bridge a core of its own (by default, with 2+ CPUs and taskset, the
+                     bridge runs on the last CPU and the XMPP server, generator and bench on the others)
   --cpu-prof         run the bridge under node --cpu-prof and print where its CPU went in the measured
                      windows (self and inclusive time; the profile is kept in the scratch directory)
   --json             print JSON instead of the table
@@ -57,7 +59,7 @@ const HELP = `npm run bench:bridge -- [flags]
 
 type Options = {
   participants: number; start: number; step: number; max: number; audioPps: number; videoPps: number; videoBytes: number;
-  warmup: number; seconds: number; lossLimit: number; cpuProf: boolean; bridgeNodeFlags: string[]; json: boolean; keep: boolean;
+  warmup: number; seconds: number; lossLimit: number; cpuProf: boolean; pin: boolean; bridgeNodeFlags: string[]; json: boolean; keep: boolean;
 };
 
 function options(): Options {
@@ -66,7 +68,7 @@ function options(): Options {
       participants: { type: 'string' }, start: { type: 'string' }, step: { type: 'string' }, max: { type: 'string' },
       'audio-pps': { type: 'string' }, 'video-pps': { type: 'string' }, 'video-bytes': { type: 'string' },
       warmup: { type: 'string' }, seconds: { type: 'string' }, 'loss-limit': { type: 'string' },
-      'cpu-prof': { type: 'boolean' }, 'bridge-node-flags': { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
+      'cpu-prof': { type: 'boolean' }, 'no-pin': { type: 'boolean' }, 'bridge-node-flags': { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
   if (values.help === true) {
@@ -85,7 +87,7 @@ function options(): Options {
     participants: num(values.participants, 5, 2), start: num(values.start, 4, 1), step: num(values.step, 4, 1), max: num(values.max, 40, 1),
     audioPps: num(values['audio-pps'], 50, 1), videoPps: num(values['video-pps'], 150, 0), videoBytes: num(values['video-bytes'], 1100, 20),
     warmup: num(values.warmup, 3, 0), seconds: num(values.seconds, 8, 1), lossLimit: num(values['loss-limit'], 1, 0),
-    cpuProf: values['cpu-prof'] === true, bridgeNodeFlags: values['bridge-node-flags'] === undefined ? [...PACKET_PROCESS_NODE_FLAGS] : values['bridge-node-flags'].split(' ').filter((f) => f !== ''), json: values.json === true, keep: values.keep === true,
+    cpuProf: values['cpu-prof'] === true, pin: values['no-pin'] !== true, bridgeNodeFlags: values['bridge-node-flags'] === undefined ? [...PACKET_PROCESS_NODE_FLAGS] : values['bridge-node-flags'].split(' ').filter((f) => f !== ''), json: values.json === true, keep: values.keep === true,
   };
 }
 
@@ -139,7 +141,7 @@ function percentile(h: readonly number[], q: number): number {
 type Step = {
   conferences: number; endpoints: number; offeredIngressPps: number; forwardedPps: number; egressMbps: number;
   bridgeCpuPct: number; packetsPerCpuSecond: number; mbitPerCpuSecond: number; cpuUsPerPacket: number;
-  lossPct: number; latencyP50Ms: number; latencyP99Ms: number; latencyMaxMs: number;
+  lossPct: number; latencyP50Ms: number; latencyP99Ms: number; latencyMaxMs: number; generatorLoopDelayP99Ms: number; generatorLoopDelayMaxMs: number;
   bridgeRssMB: number; rssPerEndpointKB: number; marginalRssPerEndpointKB: number; generatorCpuPct: number; generatorBehind: number; bridgeDropped: Record<string, number>;
 };
 
@@ -184,6 +186,7 @@ async function main(): Promise<void> {
     const tsx = fileURLToPath(import.meta.resolve('tsx'));
     const gen = fork(fileURLToPath(new URL('./load-worker.ts', import.meta.url)), [], { execArgv: [...GENERATOR_NODE_FLAGS, '--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     generator = gen;
+    const pinned = o.pin && pinBridge(bridgePid, [xmpp.pid!, gen.pid!, process.pid]);
     const listeners = new Set<(m: FromGenerator) => void>();
     gen.on('message', (m: FromGenerator) => {
       for (const l of [...listeners]) l(m);
@@ -261,6 +264,7 @@ async function main(): Promise<void> {
         bridgeCpuPct: 100 * cpu / seconds, packetsPerCpuSecond: forwarded / cpu, mbitPerCpuSecond: wireBits / 1e6 / cpu, cpuUsPerPacket: cpu * 1e6 / forwarded,
         lossPct: r.expected === 0 ? NaN : 100 * (1 - r.received / r.expected),
         latencyP50Ms: percentile(r.histogram, 0.5) / 1000, latencyP99Ms: percentile(r.histogram, 0.99) / 1000, latencyMaxMs: r.maxLatencyUs / 1000,
+        generatorLoopDelayP99Ms: r.generatorLoopDelayP99Ms, generatorLoopDelayMaxMs: r.generatorLoopDelayMaxMs,
         bridgeRssMB: rss / 2 ** 20, rssPerEndpointKB: (rss - idleRss) / endpoints / 1024,
         marginalRssPerEndpointKB: (rss - prevRss) / Math.max(1, endpoints - prevEndpoints) / 1024,
         generatorCpuPct: 100 * (g1 - g0) / seconds, generatorBehind: r.behind, bridgeDropped: dropped,
@@ -272,7 +276,7 @@ async function main(): Promise<void> {
       if (!(step.lossPct <= o.lossLimit)) break;
     }
     tell({ kind: 'stop' });
-    report(o, steps, idleRss);
+    report(o, steps, idleRss, pinned);
     if (o.cpuProf) {
       await bridge.stop(10_000);
       reportProfile(profileDir, windows);
@@ -287,6 +291,25 @@ async function main(): Promise<void> {
     else if (o.keep) log(`logs in ${workDir}`);
   }
   process.exit(failed ? 1 : 0);
+}
+
+/**
+ * The targets are per bridge core, so the bridge gets one: it runs on the last CPU and everything
+ * else of the bench on the others. Without this, on a small machine the generator and the XMPP
+ * server took turns on the bridge's core and the scheduler's waits (several ms with three runnable
+ * processes on two cores) showed up as the bridge's added latency. All threads (`taskset -a`);
+ * threads made later inherit. False when there are fewer than 2 CPUs or no taskset.
+ */
+function pinBridge(bridgePid: number, others: readonly number[]): boolean {
+  const n = cpus().length;
+  if (n < 2) return false;
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(n - 1), String(bridgePid)], { stdio: 'ignore' });
+    for (const pid of others) execFileSync('taskset', ['-a', '-p', '-c', `0-${n - 2}`, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Where the bridge's CPU went in the last (most loaded) measured window. */
@@ -306,15 +329,15 @@ const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '�
 function fmtStep(s: Step): string {
   return `${s.endpoints} ep: ${f(s.forwardedPps)} egress pkt/s, ${f(s.egressMbps, 1)} Mbit/s, bridge CPU ${f(s.bridgeCpuPct)} %, ` +
     `${f(s.packetsPerCpuSecond)} pkt/CPU-s, ${f(s.cpuUsPerPacket, 2)} µs/pkt, loss ${f(s.lossPct, 2)} %, ` +
-    `latency p50 ${f(s.latencyP50Ms, 2)} / p99 ${f(s.latencyP99Ms, 2)} ms, RSS ${f(s.bridgeRssMB)} MB (${f(s.rssPerEndpointKB)} KB/ep), generator CPU ${f(s.generatorCpuPct)} %`;
+    `latency p50 ${f(s.latencyP50Ms, 2)} / p99 ${f(s.latencyP99Ms, 2)} / max ${f(s.latencyMaxMs, 1)} ms (generator loop delay p99 ${f(s.generatorLoopDelayP99Ms, 1)} / max ${f(s.generatorLoopDelayMaxMs, 1)} ms), RSS ${f(s.bridgeRssMB)} MB (${f(s.rssPerEndpointKB)} KB/ep), generator CPU ${f(s.generatorCpuPct)} %`;
 }
 
-function report(o: Options, steps: Step[], idleRss: number): void {
+function report(o: Options, steps: Step[], idleRss: number, pinned: boolean): void {
   const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version };
   const good = steps.filter((s) => s.lossPct <= o.lossLimit);
   const best = good.reduce<Step | undefined>((a, s) => (a === undefined || s.forwardedPps > a.forwardedPps ? s : a), undefined);
   if (o.json) {
-    console.log(JSON.stringify({ machine, options: o, idleRssMB: idleRss / 2 ** 20, steps, best, rssSlopeKBPerEndpoint: rssSlopeKB(good) ?? null }, null, 2));
+    console.log(JSON.stringify({ machine, options: o, bridgePinned: pinned, idleRssMB: idleRss / 2 ** 20, steps, best, rssSlopeKBPerEndpoint: rssSlopeKB(good) ?? null }, null, 2));
     return;
   }
   const rows: [string, (s: Step) => string][] = [
@@ -329,13 +352,14 @@ function report(o: Options, steps: Step[], idleRss: number): void {
     ['loss %', (s) => f(s.lossPct, 2)],
     ['added latency p50 ms', (s) => f(s.latencyP50Ms, 2)],
     ['added latency p99 ms', (s) => f(s.latencyP99Ms, 2)],
+    ['generator event-loop delay p99 / max ms', (s) => `${f(s.generatorLoopDelayP99Ms, 1)} / ${f(s.generatorLoopDelayMaxMs, 0)}`],
     ['bridge RSS MB', (s) => f(s.bridgeRssMB)],
     ['RSS over idle per endpoint KB', (s) => f(s.rssPerEndpointKB)],
     ['RSS added per added endpoint KB', (s) => f(s.marginalRssPerEndpointKB)],
     ['generator CPU % of a core', (s) => f(s.generatorCpuPct)],
   ];
   const width = Math.max(...rows.map(([n]) => n.length));
-  console.log(`bench:bridge — ${machine.cpus} × ${machine.model}, Node ${machine.node}; ${o.participants} endpoints per conference, audio ${o.audioPps} pkt/s + video ${o.videoPps} pkt/s × ${o.videoBytes} B per endpoint; bridge node flags: ${o.bridgeNodeFlags.join(' ') || '(V8 defaults)'}`);
+  console.log(`bench:bridge — ${machine.cpus} × ${machine.model}, Node ${machine.node}; ${o.participants} endpoints per conference, audio ${o.audioPps} pkt/s + video ${o.videoPps} pkt/s × ${o.videoBytes} B per endpoint; bridge node flags: ${o.bridgeNodeFlags.join(' ') || '(V8 defaults)'}; ${pinned ? `bridge alone on CPU ${cpus().length - 1}` : 'bridge not pinned'}`);
   for (const [name, get] of rows) console.log(`${name.padEnd(width)}  ${steps.map((s) => get(s).padStart(10)).join(' ')}`);
   if (best === undefined) {
     console.log('no step stayed under the loss limit');

@@ -9,7 +9,7 @@
 // look up the send time.
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
 import { Message, classes, methods, parseMessage } from 'werift-ice';
 import { ProtectionProfileAeadAes128Gcm, RTP_EXTENSION_URI, RtpHeader, SrtpSession, keyLength, saltLength } from 'werift-rtp';
@@ -271,11 +271,14 @@ async function run(warmupMs: number, windowMs: number, drainMs: number): Promise
   windowClose = windowOpen + windowMs;
   let opened = false;
   let sentInWindow = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       const now = performance.now();
       if (!opened && now >= windowOpen) {
         opened = true;
+        loopDelay.reset();
         send({ kind: 'window-open' });
       }
       const end = Math.min(now, windowClose);
@@ -291,6 +294,7 @@ async function run(warmupMs: number, windowMs: number, drainMs: number): Promise
         }
       }
       if (now >= windowClose) {
+        loopDelay.disable();
         send({ kind: 'window-closed' });
         resolve();
       } else setTimeout(tick, SEND_TICK_MS);
@@ -305,6 +309,7 @@ async function run(warmupMs: number, windowMs: number, drainMs: number): Promise
   const result: RunResult = {
     kind: 'result', windowMs, sent: sentInWindow, expected: sentInWindow * (config.participants - 1), received, stale, behind,
     histogram: [...histogram], maxLatencyUs, encryptMs: Math.round(encryptMs), encrypted,
+    generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6, generatorLoopDelayMaxMs: loopDelay.max / 1e6,
   };
   for (const s of streams) s.ring = [];
   send(result);

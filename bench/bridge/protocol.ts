@@ -40,6 +40,9 @@ export type RunResult = {
   readonly behind: number;
   readonly histogram: number[];
   readonly maxLatencyUs: number;
+  /** The generator's own event-loop delay over the window (ms): its share of the measured latency. */
+  readonly generatorLoopDelayP99Ms: number;
+  readonly generatorLoopDelayMaxMs: number;
   /** Time spent pre-encrypting this run's packets, and how many. */
   readonly encryptMs: number;
   readonly encrypted: number;
