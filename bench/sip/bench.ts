@@ -19,7 +19,10 @@
 // 0 makes it decode and mix everyone audible; --constant-level makes every talker packet say
 // -40 dBov (the workload measured before the gateway read levels). The calls ask for batched
 // delivery (the gateway's default); --batch-interval-ms 0 makes the bridge send packet by packet.
-//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--loudest-talkers N] [--constant-level] [--batch-interval-ms N] [--profile DIR] [--gateway-nice=N] [--keep-going] [--json]
+// --gateway-node-flags="…" replaces the node flags the gateway runs with (those deployed gateways get,
+// PACKET_PROCESS_NODE_FLAGS); with --trace-gc among them, each step also reports the gateway's
+// collector pauses in its window.
+//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--loudest-talkers N] [--constant-level] [--batch-interval-ms N] [--profile DIR] [--gateway-nice=N] [--gateway-node-flags="--max-semi-space-size=4 --trace-gc"] [--keep-going] [--json]
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -27,12 +30,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { PACKET_PROCESS_NODE_FLAGS } from '@plenum/kit/node';
 import type { RunningStack } from '@plenum/testkit';
-import { freePort, freeUdpPort, spawnReaped, startStack } from '@plenum/testkit';
+import { freeUdpPort, spawnReaped, startStack } from '@plenum/testkit';
 import { encodeMulaw } from '../../packages/sip-gateway/src/media/g711.ts';
 import { loadPrompts } from '../../packages/sip-gateway/src/media/prompt-player.ts';
 import { treeUsage } from '../recorder/proc-usage.ts';
 import { BenchPhones } from './bench-phones.ts';
+import { GcTrace } from './gc-trace.ts';
+import type { GcSummary } from './gc-trace.ts';
 import type { PhoneCounters } from './bench-phones.ts';
 
 const { values: args } = parseArgs({
@@ -45,6 +51,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
     'gateway-nice': { type: 'string' },
+    'gateway-node-flags': { type: 'string' },
     'loudest-talkers': { type: 'string' },
     'batch-interval-ms': { type: 'string' },
     'constant-level': { type: 'boolean', default: false },
@@ -53,10 +60,13 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--loudest-talkers N: the gateway\'s conferenceAudio.loudestTalkers (its default 3; 0 = all)] [--batch-interval-ms N: the bridge\'s udp.batchIntervalMs for the calls\' batched delivery (default 20; 0 = packet by packet)] [--constant-level: every talker packet says -40 dBov] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--keep-going: ramp on past a lossy step] [--json]');
+  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--loudest-talkers N: the gateway\'s conferenceAudio.loudestTalkers (its default 3; 0 = all)] [--batch-interval-ms N: the bridge\'s udp.batchIntervalMs for the calls\' batched delivery (default 20; 0 = packet by packet)] [--constant-level: every talker packet says -40 dBov] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--gateway-node-flags="F …": node flags for the gateway process, space-separated, instead of the deployed ones (--max-semi-space-size=2); = alone is V8\'s defaults; e.g. ="--max-semi-space-size=2 --trace-gc" (with --trace-gc each step reports its collector pauses)] [--keep-going: ramp on past a lossy step] [--json]');
   process.exit(0);
 }
 const steps = (args.steps ?? '').split(',').map(Number);
+// As deployed gateways run, unless replaced (--gateway-node-flags= is V8's defaults).
+const gatewayNodeFlags = args['gateway-node-flags'] === undefined ? [...PACKET_PROCESS_NODE_FLAGS] : args['gateway-node-flags'].split(' ').filter((f) => f !== '');
+const traceGc = gatewayNodeFlags.includes('--trace-gc');
 const windowS = Number(args.window);
 const rate = Number(args.rate);
 const talkersPerConference = Number(args.talkers);
@@ -71,6 +81,7 @@ const SECRETS = { focus: 'f-secret', bridges: 'b-secret', gateway: 'g-secret' };
 const MAX_LOSS = 0.01;
 const SETTLE_MS = 2_000;
 const SCENARIO = fileURLToPath(new URL('./dial-in-bench.xml', import.meta.url));
+const hrNowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const progress = (msg: string): void => void process.stderr.write(`${msg}\n`);
 
@@ -148,7 +159,10 @@ class Talkers {
 
 // --- the gateway process ------------------------------------------------------------------------
 
-async function startGatewayProcess(componentPort: number, maxCalls: number): Promise<{ proc: ChildProcess; sipPort: number }> {
+/** The gateway's child process; with --trace-gc, its collector's pauses (timed from `spawnedAtMs`, near enough the isolate's start). */
+type GatewayProcess = { readonly proc: ChildProcess; readonly sipPort: number; readonly spawnedAtMs: number; readonly gc: GcTrace | undefined };
+
+async function startGatewayProcess(componentPort: number, maxCalls: number): Promise<GatewayProcess> {
   const sipPort = await freeUdpPort();
   const values = {
     component: { port: componentPort, secret: SECRETS.gateway },
@@ -160,26 +174,39 @@ async function startGatewayProcess(componentPort: number, maxCalls: number): Pro
     ...(args['loudest-talkers'] === undefined ? {} : { conferenceAudio: { loudestTalkers: Number(args['loudest-talkers']) } }),
   };
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
-  const command = [process.execPath, ...profile, '--import', 'tsx', fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), JSON.stringify(values)];
+  const command = [process.execPath, ...gatewayNodeFlags, ...profile, '--import', 'tsx', fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), JSON.stringify(values)];
   // nice execs the command: the pid stays the gateway's.
   if (args['gateway-nice'] !== undefined) command.unshift('nice', '-n', args['gateway-nice']);
+  const spawnedAtMs = performance.now();
   const proc = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gc = traceGc ? new GcTrace() : undefined;
+  // Read from the start: the lines before "ready" are the collector's too.
+  const rest: string[] = [];
+  proc.stdout?.on('data', (d: Buffer) => {
+    if (gc === undefined) rest.push(d.toString());
+    else rest.push(...gc.feed(d.toString()).map((l) => `${l}\n`));
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('the gateway did not start in 30 s')), 30_000);
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
+    const untilReady = (): void => {
+      out += rest.splice(0).join('');
       if (out.includes('ready')) {
         clearTimeout(timer);
+        proc.stdout?.off('data', untilReady);
         resolve();
       }
-      // Later lines are the gateway's warnings (pino JSON): show them, they explain bad steps.
       if (out.length > 1_000) out = out.slice(-200);
-    });
+    };
+    proc.stdout?.on('data', untilReady);
     proc.once('exit', (code) => reject(new Error(`the gateway exited (${code})`)));
   });
-  proc.stdout?.on('data', (d: Buffer) => process.stderr.write(`gateway: ${d.toString()}`));
-  return { proc, sipPort };
+  // Later lines are the gateway's warnings (pino JSON): show them, they explain bad steps.
+  proc.stdout?.on('data', () => {
+    const text = rest.splice(0).join('');
+    if (text !== '') process.stderr.write(`gateway: ${text}`);
+  });
+  return { proc, sipPort, spawnedAtMs, gc };
 }
 
 const cpuSecondsOf = (pid: number): number => treeUsage(pid).reduce((s, u) => s + u.cpuSeconds, 0);
@@ -218,12 +245,15 @@ type StepResult = {
   /** Milliseconds per second the gateway's main thread waited for a CPU while runnable. */
   readonly waitMsPerS: number;
   readonly rssMb: number;
+  /** With --trace-gc: the gateway's collector pauses in the window, by kind (Scavenge, Mark-Compact…). */
+  readonly gc?: Record<string, GcSummary>;
 };
 
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-async function runStep(calls: number, sipPort: number, gatewayPid: number, phones: BenchPhones, talkers: Talkers, workDir: string): Promise<StepResult> {
+async function runStep(calls: number, gateway: GatewayProcess, phones: BenchPhones, talkers: Talkers, workDir: string): Promise<StepResult> {
+  const gatewayPid = gateway.proc.pid!;
   const rtpPorts = await phones.open(calls);
   const injection = ['SEQUENTIAL', ...rtpPorts.map((port, i) => `bench-${i};${port};`)].join('\n');
   const stepDir = await mkdtemp(join(workDir, `step-${calls}-`));
@@ -233,9 +263,10 @@ async function runStep(calls: number, sipPort: number, gatewayPid: number, phone
   const setupSlackMs = 8_000 + 20 * calls;
   // Hold every call until the last is set up, settled and measured; then the phones hang up (BYE).
   const holdMs = Math.ceil(rampMs + setupSlackMs + SETTLE_MS + windowS * 1000);
-  const controlPort = await freePort();
+  // sipp's remote control socket is UDP.
+  const controlPort = await freeUdpPort();
   const sipp = await spawnReaped('sipp', [
-    `127.0.0.1:${sipPort}`, '-sf', SCENARIO, '-inf', join(stepDir, 'calls.csv'), '-m', String(calls), '-l', String(calls), '-r', String(rate),
+    `127.0.0.1:${gateway.sipPort}`, '-sf', SCENARIO, '-inf', join(stepDir, 'calls.csv'), '-m', String(calls), '-l', String(calls), '-r', String(rate),
     '-i', '127.0.0.1', '-p', String(await freeUdpPort()), '-cp', String(controlPort), '-d', String(holdMs),
     '-trace_rtt', '-rtt_freq', '1', '-nostdin', '-timeout', String(Math.ceil(holdMs / 1000) + 60), '-timeout_error',
   ], { cwd: stepDir, output: 'pipe' });
@@ -258,13 +289,17 @@ async function runStep(calls: number, sipPort: number, gatewayPid: number, phone
     const ownBefore = process.cpuUsage();
     const talkersBefore = talkers.cpuSeconds();
     const t0 = performance.now();
+    const hr0 = hrNowMs();
     await sleep(windowS * 1000);
     const cpuAfter = cpuSecondsOf(gatewayPid);
     const waitAfter = await runQueueWaitNs(gatewayPid);
     const own = process.cpuUsage(ownBefore);
     const talkerSeconds = talkers.cpuSeconds() - talkersBefore;
     const loadAverage = loadavg()[0] ?? Number.NaN;
-    const elapsedS = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const elapsedS = (t1 - t0) / 1000;
+    // V8 stamps profile samples with this clock: `profile-summary.ts <file> <from> <to>` reads the window alone.
+    if (args.profile !== undefined) progress(`  measuring window ${hr0.toFixed(0)} ${hrNowMs().toFixed(0)} (hrtime ms, for bench/signaling/profile-summary.ts)`);
     const after = phones.counters();
     const losses = after.map((a, i) => callLoss(before[i]!, a, elapsedS)).filter((l): l is number => l !== undefined);
     const rtts = await readRtts(stepDir);
@@ -285,6 +320,8 @@ async function runStep(calls: number, sipPort: number, gatewayPid: number, phone
       stackCores: (own.user + own.system) / 1e6 / elapsedS,
       loadAverage,
       rssMb: rss / 2 ** 20,
+      // By now (after the hang-ups) the window's trace lines have long arrived.
+      ...(gateway.gc === undefined ? {} : { gc: gateway.gc.summarise(t0 - gateway.spawnedAtMs, t1 - gateway.spawnedAtMs) }),
     };
   } finally {
     await sipp.stop();
@@ -317,7 +354,7 @@ async function readRtts(dir: string): Promise<number[]> {
 // --- main ---------------------------------------------------------------------------------------
 
 const cpuModel = cpus()[0]?.model ?? 'unknown';
-progress(`bench:sip on ${cpus().length} cores (${cpuModel}); steps ${steps.join(', ')} calls, ${talkersPerConference} talkers per conference (${conferencesPerProcess} conferences per talker process), gateway mixes ${args['loudest-talkers'] ?? 'its default (3)'} loudest, talker levels ${args['constant-level'] ? 'constant -40 dBov' : 'per frame'}, window ${windowS} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+progress(`bench:sip on ${cpus().length} cores (${cpuModel}); steps ${steps.join(', ')} calls, ${talkersPerConference} talkers per conference (${conferencesPerProcess} conferences per talker process), gateway mixes ${args['loudest-talkers'] ?? 'its default (3)'} loudest, talker levels ${args['constant-level'] ? 'constant -40 dBov' : 'per frame'}, window ${windowS} s, gateway node flags ${gatewayNodeFlags.length === 0 ? 'none' : gatewayNodeFlags.join(' ')}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 let stack: RunningStack | undefined;
 let gateway: ChildProcess | undefined;
 const talkers = new Talkers();
@@ -348,7 +385,7 @@ try {
       break;
     }
     progress(`${calls} conferences with ${talkersPerConference} talkers ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; placing ${calls} calls`);
-    const r = await runStep(calls, started.sipPort, gateway.pid!, phones, talkers, workDir);
+    const r = await runStep(calls, started, phones, talkers, workDir);
     results.push(r);
     progress(`  ${JSON.stringify(r)}`);
     if (r.answered < calls || (r.lossPct >= 100 * MAX_LOSS && args['keep-going'] !== true)) {
@@ -384,6 +421,11 @@ if (args.json) {
     const [a, b] = [results[i - 1]!, results[i]!];
     const perCall = (b.gatewayCores - a.gatewayCores) / (b.calls - a.calls);
     console.log(`marginal CPU per call ${a.calls} → ${b.calls}: ${(1000 * perCall).toFixed(1)} m-core (≈ ${perCall > 0 ? (1 / perCall).toFixed(0) : '∞'} calls per core without the fixed part)`);
+  }
+  for (const r of results) {
+    if (r.gc === undefined) continue;
+    const kinds = Object.entries(r.gc).map(([kind, g]) => `${kind} ${g.count} (${g.perS.toFixed(1)}/s), pause p50 ${g.p50Ms.toFixed(2)} ms, max ${g.maxMs.toFixed(2)} ms, ${g.totalMsPerS.toFixed(1)} ms/s`);
+    console.log(`gateway GC at ${r.calls} calls: ${kinds.length === 0 ? 'none' : kinds.join('; ')}`);
   }
   console.log(best === undefined
     ? '\nno step had clean audio (loss < 1 %)'

@@ -200,7 +200,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     }
     let sipGateway: RunningCluster['sipGateway'];
     if (sipPort !== false) {
-      const p = await launch('sip-gateway', process.execPath, node('packages/sip-gateway/src/main.ts'), {
+      const p = await launch('sip-gateway', process.execPath, node('packages/sip-gateway/src/main.ts', PACKET_PROCESS_NODE_FLAGS), {
         PLENUM_SIP_COMPONENT_PORT: String(componentPort), PLENUM_SIP_COMPONENT_SECRET: sipSecret,
         PLENUM_SIP_NICK: SIP_NICK, PLENUM_SIP_SIP_HOST: HOST, PLENUM_SIP_SIP_PORT: String(sipPort), PLENUM_SIP_RTP_HOST: HOST,
         // Calls may go on this long when the cluster stops, within the reaper's SIGKILL deadline.
