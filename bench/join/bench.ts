@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { PACKET_PROCESS_NODE_FLAGS } from '@plenum/kit/node';
 import { freePort } from '@plenum/testkit';
 import { JOIN_PROBE } from './page-probe.ts';
 
@@ -109,7 +110,8 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /** Starts the server process (server-process.ts); resolves once it listens. */
 function startServer(port: number): Promise<ChildProcess> {
-  const child = fork(new URL('./server-process.ts', import.meta.url), [String(port)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  // With the node flags `npm start` gives the all-in-one process.
+  const child = fork(new URL('./server-process.ts', import.meta.url), [String(port)], { execArgv: [...PACKET_PROCESS_NODE_FLAGS, '--import', 'tsx'], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', () => resolve(child));
     child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it was ready`)));

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PACKET_PROCESS_NODE_FLAGS, limitsYoungGeneration } from './node-flags.ts';
@@ -25,6 +26,20 @@ test('limitsYoungGeneration sees the limit on the command line or in NODE_OPTION
   assert.ok(limitsYoungGeneration(['--import', 'tsx'], '--max_semi_space_size=4 --enable-source-maps'));
   assert.not.ok(limitsYoungGeneration(['--import', 'tsx'], ''));
   assert.not.ok(limitsYoungGeneration(['--max-old-space-size=512'], '--max-semi-space-sizes=2'));
+});
+
+test('every launcher of a bridge or SIP gateway passes the flags (npm scripts, docker entrypoint and compose)', () => {
+  const root = new URL('../../../../', import.meta.url);
+  const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
+  const flags = PACKET_PROCESS_NODE_FLAGS.join(' ');
+  const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+  for (const name of ['start', 'start:sip-gateway']) assert.match(scripts[name] ?? '', `node ${flags} `, `npm run ${name}`);
+  for (const flag of PACKET_PROCESS_NODE_FLAGS) assert.match(read('deploy/bridge-entrypoint.mjs'), `'${flag}'`, 'deploy/bridge-entrypoint.mjs');
+  // The sip-gateway service's block: up to the next service (a key indented by two spaces).
+  const compose = read('docker-compose.yml');
+  const rest = compose.slice(compose.indexOf('\n  sip-gateway:') + 1);
+  const next = rest.slice(1).search(/\n  [a-z][\w-]*:\n/);
+  assert.match(next === -1 ? rest : rest.slice(0, next + 1), `NODE_OPTIONS: ${flags}`, 'docker-compose sip-gateway');
 });
 
 test.run();
