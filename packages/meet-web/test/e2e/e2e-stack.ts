@@ -115,6 +115,22 @@ export async function seesVideoOf(page: Page, name: string, timeoutMs = 20_000):
   await eventually(() => decodedFrames(page, name).catch(() => 0), (n) => n >= first + 10, timeoutMs, `video of ${name} keeps coming`);
 }
 
+/** Energy (Σ level² × duration) and duration of all audio the page received so far (inbound-rtp). */
+export function receivedAudio(page: Page): Promise<{ energy: number; seconds: number }> {
+  return page.evaluate(async () => {
+    const out = { energy: 0, seconds: 0 };
+    for (const pc of (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; totalAudioEnergy?: number; totalSamplesDuration?: number }) => {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
+        out.energy += s.totalAudioEnergy ?? 0;
+        out.seconds += s.totalSamplesDuration ?? 0;
+      });
+    }
+    return out;
+  });
+}
+
 /** Audio samples received so far over all of the page's peer connections (inbound-rtp, kind audio), per track. */
 export function receivedAudioSamples(page: Page): Promise<number[]> {
   return page.evaluate(async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
-import { bridgeRtpPacketsReceived, busyAtFirst, directJoinPath, eventually, hearsOthers, seesVideoOf, startE2e, type E2e } from './e2e-stack.ts';
+import { bridgeRtpPacketsReceived, busyAtFirst, directJoinPath, eventually, hearsOthers, receivedAudio, seesVideoOf, startE2e, type E2e } from './e2e-stack.ts';
 
 /** Joins with `script` run in the page first; resolves once the meeting toolbar shows. */
 async function joinWith(e2e: E2e, room: string, name: string, script: string): Promise<Page> {
@@ -63,22 +63,6 @@ function videoTracksOfferedByBridge(page: Page): Promise<number> {
       for (const [, msid] of section.matchAll(/a=ssrc:\d+ msid:(\S+)/g)) if (msid !== undefined && msid !== 'mixedmslabel') msids.add(msid);
     }
     return msids.size;
-  });
-}
-
-/** Energy (Σ level² × duration) and duration of all audio the page received so far (inbound-rtp). */
-function receivedAudio(page: Page): Promise<{ energy: number; seconds: number }> {
-  return page.evaluate(async () => {
-    const out = { energy: 0, seconds: 0 };
-    for (const pc of (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections) {
-      if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s: { type: string; kind?: string; totalAudioEnergy?: number; totalSamplesDuration?: number }) => {
-        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
-        out.energy += s.totalAudioEnergy ?? 0;
-        out.seconds += s.totalSamplesDuration ?? 0;
-      });
-    }
-    return out;
   });
 }
 

@@ -16,11 +16,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Page } from 'playwright-core';
 import type { Jingle } from '@plenum/xmpp/codec';
 import { freeUdpPort, spawnReaped, type ReapedProcess } from '@plenum/testkit';
 import { MediaParticipant } from '@plenum/testkit/media-participant';
-import { eventually, joinDirectly, startE2e, type E2e } from '../e2e/e2e-stack.ts';
+import { eventually, joinDirectly, receivedAudio, startE2e, type E2e } from '../e2e/e2e-stack.ts';
 import { concat, entropyBitsPerByte, hasE2eeTrailer } from './ciphertext-analysis.ts';
 import { e2eeBadge, workerStats } from './e2ee-pages.ts';
 
@@ -28,22 +27,6 @@ const run = promisify(execFile);
 const ROOM = 'encrypted-dial-in';
 /** baresip's own limit: the test hangs up long before. */
 const CALL_SECONDS = 60;
-
-/** Audio energy and duration received by the page so far (inbound-rtp, kind audio; Alice's only remote audio is the phone). */
-function inboundAudio(page: Page): Promise<{ energy: number; seconds: number }> {
-  return page.evaluate(async () => {
-    const out = { energy: 0, seconds: 0 };
-    for (const pc of (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections) {
-      if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s: { type: string; kind?: string; totalAudioEnergy?: number; totalSamplesDuration?: number }) => {
-        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') return;
-        out.energy += s.totalAudioEnergy ?? 0;
-        out.seconds += s.totalSamplesDuration ?? 0;
-      });
-    }
-    return out;
-  });
-}
 
 /** baresip's configuration: PCMU, `tone.wav` as microphone, no UI; its sndfile module writes what it hears to `dump-…-dec.wav`. */
 async function baresipHome(dir: string): Promise<void> {
@@ -127,7 +110,7 @@ test('a phone dials into an end-to-end encrypted meeting: both hear each other t
 
     // Alice hears the phone: her worker decrypts the caller's frames (fail-closed: undecryptable ones would be dropped), and they are sound.
     const first = await eventually(() => workerStats(alice), (s) => (s.decryptedBy[nick] ?? 0) > 0, 15_000, 'Alice decrypts the phone\'s frames');
-    const audioBefore = await inboundAudio(alice);
+    const audioBefore = await receivedAudio(alice);
     await new Promise((r) => setTimeout(r, 3000));
     const later = await workerStats(alice);
     const decryptedFromPhone = (later.decryptedBy[nick] ?? 0) - (first.decryptedBy[nick] ?? 0);
@@ -135,7 +118,7 @@ test('a phone dials into an end-to-end encrypted meeting: both hear each other t
     console.log(`Alice's worker in 3 s: ${decryptedFromPhone} frames decrypted from the phone, ${droppedMeanwhile} dropped`);
     assert.ok(decryptedFromPhone >= 100, `Alice decrypts the phone's audio as it comes (${decryptedFromPhone} frames in 3 s)`);
     assert.ok(droppedMeanwhile < decryptedFromPhone / 10, `and drops hardly any (${droppedMeanwhile})`);
-    const audioAfter = await inboundAudio(alice);
+    const audioAfter = await receivedAudio(alice);
     // Mean power = Δenergy / Δduration (WebRTC stats: energy sums level² × duration); the phone's tone is at −18 dBFS.
     const meanLevel = Math.sqrt((audioAfter.energy - audioBefore.energy) / Math.max(1e-9, audioAfter.seconds - audioBefore.seconds));
     console.log(`Alice's inbound audio level over those 3 s: ${meanLevel.toFixed(3)}`);
