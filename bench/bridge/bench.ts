@@ -40,7 +40,11 @@ const HELP = `npm run bench:bridge -- [flags]
   --step K           conferences added per step (default 4)
   --max K            largest step (default 40)
   --audio-pps N      audio packets/s per endpoint (default 50)
-  --video-pps N      video packets/s per endpoint, one layer, 0 = audio only (default 150)
+  --video-pps N      video packets/s of a sender's top (720p) layer, 0 = audio only (default 150)
+  --layers N         simulcast layers per sender, 3 (180p, 360p, 720p at a sixth, a third and all of
+                     --video-pps) or 1 (720p only) (default 3)
+  --receive-height H the height every receiver asks for over its bridge channel (default 720: the top
+                     layer; 360 or 180 make the bridge forward a lower one)
   --video-bytes N    video RTP payload bytes (default 1100)
   --warmup S         seconds of load before each window (default 3)
   --seconds S        measured seconds per step (default 8)
@@ -58,7 +62,7 @@ const HELP = `npm run bench:bridge -- [flags]
   --keep             keep the scratch directory (logs)`;
 
 type Options = {
-  participants: number; start: number; step: number; max: number; audioPps: number; videoPps: number; videoBytes: number;
+  participants: number; start: number; step: number; max: number; audioPps: number; videoPps: number; videoBytes: number; layers: number; receiveHeight: number;
   warmup: number; seconds: number; lossLimit: number; cpuProf: boolean; pin: boolean; bridgeNodeFlags: string[]; json: boolean; keep: boolean;
 };
 
@@ -66,7 +70,7 @@ function options(): Options {
   const { values } = parseArgs({
     options: {
       participants: { type: 'string' }, start: { type: 'string' }, step: { type: 'string' }, max: { type: 'string' },
-      'audio-pps': { type: 'string' }, 'video-pps': { type: 'string' }, 'video-bytes': { type: 'string' },
+      'audio-pps': { type: 'string' }, 'video-pps': { type: 'string' }, 'video-bytes': { type: 'string' }, layers: { type: 'string' }, 'receive-height': { type: 'string' },
       warmup: { type: 'string' }, seconds: { type: 'string' }, 'loss-limit': { type: 'string' },
       'cpu-prof': { type: 'boolean' }, 'no-pin': { type: 'boolean' }, 'bridge-node-flags': { type: 'string' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
     },
@@ -86,6 +90,7 @@ function options(): Options {
   return {
     participants: num(values.participants, 5, 2), start: num(values.start, 4, 1), step: num(values.step, 4, 1), max: num(values.max, 40, 1),
     audioPps: num(values['audio-pps'], 50, 1), videoPps: num(values['video-pps'], 150, 0), videoBytes: num(values['video-bytes'], 1100, 20),
+    layers: num(values.layers, 3, 1) >= 3 ? 3 : 1, receiveHeight: num(values['receive-height'], 720, 1),
     warmup: num(values.warmup, 3, 0), seconds: num(values.seconds, 8, 1), lossLimit: num(values['loss-limit'], 1, 0),
     cpuProf: values['cpu-prof'] === true, pin: values['no-pin'] !== true, bridgeNodeFlags: values['bridge-node-flags'] === undefined ? [...PACKET_PROCESS_NODE_FLAGS] : values['bridge-node-flags'].split(' ').filter((f) => f !== ''), json: values.json === true, keep: values.keep === true,
   };
@@ -215,7 +220,7 @@ async function main(): Promise<void> {
       kind: 'init',
       config: {
         componentPort, focusDomain: FOCUS_DOMAIN, focusSecret, bridgeDomain: `jvb-${BRIDGE_ID}.bridge.${DOMAIN}`, participants: o.participants,
-        audioPps: o.audioPps, videoPps: o.videoPps, videoPayloadBytes: o.videoBytes, packetsPerFrame: Math.max(1, Math.round(o.videoPps / 30)),
+        audioPps: o.audioPps, videoPps: o.videoPps, videoPayloadBytes: o.videoBytes, layers: o.layers, receiveHeight: o.receiveHeight,
       },
     });
     await ready;
@@ -255,7 +260,8 @@ async function main(): Promise<void> {
       const wireBits = (bytes + forwarded * 16) * 8;
       const dropped: Record<string, number> = {};
       for (const [key, v] of Object.entries(s1)) {
-        if (!/^(forwarding|transport)_dropped_/.test(key) || typeof v !== 'number') continue;
+        // Simulcast layers no receiver asked for are dropped by design ("stream"), not lost.
+        if (!/^(forwarding|transport)_dropped_/.test(key) || key === 'forwarding_dropped_stream' || typeof v !== 'number') continue;
         const d = v - (s0[key] ?? 0);
         if (d > 0) dropped[key] = d;
       }
@@ -359,7 +365,7 @@ function report(o: Options, steps: Step[], idleRss: number, pinned: boolean): vo
     ['generator CPU % of a core', (s) => f(s.generatorCpuPct)],
   ];
   const width = Math.max(...rows.map(([n]) => n.length));
-  console.log(`bench:bridge — ${machine.cpus} × ${machine.model}, Node ${machine.node}; ${o.participants} endpoints per conference, audio ${o.audioPps} pkt/s + video ${o.videoPps} pkt/s × ${o.videoBytes} B per endpoint; bridge node flags: ${o.bridgeNodeFlags.join(' ') || '(V8 defaults)'}; ${pinned ? `bridge alone on CPU ${cpus().length - 1}` : 'bridge not pinned'}`);
+  console.log(`bench:bridge — ${machine.cpus} × ${machine.model}, Node ${machine.node}; ${o.participants} endpoints per conference, audio ${o.audioPps} pkt/s + video ${o.layers === 3 ? `3 simulcast layers (180p/360p/720p at ${Math.max(1, Math.round(o.videoPps / 6))}/${Math.max(1, Math.round(o.videoPps / 3))}/${o.videoPps} pkt/s)` : `${o.videoPps} pkt/s`} × ${o.videoBytes} B per endpoint, receivers ask for ${o.receiveHeight}p; bridge node flags: ${o.bridgeNodeFlags.join(' ') || '(V8 defaults)'}; ${pinned ? `bridge alone on CPU ${cpus().length - 1}` : 'bridge not pinned'}`);
   for (const [name, get] of rows) console.log(`${name.padEnd(width)}  ${steps.map((s) => get(s).padStart(10)).join(' ')}`);
   if (best === undefined) {
     console.log('no step stayed under the loss limit');

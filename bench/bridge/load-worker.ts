@@ -8,6 +8,7 @@
 // sinks never decrypt: they read the clear-text tag in the RTP header extension (packets.ts) and
 // look up the send time.
 import { createSocket } from 'node:dgram';
+import { WebSocket } from 'ws';
 import type { Socket } from 'node:dgram';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { randomInt } from 'node:crypto';
@@ -33,6 +34,8 @@ const SEND_TICK_MS = 1;
 
 type Stream = StreamState & {
   readonly endpoint: Endpoint;
+  /** Whether the bridge forwards this stream to the other endpoints (audio, and the simulcast layer they ask for). */
+  readonly forwarded: boolean;
   readonly pps: number;
   /** Random phase, so streams do not send in lockstep. */
   readonly phaseMs: number;
@@ -52,6 +55,8 @@ type Endpoint = {
   readonly streams: Stream[];
   srtp: SrtpSession | undefined;
   keepalive: NodeJS.Timeout | undefined;
+  /** The endpoint's bridge channel, over which it asks for the video height it receives. */
+  channel: WebSocket | undefined;
 };
 
 const send = (m: FromGenerator): void => void process.send?.(m);
@@ -143,12 +148,17 @@ async function addEndpoint(conference: number, index: number): Promise<Endpoint>
   await new Promise<void>((r) => socket.connect(bridgePort, HOST, r));
   const ufrag = `${id}uf`.padEnd(8, 'x');
   const pwd = `${id}-bench-password-0123456789`;
-  const ep: Endpoint = { id, conference, socket, streams: [], srtp: undefined, keepalive: undefined };
+  const ep: Endpoint = { id, conference, socket, streams: [], srtp: undefined, keepalive: undefined, channel: undefined };
   const audioSsrc = randomInt(1, 2 ** 31);
-  const videoSsrc = randomInt(1, 2 ** 31);
+  const layers = videoLayers(config);
+  const videoSsrcs = layers.map(() => randomInt(1, 2 ** 31));
   const sources: Colibri2MediaSource[] = [
     { type: 'audio', id: `${id}-a0`, sources: [{ ssrc: audioSsrc, name: `${id}-a0`, parameters: [] }], sourceGroups: [] },
-    ...(config.videoPps > 0 ? [{ type: 'video' as const, id: `${id}-v0`, sources: [{ ssrc: videoSsrc, name: `${id}-v0`, videoType: 'camera' as const, parameters: [] }], sourceGroups: [] }] : []),
+    ...(layers.length > 0 ? [{
+      type: 'video' as const, id: `${id}-v0`,
+      sources: videoSsrcs.map((ssrc) => ({ ssrc, name: `${id}-v0`, videoType: 'camera' as const, parameters: [] })),
+      sourceGroups: videoSsrcs.length > 1 ? [{ semantics: 'SIM' as const, ssrcs: videoSsrcs }] : [],
+    }] : []),
   ];
   await modify({
     meetingId,
@@ -209,20 +219,49 @@ async function addEndpoint(conference: number, index: number): Promise<Endpoint>
     profile,
   });
   onDtls = () => undefined;
-  const newStream = (kind: 'audio' | 'video', ssrc: number, pps: number): Stream => ({
-    ssrc, kind, index: streams.length, packets: 0, packetsPerFrame: config.packetsPerFrame, keyframeEveryFrames: 60,
-    videoPayloadBytes: config.videoPayloadBytes, endpoint: ep, pps, phaseMs: Math.random() * 1000 / pps,
+  const newStream = (kind: 'audio' | 'video', ssrc: number, pps: number, height: number, forwarded: boolean): Stream => ({
+    ssrc, kind, index: streams.length, packets: 0, packetsPerFrame: Math.max(1, Math.round(pps / 30)), keyframeEveryFrames: 60,
+    videoPayloadBytes: config.videoPayloadBytes, width: Math.round(height * 16 / 9), height, endpoint: ep, forwarded, pps, phaseMs: Math.random() * 1000 / pps,
     ring: [], base: 0, sent: 0, sendTimes: new Float64Array(0),
   });
-  const audio = newStream('audio', audioSsrc, config.audioPps);
+  const audio = newStream('audio', audioSsrc, config.audioPps, 0, true);
   streams.push(audio);
   ep.streams.push(audio);
-  if (config.videoPps > 0) {
-    const video = newStream('video', videoSsrc, config.videoPps);
+  const received = receivedLayer(layers, config.receiveHeight);
+  layers.forEach((layer, i) => {
+    const video = newStream('video', videoSsrcs[i]!, layer.pps, layer.height, layer === received);
     streams.push(video);
     ep.streams.push(video);
-  }
+  });
+  if (layers.length > 0) ep.channel = askForHeight(bridge.webSocketUrl, id, config.receiveHeight);
   return ep;
+}
+
+type VideoLayer = { readonly height: number; readonly pps: number };
+
+/** The video a sender sends: one 720p stream, or three simulcast layers at a sixth, a third and all of `videoPps`. */
+function videoLayers(c: GeneratorConfig): VideoLayer[] {
+  if (c.videoPps <= 0) return [];
+  if (c.layers <= 1) return [{ height: 720, pps: c.videoPps }];
+  return [{ height: 180, pps: Math.max(1, Math.round(c.videoPps / 6)) }, { height: 360, pps: Math.max(1, Math.round(c.videoPps / 3)) }, { height: 720, pps: c.videoPps }];
+}
+
+/** The layer the bridge forwards to a receiver asking for `height`: the tallest not above it (else the smallest). */
+function receivedLayer(layers: readonly VideoLayer[], height: number): VideoLayer | undefined {
+  if (layers.length <= 1) return layers[0];
+  return [...layers].reverse().find((l) => l.height <= height) ?? layers[0];
+}
+
+/**
+ * Opens the endpoint's bridge channel and asks for `height` for every source (as a browser's tile
+ * sizes do): without it the bridge sends each receiver only its default thumbnail layer.
+ */
+function askForHeight(url: string | undefined, id: string, height: number): WebSocket {
+  if (url === undefined) throw new Error(`${id}: the bridge offered no bridge-channel URL`);
+  const ws = new WebSocket(url);
+  ws.on('open', () => ws.send(JSON.stringify({ colibriClass: 'ReceiverVideoConstraints', lastN: -1, defaultConstraints: { maxHeight: height } })));
+  ws.on('error', (error) => send({ kind: 'failed', reason: `${id}: bridge channel: ${error.message}` }));
+  return ws;
 }
 
 async function grow(target: number): Promise<void> {
@@ -271,6 +310,8 @@ async function run(warmupMs: number, windowMs: number, drainMs: number): Promise
   windowClose = windowOpen + windowMs;
   let opened = false;
   let sentInWindow = 0;
+  /** Copies the receivers should get of the window's packets: each forwarded stream's to every other endpoint. */
+  let expectedInWindow = 0;
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   await new Promise<void>((resolve) => {
@@ -290,7 +331,10 @@ async function run(warmupMs: number, windowMs: number, drainMs: number): Promise
           s.sendTimes[s.sent] = now;
           socket.send(s.ring[s.sent]!);
           s.sent++;
-          if (now >= windowOpen) sentInWindow++;
+          if (now >= windowOpen) {
+            sentInWindow++;
+            if (s.forwarded) expectedInWindow += config.participants - 1;
+          }
         }
       }
       if (now >= windowClose) {
@@ -307,7 +351,7 @@ async function run(warmupMs: number, windowMs: number, drainMs: number): Promise
   await new Promise((r) => setTimeout(r, drainMs));
   windowOpen = windowClose = Infinity;
   const result: RunResult = {
-    kind: 'result', windowMs, sent: sentInWindow, expected: sentInWindow * (config.participants - 1), received, stale, behind,
+    kind: 'result', windowMs, sent: sentInWindow, expected: expectedInWindow, received, stale, behind,
     histogram: [...histogram], maxLatencyUs, encryptMs: Math.round(encryptMs), encrypted,
     generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6, generatorLoopDelayMaxMs: loopDelay.max / 1e6,
   };
@@ -331,6 +375,7 @@ async function handle(m: ToGenerator): Promise<void> {
       for (const e of endpoints) {
         clearInterval(e.keepalive);
         e.socket.close();
+        e.channel?.terminate();
       }
       focus?.close();
       process.exit(0);

@@ -35,6 +35,9 @@ export type StreamState = {
   /** Video: a key frame every this many frames. */
   readonly keyframeEveryFrames: number;
   readonly videoPayloadBytes: number;
+  /** Video: the picture size its key frames announce (the bridge learns a simulcast layer's height from them). */
+  readonly width: number;
+  readonly height: number;
 };
 
 /**
@@ -93,8 +96,8 @@ export function nextPlainPacket(state: StreamState, twccSeq: number): Buffer {
       p[i++] = 0x9d;
       p[i++] = 0x01;
       p[i++] = 0x2a;
-      p.writeUInt16LE(1280, i);
-      p.writeUInt16LE(720, i + 2);
+      p.writeUInt16LE(state.width, i);
+      p.writeUInt16LE(state.height, i + 2);
       i += 4;
     }
   }

@@ -10,7 +10,10 @@ export type GeneratorConfig = {
   readonly audioPps: number;
   readonly videoPps: number;
   readonly videoPayloadBytes: number;
-  readonly packetsPerFrame: number;
+  /** Simulcast layers per sender (1 or 3): 3 sends 180p, 360p and 720p at videoPps ÷ 6, ÷ 3 and videoPps. */
+  readonly layers: number;
+  /** The height every receiver asks for over its bridge channel (ReceiverVideoConstraints). */
+  readonly receiveHeight: number;
 };
 
 export type ToGenerator =
