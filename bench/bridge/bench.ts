@@ -383,16 +383,24 @@ function report(o: Options, steps: Step[], idleRss: number, pinned: boolean): vo
 }
 
 /**
- * The p99 target, judged where the bridge still had CPU to spare (below 90 % of a core) and shown
- * at the busiest clean step too: on a saturated core every packet queues, whatever the bridge does.
+ * CPU share of a core at which the bridge's CPU stress term reaches 0.8 (its default
+ * stress.cpuThresholdPercent, 90, × 0.8), where the focus counts it overloaded and places no more
+ * conferences on it: the load a bridge runs at in a deployment.
+ */
+const OVERLOAD_CPU_PCT = 72;
+
+/**
+ * The p99 target, judged in the range a deployed bridge works in (below the focus's overload
+ * point, OVERLOAD_CPU_PCT) and shown at the busiest clean step too: near a saturated core every
+ * packet queues, whatever the bridge does.
  */
 function p99Verdict(good: readonly Step[], best: Step): string {
-  const spare = good.filter((s) => s.bridgeCpuPct < 90);
+  const spare = good.filter((s) => s.bridgeCpuPct < OVERLOAD_CPU_PCT);
   const atBest = `${f(best.latencyP99Ms, 2)} ms at the busiest clean step, ${f(best.bridgeCpuPct)} % of a core`;
   if (spare.length === 0) return `${best.latencyP99Ms < 5 ? 'met' : 'missed'} (${atBest})`;
   const worst = spare.reduce((a, s) => (s.latencyP99Ms > a.latencyP99Ms ? s : a));
   const top = spare[spare.length - 1]!;
-  return `${worst.latencyP99Ms < 5 ? 'met' : 'missed'} below saturation (at most ${f(worst.latencyP99Ms, 2)} ms up to ${f(top.forwardedPps)} pkt/s, ${f(top.bridgeCpuPct)} % of a core)` +
+  return `${worst.latencyP99Ms < 5 ? 'met' : 'missed'} below the overload point, ${OVERLOAD_CPU_PCT} % of a core (at most ${f(worst.latencyP99Ms, 2)} ms up to ${f(top.forwardedPps)} pkt/s, ${f(top.bridgeCpuPct)} % of a core)` +
     (best === top ? '' : `; ${atBest}`);
 }
 
