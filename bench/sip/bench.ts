@@ -21,8 +21,11 @@
 // delivery (the gateway's default); --batch-interval-ms 0 makes the bridge send packet by packet.
 // --gateway-node-flags="…" replaces the node flags the gateway runs with (those deployed gateways get,
 // PACKET_PROCESS_NODE_FLAGS); with --trace-gc among them, each step also reports the gateway's
-// collector pauses in its window.
-//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--loudest-talkers N] [--constant-level] [--batch-interval-ms N] [--profile DIR] [--gateway-nice=N] [--gateway-node-flags="--max-semi-space-size=4 --trace-gc"] [--keep-going] [--json]
+// collector pauses in its window. The gateway encodes callers at complexity 5 and drops to 1 while its
+// event loop is busy (conferenceAudio.encoderComplexity/…UnderLoad); each step says for how much of
+// its window it was backed off. --encoder-complexity N holds it at N (an A/B of the two settings),
+// --encoder-complexity N/M sets both.
+//   npm run bench:sip -- [--steps 10,25,50,100] [--window 10] [--rate 10] [--talkers 4] [--conferences-per-process 5] [--loudest-talkers N] [--constant-level] [--batch-interval-ms N] [--profile DIR] [--gateway-nice=N] [--gateway-node-flags="--max-semi-space-size=4 --trace-gc"] [--encoder-complexity N|N/M] [--keep-going] [--json]
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -53,6 +56,7 @@ const { values: args } = parseArgs({
     'gateway-nice': { type: 'string' },
     'gateway-node-flags': { type: 'string' },
     'loudest-talkers': { type: 'string' },
+    'encoder-complexity': { type: 'string' },
     'batch-interval-ms': { type: 'string' },
     'constant-level': { type: 'boolean', default: false },
     'keep-going': { type: 'boolean', default: false },
@@ -60,7 +64,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--loudest-talkers N: the gateway\'s conferenceAudio.loudestTalkers (its default 3; 0 = all)] [--batch-interval-ms N: the bridge\'s udp.batchIntervalMs for the calls\' batched delivery (default 20; 0 = packet by packet)] [--constant-level: every talker packet says -40 dBov] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--gateway-node-flags="F …": node flags for the gateway process, space-separated, instead of the deployed ones (--max-semi-space-size=2); = alone is V8\'s defaults; e.g. ="--max-semi-space-size=2 --trace-gc" (with --trace-gc each step reports its collector pauses)] [--keep-going: ramp on past a lossy step] [--json]');
+  console.log('npm run bench:sip -- [--steps 10,25,50,100] [--window S (10)] [--rate calls/s (10)] [--talkers per conference (4)] [--conferences-per-process N (5): talker processes hold N conferences each] [--loudest-talkers N: the gateway\'s conferenceAudio.loudestTalkers (its default 3; 0 = all)] [--batch-interval-ms N: the bridge\'s udp.batchIntervalMs for the calls\' batched delivery (default 20; 0 = packet by packet)] [--constant-level: every talker packet says -40 dBov] [--profile DIR: the gateway\'s --cpu-prof] [--gateway-nice=N: run it at nice N, e.g. =-5 on a shared machine] [--gateway-node-flags="F …": node flags for the gateway process, space-separated, instead of the deployed ones (--max-semi-space-size=2); = alone is V8\'s defaults; e.g. ="--max-semi-space-size=2 --trace-gc" (with --trace-gc each step reports its collector pauses)] [--encoder-complexity N or N/M: the gateway encodes callers at complexity N always, or at N with M while busy (its default 5/1)] [--keep-going: ramp on past a lossy step] [--json]');
   process.exit(0);
 }
 const steps = (args.steps ?? '').split(',').map(Number);
@@ -160,7 +164,48 @@ class Talkers {
 // --- the gateway process ------------------------------------------------------------------------
 
 /** The gateway's child process; with --trace-gc, its collector's pauses (timed from `spawnedAtMs`, near enough the isolate's start). */
-type GatewayProcess = { readonly proc: ChildProcess; readonly sipPort: number; readonly spawnedAtMs: number; readonly gc: GcTrace | undefined };
+type GatewayProcess = {
+  readonly proc: ChildProcess; readonly sipPort: number; readonly spawnedAtMs: number; readonly gc: GcTrace | undefined;
+  /** The encoders' complexity as the gateway reported it (`encoder-complexity N` lines), by this process's clock. */
+  readonly complexity: ComplexityTimeline;
+};
+
+/** The complexity the gateway's encoders ran at over time: its normal one and the changes it reported. */
+class ComplexityTimeline {
+  readonly #changes: { atMs: number; complexity: number }[] = [];
+  constructor(readonly normal: number) {}
+
+  record(complexity: number): void {
+    this.#changes.push({ atMs: performance.now(), complexity });
+  }
+
+  /** Share (0–1) of [fromMs, toMs] spent at a complexity other than the normal one. */
+  backedOffShare(fromMs: number, toMs: number): number {
+    let at = this.normal;
+    let since = fromMs;
+    let backedOffMs = 0;
+    for (const change of this.#changes) {
+      if (change.atMs <= fromMs) {
+        at = change.complexity;
+        continue;
+      }
+      if (change.atMs >= toMs) break;
+      if (at !== this.normal) backedOffMs += change.atMs - since;
+      at = change.complexity;
+      since = change.atMs;
+    }
+    if (at !== this.normal) backedOffMs += toMs - since;
+    return backedOffMs / Math.max(1, toMs - fromMs);
+  }
+}
+
+/** --encoder-complexity: `N` (always N) or `N/M` (N, M while busy) as the gateway's conferenceAudio settings. */
+function encoderComplexityValues(arg: string | undefined): { encoderComplexity: number; encoderComplexityUnderLoad: number } | undefined {
+  if (arg === undefined) return undefined;
+  const [normal, underLoad = normal] = arg.split('/').map(Number);
+  if (normal === undefined || underLoad === undefined || !Number.isInteger(normal) || !Number.isInteger(underLoad)) throw new Error('--encoder-complexity takes N or N/M (0-10)');
+  return { encoderComplexity: normal, encoderComplexityUnderLoad: underLoad };
+}
 
 async function startGatewayProcess(componentPort: number, maxCalls: number): Promise<GatewayProcess> {
   const sipPort = await freeUdpPort();
@@ -171,8 +216,12 @@ async function startGatewayProcess(componentPort: number, maxCalls: number): Pro
     rtp: { portMin: 30_000, portMax: 30_000 + 8 * maxCalls + 100 },
     maxCalls: 2 * maxCalls + 10,
     log: { level: 'warn' },
-    ...(args['loudest-talkers'] === undefined ? {} : { conferenceAudio: { loudestTalkers: Number(args['loudest-talkers']) } }),
+    conferenceAudio: {
+      ...(args['loudest-talkers'] === undefined ? {} : { loudestTalkers: Number(args['loudest-talkers']) }),
+      ...encoderComplexityValues(args['encoder-complexity']),
+    },
   };
+  const complexity = new ComplexityTimeline(encoderComplexityValues(args['encoder-complexity'])?.encoderComplexity ?? 5);
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
   const command = [process.execPath, ...gatewayNodeFlags, ...profile, '--import', 'tsx', fileURLToPath(new URL('./gateway-process.ts', import.meta.url)), JSON.stringify(values)];
   // nice execs the command: the pid stays the gateway's.
@@ -203,10 +252,13 @@ async function startGatewayProcess(componentPort: number, maxCalls: number): Pro
   });
   // Later lines are the gateway's warnings (pino JSON): show them, they explain bad steps.
   proc.stdout?.on('data', () => {
-    const text = rest.splice(0).join('');
+    const text = rest.splice(0).join('').replace(/^encoder-complexity (\d+)\n/gm, (_, n: string) => {
+      complexity.record(Number(n));
+      return '';
+    });
     if (text !== '') process.stderr.write(`gateway: ${text}`);
   });
-  return { proc, sipPort, spawnedAtMs, gc };
+  return { proc, sipPort, spawnedAtMs, gc, complexity };
 }
 
 const cpuSecondsOf = (pid: number): number => treeUsage(pid).reduce((s, u) => s + u.cpuSeconds, 0);
@@ -245,6 +297,8 @@ type StepResult = {
   /** Milliseconds per second the gateway's main thread waited for a CPU while runnable. */
   readonly waitMsPerS: number;
   readonly rssMb: number;
+  /** Share (percent) of the window the callers were encoded at the gateway's under-load complexity. */
+  readonly backedOffPct: number;
   /** With --trace-gc: the gateway's collector pauses in the window, by kind (Scavenge, Mark-Compact…). */
   readonly gc?: Record<string, GcSummary>;
 };
@@ -320,6 +374,7 @@ async function runStep(calls: number, gateway: GatewayProcess, phones: BenchPhon
       stackCores: (own.user + own.system) / 1e6 / elapsedS,
       loadAverage,
       rssMb: rss / 2 ** 20,
+      backedOffPct: 100 * gateway.complexity.backedOffShare(t0, t1),
       // By now (after the hang-ups) the window's trace lines have long arrived.
       ...(gateway.gc === undefined ? {} : { gc: gateway.gc.summarise(t0 - gateway.spawnedAtMs, t1 - gateway.spawnedAtMs) }),
     };
@@ -412,10 +467,10 @@ if (args.json) {
   console.log(JSON.stringify({ machine: { cores: cpus().length, cpu: cpuModel }, results, callsPerCore: best === undefined ? null : best.calls / best.gatewayCores }, null, 2));
 } else {
   console.log(`\nmachine: ${cpus().length} cores, ${cpuModel} (talker processes, XMPP server, focus, bridge and gateway share it)`);
-  console.log('| calls | answered | setup p50 | setup p99 | gateway cores | CPU per call | loss to phone | worst call | jitter | gateway waited for CPU | gateway RSS | talker cores | stack cores | load average |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| calls | answered | setup p50 | setup p99 | gateway cores | CPU per call | loss to phone | worst call | jitter | gateway waited for CPU | gateway RSS | encoder backed off | talker cores | stack cores | load average |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
-    console.log(`| ${r.calls} | ${r.answered} | ${r.setupP50Ms.toFixed(0)} ms | ${r.setupP99Ms.toFixed(0)} ms | ${r.gatewayCores.toFixed(2)} | ${(1000 * r.gatewayCores / r.calls).toFixed(1)} m-core | ${r.lossPct.toFixed(2)} % | ${r.worstCallLossPct.toFixed(2)} % | ${r.jitterMs.toFixed(1)} ms | ${r.waitMsPerS.toFixed(0)} ms/s | ${r.rssMb.toFixed(0)} MB | ${r.talkerCores.toFixed(2)} | ${r.stackCores.toFixed(2)} | ${r.loadAverage.toFixed(1)} |`);
+    console.log(`| ${r.calls} | ${r.answered} | ${r.setupP50Ms.toFixed(0)} ms | ${r.setupP99Ms.toFixed(0)} ms | ${r.gatewayCores.toFixed(2)} | ${(1000 * r.gatewayCores / r.calls).toFixed(1)} m-core | ${r.lossPct.toFixed(2)} % | ${r.worstCallLossPct.toFixed(2)} % | ${r.jitterMs.toFixed(1)} ms | ${r.waitMsPerS.toFixed(0)} ms/s | ${r.rssMb.toFixed(0)} MB | ${r.backedOffPct.toFixed(0)} % | ${r.talkerCores.toFixed(2)} | ${r.stackCores.toFixed(2)} | ${r.loadAverage.toFixed(1)} |`);
   }
   for (let i = 1; i < results.length; i++) {
     const [a, b] = [results[i - 1]!, results[i]!];

@@ -7,21 +7,25 @@
 // talkers and encodes the caller at the phone's own rate, the mix is at that rate, nothing is
 // resampled for G.711 and G.722).
 // Speech-like input: the gateway's own spoken prompts. Usage:
-//   node --import tsx bench/sip/codec-cost.ts [--calls 20] [--frames 500]
+// The caller's Opus encoder runs at each complexity of --complexity (the gateway's 5, and 1, what it
+// drops to while busy: conferenceAudio.encoderComplexityUnderLoad).
+//   node --import tsx bench/sip/codec-cost.ts [--calls 20] [--frames 500] [--complexity 5,1]
 import { parseArgs } from 'node:util';
 import { loadPrompts } from '../../packages/sip-gateway/src/media/prompt-player.ts';
 import { createPhoneDecoder, createPhoneEncoder } from '../../packages/sip-gateway/src/media/phone-codec.ts';
 import { JitterBuffer } from '../../packages/sip-gateway/src/media/jitter-buffer.ts';
 import { ConferenceAudioMixer } from '../../packages/sip-gateway/src/media/conference-audio-mixer.ts';
 import { OpusFrameEncoder, opusBandwidthForPhone } from '../../packages/sip-gateway/src/media/opus-codec.ts';
+import type { OpusComplexity } from '../../packages/sip-gateway/src/media/opus-codec.ts';
 import type { PhoneCodecName } from '../../packages/sip-gateway/src/media/phone-audio.ts';
 import { phoneRateOf } from '../../packages/sip-gateway/src/media/phone-audio.ts';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '20' }, frames: { type: 'string', default: '500' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '20' }, frames: { type: 'string', default: '500' }, complexity: { type: 'string', default: '5,1' } } });
 const CALLS = Number(values.calls);
 const FRAMES = Number(values.frames);
 const TALKERS = 4;
 const WARMUP_FRAMES = 50;
+const COMPLEXITIES = values.complexity.split(',').map((c) => Number(c) as OpusComplexity);
 
 const prompts = loadPrompts();
 const voice = [...prompts.values()];
@@ -55,7 +59,7 @@ type Call = {
   toPhone: Uint8Array;
 };
 
-function runCodec(codec: PhoneCodecName, isNative: boolean): { usPerCallFrame: number; callsPerCore: number; stagesUs: number[] } {
+function runCodec(codec: PhoneCodecName, isNative: boolean, complexity: OpusComplexity): { usPerCallFrame: number; callsPerCore: number; stagesUs: number[] } {
   const payloads = phonePayloads(codec);
   const rate = isNative ? phoneRateOf(codec) : 48_000;
   const calls: Call[] = Array.from({ length: CALLS }, () => {
@@ -65,7 +69,7 @@ function runCodec(codec: PhoneCodecName, isNative: boolean): { usPerCallFrame: n
       jitter: new JitterBuffer({ depthPackets: 3, capacityPackets: 64, maxPayloadBytes: 1500 }),
       decoder: createPhoneDecoder(codec),
       encoder: createPhoneEncoder(codec),
-      toConference: new OpusFrameEncoder({ sampleRate: rate, maxBandwidth: opusBandwidthForPhone(codec) }),
+      toConference: new OpusFrameEncoder({ sampleRate: rate, maxBandwidth: opusBandwidthForPhone(codec), complexity }),
       mixer,
       fromPhone: new Int16Array(rate / 50),
       toPhone: new Uint8Array(1500),
@@ -115,10 +119,10 @@ function runCodec(codec: PhoneCodecName, isNative: boolean): { usPerCallFrame: n
 
 console.log(`sip codec cost: ${CALLS} calls × ${FRAMES} frames, ${TALKERS} talkers mixed per call (CPU time, one core)`);
 for (const codec of ['PCMU', 'G722', 'opus'] as PhoneCodecName[]) {
-  for (const isNative of codec === 'opus' ? [true] : [false, true]) {
-    const r = runCodec(codec, isNative);
+  for (const [isNative, complexity] of (codec === 'opus' ? [true] : [false, true]).flatMap((n) => COMPLEXITIES.map((c) => [n, c] as const))) {
+    const r = runCodec(codec, isNative, complexity);
     const [fromPhone, toConference, mix, toPhone] = r.stagesUs.map((us) => us!.toFixed(0));
-    console.log(`${codec.padEnd(5)} ${(isNative ? 'native' : '48k').padEnd(6)} ${r.usPerCallFrame.toFixed(1).padStart(7)} µs per call per 20 ms  ≈ ${Math.floor(r.callsPerCore)} calls per core` +
+    console.log(`${codec.padEnd(5)} ${(isNative ? 'native' : '48k').padEnd(6)} complexity ${String(complexity).padEnd(2)} ${r.usPerCallFrame.toFixed(1).padStart(7)} µs per call per 20 ms  ≈ ${Math.floor(r.callsPerCore)} calls per core` +
       `  (wall µs: phone decode ${fromPhone}, Opus encode ${toConference}, mix ${TALKERS} ${mix}, phone encode ${toPhone})`);
   }
 }

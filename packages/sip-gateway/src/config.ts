@@ -48,6 +48,10 @@ export const sipGatewayConfigSpec = {
   },
   conferenceAudio: {
     loudestTalkers: f.int('talkers a phone hears at once: the loudest by their RFC 6464 levels, faded in and out as they change (0: everyone; each costs one Opus decode per 20 ms)', 3, { min: 0, max: 16 }),
+    encoderComplexity: f.int('libopus complexity (0-10) for the callers\' audio while the gateway has CPU to spare', 5, { min: 0, max: 10 }),
+    encoderComplexityUnderLoad: f.int('libopus complexity while the gateway is busy: 1 costs less than half of 5 per frame (bench/sip/codec-cost.ts) for a little less noise shaping on a phone line\'s narrow band; equal to encoderComplexity: never switch', 1, { min: 0, max: 10 }),
+    busyAbovePercent: f.int('event-loop utilization (percent, sampled each second) from which the gateway counts as busy and encodes at encoderComplexityUnderLoad', 60, { min: 1, max: 100 }),
+    calmBelowPercent: f.int('event-loop utilization (percent) at or below which a second counts as calm; five calm seconds in a row bring encoderComplexity back', 40, { min: 0, max: 100 }),
     batchedDelivery: f.bool('ask the bridge to send each call the conference\'s audio in one burst per interval (the bridge\'s udp.batchIntervalMs, 20 ms by default) instead of packet by packet: the gateway wakes once per burst, about 15 % less CPU per call (docs/benchmarks.md), for a wait of half the interval on average in what the phone hears', true),
   },
   dialIn: {

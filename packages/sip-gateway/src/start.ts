@@ -16,6 +16,8 @@ import { ConferenceAudioMixer } from './media/conference-audio-mixer.ts';
 import { parseDtmfInfo } from './media/dtmf.ts';
 import { FrameClock } from './media/frame-clock.ts';
 import { ConferenceFrameEncoder } from './media/conference-frame-encoder.ts';
+import { EncoderLoadGovernor } from './media/encoder-load-governor.ts';
+import type { OpusComplexity } from './media/opus-codec.ts';
 import { PromptPlayer, loadPrompts } from './media/prompt-player.ts';
 import type { PhoneCodecName } from './media/phone-audio.ts';
 import { openPhoneAudioPort } from './media/phone-audio-port.ts';
@@ -39,6 +41,8 @@ export type RunningSipGateway = {
   readonly config: SipGatewayConfig;
   /** The SIP port actually bound (UDP and TCP). */
   readonly sipPort: number;
+  /** The complexity the callers' audio is encoded at now, by the gateway's load. */
+  readonly encoderLoad: Pick<EncoderLoadGovernor, 'complexity' | 'isUnderLoad' | 'busySwitches'>;
   /** Hangs up every call, leaves the brewery, stops SIP and XMPP; idempotent. */
   close(): Promise<void>;
 };
@@ -81,6 +85,13 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
   // Read at start-up: a missing prompt file is a broken install, better found now than by a caller.
   const prompts = loadPrompts();
   const frameClock = new FrameClock({ log: log.child({ part: 'frame-clock' }) });
+  const audioConfig = config.conferenceAudio;
+  if (audioConfig.calmBelowPercent > audioConfig.busyAbovePercent) throw new Error('conferenceAudio.calmBelowPercent must not be above conferenceAudio.busyAbovePercent');
+  const encoderLoad = new EncoderLoadGovernor({
+    normal: audioConfig.encoderComplexity as OpusComplexity, underLoad: audioConfig.encoderComplexityUnderLoad as OpusComplexity,
+    busyAbovePercent: audioConfig.busyAbovePercent, calmBelowPercent: audioConfig.calmBelowPercent, log: log.child({ part: 'encoder-load' }),
+  });
+  encoderLoad.start();
   const joinConference: JoinConference = async (params, route, signal) => {
     const leg = new ConferenceLeg({
       log: params.log, channel: connection, domain: config.component.domain, focusDomain: config.focusDomain, focusNick: config.focusNick,
@@ -109,7 +120,7 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
     openPort: () => openPhoneAudioPort(phoneMedia, log),
     joinConference,
     createMixer: () => new ConferenceAudioMixer({ loudestTalkers: config.conferenceAudio.loudestTalkers }),
-    createEncoder: () => new ConferenceFrameEncoder(),
+    createEncoder: () => new ConferenceFrameEncoder(encoderLoad),
     ticker: frameClock,
     prompts: new PromptPlayer({ ticker: frameClock, prompts }),
     pins: new FocusPinDirectory(connection, `${config.component.domain}/${config.nick}`, config.focusDomain),
@@ -129,12 +140,13 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
     log.info('sip gateway started', { domain: config.component.domain, brewery: config.breweryJid, nick: config.nick, sipPort: agent.port });
     let closing: Promise<void> | undefined;
     return {
-      gateway, config, sipPort: agent.port,
+      gateway, config, sipPort: agent.port, encoderLoad,
       close() {
         closing ??= (async () => {
           gateway.close();
           await agent.close();
           frameClock.stop();
+          encoderLoad.stop();
           await connection.close();
         })();
         return closing;
@@ -143,6 +155,7 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
   } catch (error) {
     await ua?.close();
     frameClock.stop();
+    encoderLoad.stop();
     await connection.close();
     throw error;
   }

@@ -37,6 +37,7 @@ export class OpusFrameEncoder {
   readonly #encoder: Encoder;
   /** Samples per 20 ms frame at the input rate. */
   readonly frameSamples: number;
+  #complexity: OpusComplexity;
 
   /**
    * `complexity` 0-10 trades CPU for quality; 5 (the default here, libopus defaults to 10) costs
@@ -47,8 +48,20 @@ export class OpusFrameEncoder {
     this.frameSamples = sampleRate / 50;
     this.#encoder = new Encoder({ channels: 1, sample_rate: sampleRate, application: 'voip' });
     this.#encoder.bitrate = options.bitrateBps ?? 32_000;
-    this.#encoder.complexity = options.complexity ?? 5;
+    this.#complexity = options.complexity ?? 5;
+    this.#encoder.complexity = this.#complexity;
     if (options.maxBandwidth !== undefined) this.#encoder.max_bandwidth = options.maxBandwidth;
+  }
+
+  get complexity(): OpusComplexity {
+    return this.#complexity;
+  }
+
+  /** Takes effect from the next frame on (an encoder ctl: cheap, but only called on a change). */
+  set complexity(complexity: OpusComplexity) {
+    if (complexity === this.#complexity) return;
+    this.#complexity = complexity;
+    this.#encoder.complexity = complexity;
   }
 
   /** Encodes one 20 ms frame (`frameSamples` long); the returned packet is only valid until the next call. */
