@@ -21,6 +21,12 @@ const progress = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 const CLEANUP_TIMEOUT_MS = 15_000;
+/**
+ * After the sources settled the round's work is not quite over (bridge updates still queued behind
+ * others, acks): CPU is sampled once more this long after, before anyone leaves, so the whole
+ * round's cost is measured whatever part of it falls after the views settled.
+ */
+const ROUND_TAIL_MS = 1000;
 
 /** Everything started so far, so that any way out of the bench stops it. */
 const running: { stack: Stack | undefined; generator: LoadGenerator | undefined } = { stack: undefined, generator: undefined };
@@ -120,6 +126,8 @@ async function runRound(stack: Stack, generator: LoadGenerator, o: BenchOptions,
   let atInitiated: CpuSample | undefined;
   const workers = await generator.go(startHrMs, () => { atInitiated = sampleCpu(pids); });
   const atEnd = sampleCpu(pids);
+  await new Promise((resolve) => setTimeout(resolve, ROUND_TAIL_MS));
+  const atTail = sampleCpu(pids);
   const start = await atStart;
   const bridgeCounts = await readBridgeCounts(stack);
   progress(`${label}: leaving`);
@@ -129,6 +137,7 @@ async function runRound(stack: Stack, generator: LoadGenerator, o: BenchOptions,
     label, conferences, participantsPerConference: o.participants, startHrMs, loginMs, bridgeCounts, cleanupMs,
     cpuToLastInitiate: atInitiated === undefined ? null : cpuBetween(start, atInitiated),
     cpuToSettled: cpuBetween(start, atEnd),
+    cpuToTail: cpuBetween(start, atTail),
   }, workers);
 }
 

@@ -61,6 +61,8 @@ export type RoundSummary = {
   /** CPU from the start to the last session-initiate, and to sources settled. */
   readonly cpuToLastInitiate: CpuUse | null;
   readonly cpuToSettled: CpuUse | null;
+  /** CPU from the start to 1 s after sources settled, before the leave: everything the round cost. */
+  readonly cpuToTail: CpuUse | null;
   /** After everyone left: ms until no bridge had a conference or endpoint and every room was gone (null: not within the deadline). */
   readonly cleanupMs: number | null;
 };
@@ -108,6 +110,7 @@ export type RoundContext = {
   readonly bridgeCounts: Readonly<Record<string, BridgeCount | null>>;
   readonly cpuToLastInitiate: CpuUse | null;
   readonly cpuToSettled: CpuUse | null;
+  readonly cpuToTail: CpuUse | null;
   readonly cleanupMs: number | null;
 };
 
@@ -175,7 +178,7 @@ export function summarize(ctx: RoundContext, workers: readonly WorkerResult[]): 
     checks: { missingOffers, duplicateOffers, splitConferences, bridgeCountMismatch, incompleteSourceViews, errors, firstProblem, isCorrect },
     received,
     generatorEventLoopDelay: { p99Ms: Math.max(...workers.map((w) => w.eventLoopDelayP99Ms)), maxMs: Math.max(...workers.map((w) => w.eventLoopDelayMaxMs)) },
-    cpuToLastInitiate: ctx.cpuToLastInitiate, cpuToSettled: ctx.cpuToSettled, cleanupMs: ctx.cleanupMs,
+    cpuToLastInitiate: ctx.cpuToLastInitiate, cpuToSettled: ctx.cpuToSettled, cpuToTail: ctx.cpuToTail, cleanupMs: ctx.cleanupMs,
   };
 }
 
@@ -235,6 +238,7 @@ export function formatTable(s: RoundSummary, header: string): string {
   };
   cpu('start → last offer', s.cpuToLastInitiate);
   cpu('start → sources settled', s.cpuToSettled);
+  cpu('start → settled + 1 s, the whole round', s.cpuToTail);
   rows.push(
     ['generator event-loop delay', `p99 ${ms(s.generatorEventLoopDelay.p99Ms)} ms, max ${ms(s.generatorEventLoopDelay.maxMs)} ms`],
     ['other queries received', Object.entries(s.received).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],

@@ -159,4 +159,46 @@ test('nothing overtakes the conference expire', async () => {
   assert.is(control.requests.length, 2);
 });
 
+test('updates pending behind a request go out as one request; two of one endpoint stay in order', async () => {
+  const { control, session } = setup();
+  const allocated = ['aaaa', 'bbbb', 'cccc'].map((id) => outcome(session.allocate(alloc(id))));
+  await settle();
+  control.answer(0);
+  await Promise.all(allocated);
+  const first = session.update(endpointUpdate('aaaa', { transport: transport('aaaa') }));
+  await settle();
+  const rest = ['bbbb', 'aaaa', 'cccc', 'aaaa', 'zzzz'].map((id) => session.update(endpointUpdate(id, { transport: transport(id) })));
+  await settle();
+  assert.equal(control.log, ['!+aaaa +bbbb +cccc', '~aaaa']);
+  control.answer(1);
+  await settle();
+  assert.equal(control.log.slice(2), ['~bbbb ~aaaa ~cccc'], 'zzzz was never allocated: nothing is sent for it');
+  control.answer(2);
+  await settle();
+  assert.equal(control.log.slice(3), ['~aaaa']);
+  control.answer(3);
+  await Promise.all([first, ...rest]);
+});
+
+test('a refused batch of updates is retried one by one: only the endpoint the bridge does not know fails', async () => {
+  const { control, session } = setup();
+  const allocated = ['aaaa', 'bbbb', 'cccc'].map((id) => outcome(session.allocate(alloc(id))));
+  await settle();
+  const updates = ['aaaa', 'bbbb', 'cccc'].map((id) => session.update(endpointUpdate(id, { transport: transport(id) }))
+    .then(() => 'updated', (e: unknown) => `failed ${JSON.stringify(bridgeFailureOf(e))}`));
+  control.answer(0);
+  await Promise.all(allocated);
+  await settle();
+  assert.equal(control.log.slice(1), ['~aaaa ~bbbb ~cccc']);
+  control.refuse(1, { kind: 'colibri', reason: 'UNKNOWN_ENDPOINT' });
+  await settle();
+  control.answer(2);
+  await settle();
+  control.refuse(3, { kind: 'colibri', reason: 'UNKNOWN_ENDPOINT' });
+  await settle();
+  control.answer(4);
+  assert.equal(control.log.slice(2), ['~aaaa', '~bbbb', '~cccc']);
+  assert.equal(await Promise.all(updates), ['updated', 'failed {"kind":"colibri","reason":"UNKNOWN_ENDPOINT"}', 'updated']);
+});
+
 test.run();

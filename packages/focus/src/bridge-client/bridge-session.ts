@@ -7,13 +7,16 @@
 // so the k-th participant of a burst waits at most two round trips instead of k. An allocation
 // joins the batch unless something queued before it concerns the same endpoint (an update or
 // expire, which then goes out after the batch as before) or the whole conference (its expire).
-// Updates and expires still go out one per request; the bridge's reply is matched by endpoint id.
+// Updates (answers, sources, force-mute) are batched the same way among themselves: the
+// session-accepts of a conference that starts at once reach the bridge in one or two requests
+// instead of one each. Expires go out one per request; the bridge's reply is matched by endpoint id.
 //
 // A refused batch: the bridge validates a conference-modify as a whole and applies all or
 // nothing (packages/bridge/src/conference/apply-modify.ts), so a refusal means nothing was
-// allocated. When the refusal may be about one endpoint (an endpoint-level COLIBRI2 reason or a
-// stanza error such as bad-request), the batch is split: its allocations go out again one per
-// request, first in the queue and in their order, so only the endpoint the bridge refuses fails.
+// allocated or changed. When the refusal may be about one endpoint (an endpoint-level COLIBRI2
+// reason such as UNKNOWN_ENDPOINT, or a stanza error such as bad-request), the batch is split: its
+// allocations or updates go out again one per request, first in the queue and in their order, so
+// only the endpoint the bridge refuses fails.
 // When it cannot be about one endpoint — a timeout (the bridge is not answering; N requests
 // would wait N timeouts), a stanza error saying the bridge was not reached (item-not-found,
 // service-unavailable, …), CONFERENCE_NOT_FOUND / CONFERENCE_ALREADY_EXISTS / GRACEFUL_SHUTDOWN,
@@ -37,9 +40,11 @@ export type EndpointAllocation = {
 type Settle<T> = { readonly resolve: (value: T) => void; readonly reject: (error: unknown) => void };
 /** A pending allocation; `isSolo` after its batch was refused (it goes out alone). */
 type AllocateOp = { readonly kind: 'allocate'; readonly endpoint: Colibri2Endpoint; readonly isSolo: boolean } & Settle<EndpointAllocation>;
+/** A pending update of an allocated endpoint; `isSolo` after its batch was refused. */
+type UpdateOp = { readonly kind: 'update'; readonly endpoint: Colibri2Endpoint; readonly isSolo: boolean } & Settle<void>;
 /** Any other request; `endpointId` undefined: it concerns the whole conference. */
 type TaskOp = { readonly kind: 'task'; readonly endpointId: string | undefined; readonly run: () => Promise<unknown> } & Settle<unknown>;
-type Op = AllocateOp | TaskOp;
+type Op = AllocateOp | UpdateOp | TaskOp;
 
 /** Refusals that are about the conference, not one endpoint: splitting the batch would not help. */
 const CONFERENCE_REASONS: ReadonlySet<string> = new Set(['CONFERENCE_NOT_FOUND', 'CONFERENCE_ALREADY_EXISTS', 'GRACEFUL_SHUTDOWN']);
@@ -93,12 +98,9 @@ export class BridgeSession {
     return new Promise<EndpointAllocation>((resolve, reject) => this.#push({ kind: 'allocate', endpoint, isSolo: false, resolve, reject }));
   }
 
-  /** Changes an existing endpoint (its answer, sources, force-mute). */
+  /** Changes an existing endpoint (its answer, sources, force-mute); batched with the other pending updates. */
   update(endpoint: Colibri2Endpoint): Promise<void> {
-    return this.#task(endpoint.id, async () => {
-      if (!this.#endpoints.has(endpoint.id)) return;
-      await this.#send([endpoint]);
-    });
+    return new Promise<void>((resolve, reject) => this.#push({ kind: 'update', endpoint, isSolo: false, resolve, reject }));
   }
 
   /** Expires one endpoint; nothing is sent for an endpoint that was never allocated. Resolves true when one was expired. */
@@ -157,6 +159,8 @@ export class BridgeSession {
           } catch (error) {
             op.reject(error);
           }
+        } else if (op.kind === 'update') {
+          await this.#updateBatch(op.isSolo ? [op] : [op, ...this.#takeBatchable(op)]);
         } else {
           await this.#allocateBatch(op.isSolo ? [op] : [op, ...this.#takeBatchable(op)]);
         }
@@ -167,11 +171,12 @@ export class BridgeSession {
   }
 
   /**
-   * Removes from the queue the allocations that may go out with `first`: every one not preceded by
-   * a request for the same endpoint (or one already in the batch), up to the first conference-wide one.
+   * Removes from the queue the allocations (or updates, as `first`) that may go out with `first`:
+   * every one not preceded by a request for the same endpoint (or one already in the batch), up to
+   * the first conference-wide one.
    */
-  #takeBatchable(first: AllocateOp): AllocateOp[] {
-    const taken: AllocateOp[] = [];
+  #takeBatchable<T extends AllocateOp | UpdateOp>(first: T): T[] {
+    const taken: T[] = [];
     const inBatch = new Set([first.endpoint.id]);
     const blocked = new Set<string>();
     for (let i = 0; i < this.#queue.length; i++) {
@@ -179,10 +184,10 @@ export class BridgeSession {
       if (op.kind === 'task') {
         if (op.endpointId === undefined) break;
         blocked.add(op.endpointId);
-      } else if (op.isSolo || blocked.has(op.endpoint.id) || inBatch.has(op.endpoint.id)) {
+      } else if (op.kind !== first.kind || op.isSolo || blocked.has(op.endpoint.id) || inBatch.has(op.endpoint.id)) {
         blocked.add(op.endpoint.id);
       } else {
-        taken.push(op);
+        taken.push(op as T);
         inBatch.add(op.endpoint.id);
         this.#queue.splice(i--, 1);
       }
@@ -215,6 +220,26 @@ export class BridgeSession {
       this.#endpoints.add(op.endpoint.id);
       op.resolve({ transport, hasSctp: answer?.transport?.sctp !== undefined || transport.sctp !== undefined });
     }
+  }
+
+  async #updateBatch(batch: readonly UpdateOp[]): Promise<void> {
+    // An endpoint never allocated here, or expired meanwhile, has nothing to update.
+    const live = batch.filter((op) => this.#endpoints.has(op.endpoint.id));
+    for (const op of batch) if (!live.includes(op)) op.resolve();
+    if (live.length === 0) return;
+    try {
+      await this.#send(live.map((op) => op.endpoint));
+    } catch (error) {
+      if (live.length > 1 && this.#isSplittable(error)) {
+        this.deps.log.info('bridge refused a batch of updates, retrying them one by one',
+          { bridge: this.bridge.id, endpoints: live.length, err: (error as Error).message });
+        this.#queue.unshift(...live.map((op): UpdateOp => ({ ...op, isSolo: true })));
+      } else {
+        for (const op of live) op.reject(error);
+      }
+      return;
+    }
+    for (const op of live) op.resolve();
   }
 
   /** A refusal that may be about one endpoint of the batch (see the file comment). */

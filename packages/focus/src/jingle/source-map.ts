@@ -62,6 +62,8 @@ export function removeSources(a: EndpointSources, b: EndpointSources): EndpointS
 
 /** What `to` has that `from` lacks (sources by SSRC, groups by semantics and members). */
 export function subtractSources(to: EndpointSources, from: EndpointSources): EndpointSources {
+  // Nothing to take away: the same immutable value (its encodings are cached by identity).
+  if (isEmptySources(from)) return to;
   const have = new Set(ssrcsOfSources(from));
   const haveGroups = new Set([...from.videoGroups, ...from.audioGroups].map(groupKey));
   return {

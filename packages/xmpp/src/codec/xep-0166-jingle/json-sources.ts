@@ -168,11 +168,24 @@ const groupsJson = (gs: readonly SourceGroup[]): string[] => gs.map(groupJson).f
  * written); `camera` is implied, only `desktop` is written (`"v":"d"`).
  */
 export function encodeJsonSources(sources: Readonly<Record<string, EndpointSources>>): string {
-  const owners = Object.entries(sources).map(([owner, e]) => {
+  const owners = Object.entries(sources).map(([owner, e]) => `${JSON.stringify(owner)}:${endpointJson(e)}`);
+  return `{"sources":{${owners.join(',')}}}`;
+}
+
+/**
+ * One endpoint's JSON by sources object: sources are immutable values, and a focus writes the same
+ * participant's sources into the offer and the source-add of every other participant.
+ */
+const endpointJsonCache = new WeakMap<EndpointSources, string>();
+
+function endpointJson(e: EndpointSources): string {
+  let json = endpointJsonCache.get(e);
+  if (json === undefined) {
     const parts = [listJson(e.video.map(sourceJson)), listJson(groupsJson(e.videoGroups)), listJson(e.audio.map(sourceJson))];
     const audioGroups = groupsJson(e.audioGroups);
     if (audioGroups.length > 0) parts.push(listJson(audioGroups));
-    return `${JSON.stringify(owner)}:${listJson(parts)}`;
-  });
-  return `{"sources":{${owners.join(',')}}}`;
+    json = listJson(parts);
+    endpointJsonCache.set(e, json);
+  }
+  return json;
 }

@@ -93,6 +93,16 @@ hostile('malformed markup is not-well-formed', () => {
   }
 });
 
+hostile('names are checked character by character; end tags must match exactly', () => {
+  for (const bad of ['<-a/>', '<éa/>', '<a b§="1"/>', '<a ="1"/>', '<iq></iqx>', '<iqx></iq>', '<iq></i>']) {
+    assert.is(conditionOf([HEADER, bad]), 'not-well-formed', bad);
+  }
+  const ev = streamOf([HEADER, '<iq:x a.b-c_d:e="1"><café xmlns="u"/></iq:x \n>', '<presence></presence\t>']);
+  assert.equal(ev.errors, []);
+  assert.equal(ev.elements.map((e) => e.name), ['iq:x', 'presence']);
+  assert.is(ev.elements[0]?.attrs['a.b-c_d:e'], '1');
+});
+
 hostile('an oversized stanza is a policy-violation before it is buffered whole', () => {
   const limits = { maxElementBytes: 1024, maxDepth: 8, maxAttributes: 4 };
   const ev = streamOf([HEADER, '<message><body>', 'x'.repeat(1000), 'y'.repeat(1000)], limits);

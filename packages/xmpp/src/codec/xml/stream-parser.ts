@@ -38,9 +38,8 @@ const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.\u00B7\u00C0-\uFFFF]*$/;
 const NON_WS = /[^ \t\r\n]/;
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** UTF-8 length of a string segment; only walks it when it holds non-ASCII characters. */
+/** UTF-8 length of a string segment (the parser skips the walk while its buffer is all ASCII). */
 function utf8Bytes(s: string): number {
-  if (!NON_ASCII.test(s)) return s.length;
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -90,6 +89,9 @@ function unescape(s: string): string | XmlError {
 }
 
 const isWs = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+/** XML name characters as NAME accepts them, checked while scanning instead of by a regex per name. */
+const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+const isNameChar = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 0xb7 || c >= 0xc0;
 
 /** Result of scanning one start tag. */
 type TagScan = { el: El; end: number; selfClosing: boolean } | 'incomplete' | XmlError;
@@ -107,6 +109,8 @@ export class XmlStreamParser {
   #sawAnything = false;
   #failed = false;
   #elementBytes = 0;
+  /** The buffer holds only ASCII, so a segment's UTF-8 size is its length (checked once per write). */
+  #isAscii = true;
   /** Bumped by reset(), so a loop interrupted by a handler that resets the parser stops. */
   #generation = 0;
   readonly #mode: 'stream' | 'fragments';
@@ -134,6 +138,7 @@ export class XmlStreamParser {
     if (this.#failed) return;
     this.#buf = this.#pos < this.#buf.length ? this.#buf.slice(this.#pos) + chunk : chunk;
     this.#pos = 0;
+    this.#isAscii = !NON_ASCII.test(this.#buf);
     const generation = this.#generation;
     this.#run();
     if (generation !== this.#generation) return;
@@ -197,10 +202,9 @@ export class XmlStreamParser {
       if (c === 47 /* / */) {
         const gt = buf.indexOf('>', lt);
         if (gt === -1) return;
-        const name = buf.slice(lt + 2, gt).trimEnd();
         this.#count(gt + 1 - lt, buf, lt);
         this.#pos = gt + 1;
-        this.#endTag(name);
+        this.#endTag(buf, lt + 2, gt);
       } else if (c === 33 /* ! */) {
         if (buf.startsWith('<![CDATA[', lt)) {
           if (!this.#building) return this.#fail('not-well-formed', 'CDATA outside of an element');
@@ -239,12 +243,12 @@ export class XmlStreamParser {
   /** Adds a consumed segment's bytes to the current element's size and enforces the limit. */
   #count(length: number, buf: string, from: number): void {
     if (!this.#building && !(this.#mode === 'fragments' || this.#rootOpen)) return;
-    this.#elementBytes += utf8Bytes(buf.slice(from, from + length));
+    this.#elementBytes += this.#isAscii ? length : utf8Bytes(buf.slice(from, from + length));
     if (this.#elementBytes > this.#limits.maxElementBytes) this.#fail('policy-violation', 'stanza too large');
   }
 
   #text(raw: string): boolean {
-    this.#elementBytes += utf8Bytes(raw);
+    this.#elementBytes += this.#isAscii ? raw.length : utf8Bytes(raw);
     if (this.#elementBytes > this.#limits.maxElementBytes) {
       this.#fail('policy-violation', 'stanza too large');
       return false;
@@ -283,9 +287,20 @@ export class XmlStreamParser {
     this.#stack.push(e);
   }
 
-  #endTag(name: string): void {
+  /** The end tag whose name (and trailing whitespace) is `buf[from, to)`. */
+  #endTag(buf: string, from: number, to: number): void {
     if (this.#failed) return;
     const top = this.#stack.pop();
+    // The common case, compared in place: the open element's name followed by nothing or XML whitespace.
+    if (top !== undefined && buf.startsWith(top.name, from)) {
+      let i = from + top.name.length;
+      while (i < to && isWs(buf.charCodeAt(i))) i++;
+      if (i === to) {
+        if (this.#stack.length === 0) this.#emit(top);
+        return;
+      }
+    }
+    const name = buf.slice(from, to).trimEnd();
     if (top === undefined) {
       if (this.#mode === 'stream' && this.#rootOpen && name === 'stream:stream') {
         this.#rootOpen = false;
@@ -306,14 +321,16 @@ export class XmlStreamParser {
   #scanStartTag(buf: string, lt: number): TagScan {
     const len = buf.length;
     let i = lt + 1;
+    let isName = i < len && isNameStart(buf.charCodeAt(i));
     while (i < len) {
       const c = buf.charCodeAt(i);
       if (isWs(c) || c === 47 || c === 62) break;
+      if (!isNameChar(c)) isName = false;
       i++;
     }
     if (i >= len) return 'incomplete';
+    if (!isName) return { condition: 'not-well-formed', text: 'invalid element name' };
     const name = buf.slice(lt + 1, i);
-    if (!NAME.test(name)) return { condition: 'not-well-formed', text: 'invalid element name' };
     const attrs: Record<string, string> = {};
     let count = 0;
     for (;;) {
@@ -328,14 +345,16 @@ export class XmlStreamParser {
       }
       if (i > lt + 1 && !isWs(buf.charCodeAt(i - 1))) return { condition: 'not-well-formed', text: 'missing space between attributes' };
       const nameStart = i;
+      let isAttrName = isNameStart(buf.charCodeAt(i));
       while (i < len) {
         const d = buf.charCodeAt(i);
         if (d === 61 /* = */ || isWs(d) || d === 62 || d === 47) break;
+        if (!isNameChar(d)) isAttrName = false;
         i++;
       }
       if (i >= len) return 'incomplete';
-      const attrName = buf.slice(nameStart, i);
-      if (!NAME.test(attrName)) return { condition: 'not-well-formed', text: 'invalid attribute name' };
+      if (!isAttrName || i === nameStart) return { condition: 'not-well-formed', text: 'invalid attribute name' };
+      const key = buf.slice(nameStart, i);
       while (i < len && isWs(buf.charCodeAt(i))) i++;
       if (i >= len) return 'incomplete';
       if (buf.charCodeAt(i) !== 61) return { condition: 'not-well-formed', text: 'attribute without value' };
@@ -353,11 +372,11 @@ export class XmlStreamParser {
       if (raw.indexOf('<') !== -1) return { condition: 'not-well-formed', text: "'<' in attribute value" };
       const value = unescape(raw);
       if (typeof value !== 'string') return value;
-      if (Object.prototype.hasOwnProperty.call(attrs, attrName)) return { condition: 'not-well-formed', text: 'duplicate attribute' };
+      if (Object.prototype.hasOwnProperty.call(attrs, key)) return { condition: 'not-well-formed', text: 'duplicate attribute' };
       if (++count > this.#limits.maxAttributes) return { condition: 'policy-violation', text: 'too many attributes' };
       // An attribute named __proto__ must stay an ordinary key, not change the prototype.
-      if (attrName === '__proto__') Object.defineProperty(attrs, attrName, { value, enumerable: true, writable: true, configurable: true });
-      else attrs[attrName] = value;
+      if (key === '__proto__') Object.defineProperty(attrs, key, { value, enumerable: true, writable: true, configurable: true });
+      else attrs[key] = value;
       i = close + 1;
     }
   }
