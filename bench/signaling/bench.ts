@@ -13,7 +13,7 @@ import { LoadGenerator } from './load-generator.ts';
 import { USAGE, parseOptions, type BenchOptions } from './options.ts';
 import type { RoundPlan } from './protocol.ts';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './profile-summary.ts';
-import { formatTable, summarize, type BridgeCount, type RoundSummary } from './report.ts';
+import { formatSettings, formatTable, summarize, type BridgeCount, type RoundSummary } from './report.ts';
 import { Probe, bridgeStats, killStackSync, logMessages, startStack, type Stack } from './stack.ts';
 
 const hrNowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -160,6 +160,12 @@ function machine(): { cores: number; model: string; node: string; kernel: string
   return { cores: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', node: process.version, kernel: release() };
 }
 
+/** The installed Prosody package's version (dpkg), for the report. */
+function prosodyVersion(): string {
+  const out = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'prosody'], { encoding: 'utf8' });
+  return out.status === 0 && out.stdout.trim() !== '' ? out.stdout.trim() : 'version unknown';
+}
+
 function plenumLabel(): string {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const git = (...args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
@@ -187,11 +193,11 @@ async function main(): Promise<number> {
   let logs: Record<string, Record<string, number>> = {};
   let limits: Stack['limits'] = [];
   try {
-    progress(`starting the XMPP server, the focus and ${o.bridges} bridge(s); scratch directory ${workDir}`);
+    progress(`starting the XMPP server (${o.xmpp}), the focus and ${o.bridges} bridge(s); scratch directory ${workDir}`);
     const largest = Math.max(o.conferences, o.warmupConferences);
     const stack = await startStack({
       bridges: o.bridges, participantsPerConference: o.participants, conferences: largest, clients: largest * o.participants,
-      endpoints: largest * o.participants, workDir, logLevel: o.logLevel, cpuProf: o.cpuProf,
+      endpoints: largest * o.participants, workDir, logLevel: o.logLevel, cpuProf: o.cpuProf, xmpp: o.xmpp,
     });
     running.stack = stack;
     limits = stack.limits;
@@ -220,10 +226,12 @@ async function main(): Promise<number> {
   } else if (measured !== undefined) {
     const warm = rounds.find((r) => r.label === 'warm-up');
     const when = o.rampMs === 0 ? 'joining at once' : `joining, conferences spread over ${o.rampMs} ms`;
-    const header = `Conference signaling benchmark (${label}): ${o.conferences} conferences × ${o.participants} participants ${when}, ${o.bridges} bridge(s), ${o.workers} load-generator process(es)`
+    const server = o.xmpp === 'prosody' ? `, XMPP server: Debian's Prosody (${prosodyVersion()})` : '';
+    const header = `Conference signaling benchmark (${label}${server}): ${o.conferences} conferences × ${o.participants} participants ${when}, ${o.bridges} bridge(s), ${o.workers} load-generator process(es)`
       + `\nmachine: ${m.cores} × ${m.model}, Node ${m.node}, Linux ${m.kernel}`
       + (warm === undefined ? '\nno warm-up round' : `\nafter a warm-up round of ${warm.conferences} conferences (p99 join → session-initiate ${warm.latency.joinToInitiate.p99.toFixed(1)} ms; ${warm.checks.isCorrect ? 'no errors' : 'WITH ERRORS'})`);
     process.stdout.write(`\n${formatTable(measured, header)}\n`);
+    if (o.xmpp === 'prosody') process.stdout.write(`\n${formatSettings(limits)}\n`);
     const noisy = Object.entries(logs).filter(([, msgs]) => Object.keys(msgs).length > 0);
     if (noisy.length > 0) process.stdout.write(`\nlogged at ${o.logLevel} and above (both rounds and shutdown; files in ${workDir}):\n`);
     for (const [name, msgs] of noisy) for (const [msg, n] of Object.entries(msgs)) process.stdout.write(`  ${name}: ${n} × ${msg}\n`);

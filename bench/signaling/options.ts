@@ -1,5 +1,6 @@
 // Command-line flags of `npm run bench:signaling`.
 import { parseArgs } from 'node:util';
+import type { XmppServerKind } from './stack.ts';
 
 /** A validated benchmark configuration. */
 export type BenchOptions = {
@@ -7,6 +8,8 @@ export type BenchOptions = {
   readonly participants: number;
   readonly bridges: number;
   readonly workers: number;
+  /** The XMPP server under the focus and bridges: Plenum's own, or Debian's Prosody in its place. */
+  readonly xmpp: XmppServerKind;
   /** Conferences start spread evenly over this many ms instead of all at once (0: at once). */
   readonly rampMs: number;
   /** Conferences of the unmeasured warm-up round (0: none). */
@@ -29,6 +32,8 @@ and join-to-session-initiate latency. See bench/README.md.
   --participants P  participants per conference (default 5)
   --bridges B       bridge processes (default 2)
   --workers W       load-generator processes (default 1; conferences are split between them)
+  --xmpp S          XMPP server: plenum (default) or prosody (Debian's Prosody 0.12 in its place,
+                    the same focus and bridges as XEP-0114 components; needs the prosody package)
   --ramp-ms MS      start the conferences evenly over MS milliseconds instead of all at once
                     (default 0; a conference's participants still start together)
   --warmup N        conferences of an unmeasured warm-up round first (default 20; 0 = none)
@@ -55,7 +60,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     strict: true,
     options: {
       conferences: { type: 'string' }, participants: { type: 'string' }, bridges: { type: 'string' },
-      workers: { type: 'string' }, warmup: { type: 'string' }, 'ramp-ms': { type: 'string' }, 'log-level': { type: 'string' },
+      workers: { type: 'string' }, xmpp: { type: 'string' }, warmup: { type: 'string' }, 'ramp-ms': { type: 'string' }, 'log-level': { type: 'string' },
       'cpu-prof': { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
@@ -63,10 +68,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   const conferences = int('conferences', values.conferences, 100, 1, 5000);
   const workers = int('workers', values.workers, 1, 1, 16);
   if (workers > conferences) throw new Error(`--workers (${workers}) must not exceed --conferences (${conferences}): a conference lives in one worker`);
+  const xmpp = values.xmpp ?? 'plenum';
+  if (xmpp !== 'plenum' && xmpp !== 'prosody') throw new Error(`--xmpp must be plenum or prosody, got ${xmpp}`);
   const logLevel = values['log-level'] ?? 'warn';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   return {
-    conferences, workers,
+    conferences, workers, xmpp,
     participants: int('participants', values.participants, 5, 1, 500),
     bridges: int('bridges', values.bridges, 2, 1, 16),
     // Bridges expire endpoints that never start ICE after 30 s (ice.consentTimeoutMs), and the

@@ -263,3 +263,10 @@ export function formatTable(s: RoundSummary, header: string): string {
   lines.push(verdict(s));
   return lines.join('\n');
 }
+
+/** The limits and options a run sets, with their defaults (`--xmpp prosody` prints them: what Prosody was told). */
+export function formatSettings(settings: readonly { readonly variable: string; readonly defaultValue: string; readonly value: string; readonly why: string }[]): string {
+  const lines = ['settings this run sets (default → value: why)'];
+  for (const l of settings) lines.push(`  ${l.variable}: ${l.defaultValue} → ${l.value}: ${l.why}`);
+  return lines.join('\n');
+}

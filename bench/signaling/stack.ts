@@ -1,14 +1,14 @@
-// Starts the system under test as separate processes: Plenum's XMPP server, the focus and N
-// bridges, each `node --import tsx packages/<pkg>/src/main.ts` under the testkit's reaper (so none
+// Starts the system under test as separate processes: Plenum's XMPP server (or, with `--xmpp
+// prosody`, Debian's Prosody through the testkit's startProsody), the focus and N bridges, each `node --import tsx packages/<pkg>/src/main.ts` under the testkit's reaper (so none
 // of them can outlive the bench), configured only through PLENUM_* environment variables. Limits
 // that would refuse the bench's load are raised to what the run needs, never below their default;
-// `limits` lists every one, for the report.
+// `limits` lists every one, for the report (with Prosody: also every Prosody option the run sets).
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { answersXmpp, freePort, killQuietly, spawnReaped } from '@plenum/testkit';
+import { answersXmpp, freePort, killQuietly, spawnReaped, startProsody } from '@plenum/testkit';
 import { PACKET_PROCESS_NODE_FLAGS } from '@plenum/kit/node';
 import { NS_DISCO_INFO, el } from '@plenum/xmpp/codec';
 import type { Addresses } from './protocol.ts';
@@ -35,7 +35,12 @@ export type StackNeeds = {
   readonly logLevel: string;
   /** Run the server processes with `node --cpu-prof` (profiles land in the work directory). */
   readonly cpuProf: boolean;
+  /** The XMPP server the focus, bridges and participants use. */
+  readonly xmpp: XmppServerKind;
 };
+
+/** Plenum's own XMPP server, or Debian's Prosody 0.12 in its place (the field's standard server). */
+export type XmppServerKind = 'plenum' | 'prosody';
 
 /** One process of the stack. */
 export type StackProcess = {
@@ -87,6 +92,90 @@ function limitsFor(n: StackNeeds): LimitSetting[] {
   ];
 }
 
+/** The XMPP server's half of the stack: its process and where the components connect. */
+type StartedServer = { readonly process: StackProcess; readonly tcpPort: number; readonly componentPort: number; readonly settings: readonly LimitSetting[] };
+
+/** Starts Plenum's XMPP server with the limits this run needs. */
+async function startPlenumXmpp(n: StackNeeds, limit: (prefix: string) => Record<string, string>, focusSecret: string, bridgeSecret: string): Promise<StartedServer> {
+  const tcpPort = await freePort();
+  const componentPort = await freePort();
+  const xmpp = await launch('xmpp', n, 'packages/xmpp/src/server/main.ts', {
+    PLENUM_XMPP_DOMAIN: DOMAIN,
+    PLENUM_XMPP_TCP_HOST: HOST, PLENUM_XMPP_TCP_PORT: String(tcpPort),
+    PLENUM_XMPP_HTTP_HOST: HOST, PLENUM_XMPP_HTTP_PORT: String(await freePort()),
+    PLENUM_XMPP_COMPONENTS_HOST: HOST, PLENUM_XMPP_COMPONENTS_PORT: String(componentPort),
+    PLENUM_XMPP_COMPONENTS_SECRETS: `${FOCUS_DOMAIN}=${focusSecret},*.${BRIDGE_SUFFIX}=${bridgeSecret}`,
+    PLENUM_XMPP_AUTH_ANONYMOUS: 'true',
+    PLENUM_XMPP_AUTH_USERS_FILE: join(n.workDir, 'users.json'),
+    PLENUM_XMPP_LOG_LEVEL: n.logLevel,
+    ...limit('PLENUM_XMPP_'),
+  });
+  return { process: xmpp, tcpPort, componentPort, settings: [] };
+}
+
+/** Prosody's log levels; it has no trace. */
+const PROSODY_LOG_LEVEL = { trace: 'debug', debug: 'debug', info: 'info', warn: 'warn', error: 'error' } as const;
+
+/**
+ * What Prosody is told beyond startProsody's base config (anonymous VirtualHost, MUC
+ * `conference.<domain>` and the internal MUC with `muc_room_locking = false` and
+ * `restrict_room_creation = false`, no TLS, memory storage, modules disco/saslauth/ping/posix),
+ * each with Prosody's default. Prosody 0.12 loads no c2s rate limit unless mod_limits is enabled,
+ * and it is not; and the MUC keeps no history here (no groupchat message is ever sent).
+ */
+function prosodySettings(n: StackNeeds): LimitSetting[] {
+  return [
+    { variable: 'muc_room_cache_size', defaultValue: '100', value: String(Math.max(100, n.conferences + 16)),
+      why: 'rooms held in memory (Jitsi sets 1000); past it Prosody swaps live rooms to storage' },
+    { variable: 'muc_room_default_public_jids (internal MUC)', defaultValue: 'false', value: 'true',
+      why: 'the brewery shows real JIDs from birth, as Jitsi configures its internal MUC' },
+    { variable: 'log', defaultValue: 'debug (startProsody)', value: PROSODY_LOG_LEVEL[n.logLevel as keyof typeof PROSODY_LOG_LEVEL],
+      why: 'the bench\'s --log-level, as for the other processes' },
+  ];
+}
+
+/** Starts Debian's Prosody with the focus and the bridges as XEP-0114 components. */
+async function startProsodyXmpp(n: StackNeeds, focusSecret: string, bridgeSecret: string): Promise<StartedServer> {
+  const settings = prosodySettings(n);
+  const cacheSize = settings[0]?.value ?? '100';
+  const bridgeDomains = Array.from({ length: n.bridges }, (_, i) => `jvb-${bridgeId(i + 1)}.${BRIDGE_SUFFIX}`);
+  const prosody = await startProsody({
+    domain: DOMAIN,
+    workDir: join(n.workDir, 'prosody'),
+    components: [{ domain: FOCUS_DOMAIN, secret: focusSecret }, ...bridgeDomains.map((domain) => ({ domain, secret: bridgeSecret }))],
+    internalMuc: `internal.${DOMAIN}`,
+    internalMucPublicJids: true,
+    logLevel: PROSODY_LOG_LEVEL[n.logLevel as keyof typeof PROSODY_LOG_LEVEL],
+    extraConfig: `muc_room_cache_size = ${cacheSize}`,
+    startupTimeoutMs: STARTUP_TIMEOUT_MS,
+  });
+  const pid = prosody.pid;
+  if (pid === undefined) {
+    await prosody.stop();
+    throw new Error('prosody started without a process id: its CPU could not be read');
+  }
+  live.add(pid);
+  const proc: StackProcess = {
+    name: 'xmpp', pid, logFile: prosody.logFile,
+    hasExited: () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    stop: async () => {
+      await prosody.stop();
+      live.delete(pid);
+    },
+  };
+  return { process: proc, tcpPort: prosody.port, componentPort: prosody.componentPort, settings };
+}
+
+/** Bridge i's id (1-based): its component domain is `jvb-<id>.<suffix>`. */
+const bridgeId = (i: number): string => `bench-${i}`;
+
 /** Starts server, focus and bridges, and waits until each is ready. */
 export async function startStack(n: StackNeeds): Promise<Stack> {
   const limits = limitsFor(n);
@@ -94,8 +183,6 @@ export async function startStack(n: StackNeeds): Promise<Stack> {
     Object.fromEntries(limits.filter((l) => l.variable.startsWith(prefix)).map((l) => [l.variable, l.value]));
   const focusSecret = randomBytes(16).toString('hex');
   const bridgeSecret = randomBytes(16).toString('hex');
-  const tcpPort = await freePort();
-  const componentPort = await freePort();
   const started: StackProcess[] = [];
   const stopAll = async (): Promise<void> => {
     // Bridges and focus first, so they do not log the server going away.
@@ -103,18 +190,14 @@ export async function startStack(n: StackNeeds): Promise<Stack> {
     await Promise.all(started.map((p) => p.stop()));
   };
   try {
-    const xmpp = await launch('xmpp', n, 'packages/xmpp/src/server/main.ts', {
-      PLENUM_XMPP_DOMAIN: DOMAIN,
-      PLENUM_XMPP_TCP_HOST: HOST, PLENUM_XMPP_TCP_PORT: String(tcpPort),
-      PLENUM_XMPP_HTTP_HOST: HOST, PLENUM_XMPP_HTTP_PORT: String(await freePort()),
-      PLENUM_XMPP_COMPONENTS_HOST: HOST, PLENUM_XMPP_COMPONENTS_PORT: String(componentPort),
-      PLENUM_XMPP_COMPONENTS_SECRETS: `${FOCUS_DOMAIN}=${focusSecret},*.${BRIDGE_SUFFIX}=${bridgeSecret}`,
-      PLENUM_XMPP_AUTH_ANONYMOUS: 'true',
-      PLENUM_XMPP_AUTH_USERS_FILE: join(n.workDir, 'users.json'),
-      PLENUM_XMPP_LOG_LEVEL: n.logLevel,
-      ...limit('PLENUM_XMPP_'),
-    });
+    const server = n.xmpp === 'prosody'
+      ? await startProsodyXmpp(n, focusSecret, bridgeSecret)
+      : await startPlenumXmpp(n, limit, focusSecret, bridgeSecret);
+    const { tcpPort, componentPort } = server;
+    const xmpp = server.process;
     started.push(xmpp);
+    // Prosody's own settings are listed with the limits; the Plenum server's limits do not apply to it.
+    if (n.xmpp === 'prosody') limits.splice(0, limits.length, ...limits.filter((l) => !l.variable.startsWith('PLENUM_XMPP_')), ...server.settings);
     await waitFor(`xmpp (see ${xmpp.logFile})`, xmpp, () => answersXmpp(tcpPort, DOMAIN, 2000));
     const focus = await launch('focus', n, 'packages/focus/src/main.ts', {
       PLENUM_FOCUS_DOMAIN: DOMAIN,
@@ -126,7 +209,7 @@ export async function startStack(n: StackNeeds): Promise<Stack> {
     started.push(focus);
     const bridges = [];
     for (let i = 1; i <= n.bridges; i++) {
-      const id = `bench-${i}`;
+      const id = bridgeId(i);
       const httpPort = await freePort();
       // With the media plane the bridge binds its ICE port, so each bridge needs its own.
       const udpPort = await freeUdpPort();
@@ -176,7 +259,8 @@ export function logMessages(p: StackProcess): Record<string, number> {
   if (!existsSync(p.logFile)) return out;
   for (const line of readFileSync(p.logFile, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
-    let msg = line.slice(0, 120);
+    // Prosody's lines start with a timestamp: without it, equal messages count together.
+    let msg = line.replace(/^[A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} /, '').replaceAll('\t', ' ').slice(0, 120);
     try {
       const parsed = JSON.parse(line) as { msg?: unknown; err?: unknown };
       if (typeof parsed.msg === 'string') msg = typeof parsed.err === 'string' ? `${parsed.msg}: ${parsed.err.slice(0, 80)}` : parsed.msg;

@@ -29,6 +29,8 @@ export type ProsodyOptions = {
    * Jitsi's Prosody config sets for its brewery). Default false: Prosody's own default, semi-anonymous.
    */
   readonly internalMucPublicJids?: boolean;
+  /** Lowest level Prosody logs (default `debug`; a benchmark keeps it at `warn`, debug logging costs CPU per stanza). */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
 };
 
 /** A Prosody that answered a stream header on `127.0.0.1:port`. */
@@ -41,7 +43,7 @@ export type RunningProsody = {
   readonly pid: number | undefined;
   /** Port for XEP-0114 components (0 when none were asked for). */
   readonly componentPort: number;
-  /** Where Prosody logs (debug level), for a failing test to print. */
+  /** Where Prosody logs (debug level unless told), for a failing test to print. */
   readonly logFile: string;
   /** The last lines of the log. */
   logTail(lines?: number): string;
@@ -67,7 +69,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<RunningPr
   const configFile = join(dir, 'prosody.cfg.lua');
   writeFileSync(configFile, prosodyConfig({
     dir, port, domain, muc, logFile, extra: opts.extraConfig ?? '', components, componentPort, internalMuc: opts.internalMuc,
-    internalMucPublicJids: opts.internalMucPublicJids ?? false,
+    internalMucPublicJids: opts.internalMucPublicJids ?? false, logLevel: opts.logLevel ?? 'debug',
   }));
 
   // Prosody 0.12 takes the config path as `--config <file>`; -F keeps it in the foreground.
@@ -111,6 +113,7 @@ type ConfigInput = {
   dir: string; port: number; domain: string; muc: string; logFile: string; extra: string;
   components: readonly { readonly domain: string; readonly secret: string }[]; componentPort: number; internalMuc: string | undefined;
   internalMucPublicJids: boolean;
+  logLevel: string;
 };
 
 function prosodyConfig(c: ConfigInput): string {
@@ -123,7 +126,7 @@ daemonize = false
 pidfile = ${lua(join(c.dir, 'prosody.pid'))}
 data_path = ${lua(join(c.dir, 'data'))}
 certificates = ${lua(join(c.dir, 'certs'))}
-log = { debug = ${lua(c.logFile)} }
+log = { ${c.logLevel} = ${lua(c.logFile)} }
 ${process.getuid?.() === 0 ? '-- Tests may run as root here; Prosody refuses that unless told.\nrun_as_root = true\n' : ''}
 interfaces = { "${HOST}" }
 c2s_ports = { ${c.port} }
