@@ -98,6 +98,27 @@ test('a timeout that fired long after it was due (this process stalled) does not
   s.checker.stop();
 });
 
+test('every bridge silent at once (the path to them is congested) takes none down; one hung among answering ones still goes', async () => {
+  const behaviours: Record<string, Behaviour> = { jvb1: 'silent', jvb2: 'silent' };
+  const s = setup(behaviours);
+  s.checker.start();
+  await run(s, 10_000);
+  assert.equal(s.events, [], 'no bridge answered: nothing to tell a hung bridge from a congested path');
+  assert.ok(s.asked.length >= 8, 'checks go on');
+  behaviours.jvb2 = 'ok';
+  await run(s, 1000 + 2 * 1200 + 1000);
+  assert.equal(s.events, ['down:jvb1:unresponsive'], 'once another answers, the silent one is hung');
+  s.checker.stop();
+});
+
+test('a lone bridge that stops answering is still taken down', async () => {
+  const s = setup({ jvb1: 'silent' });
+  s.checker.start();
+  await run(s, 1000 + 2 * 1200);
+  assert.equal(s.events, ['down:jvb1:unresponsive']);
+  s.checker.stop();
+});
+
 test('interval 0 turns active checks off', async () => {
   const s = setup({ jvb1: 'silent' });
   const off = new BridgeHealthChecker({ registry: s.registry, channel: { send: () => undefined, request: () => Promise.reject(new Error('unused')) }, clock: s.clock, log: silentLogger, from: 'f', options: { ...OPTIONS, intervalMs: 0 } });

@@ -8,6 +8,10 @@
 //
 // A timeout that fired far later than asked means this process stalled (GC, a busy machine, the
 // bridge in the same process in `npm start`): that says nothing about the bridge and is not counted.
+// Nor is a timeout while no bridge at all answered since the check went out, when there are others
+// to compare with: every bridge silent at once says the path to them is congested (a saturated XMPP
+// server queues our IQs for seconds: bench:signaling against Prosody), and taking them all down
+// would move every conference for nothing. One hung bridge among answering ones still goes down.
 import type { Cancel, Clock, Logger } from '@plenum/kit';
 import { PlenumError } from '@plenum/kit';
 import { NS_HEALTHCHECK, el } from '@plenum/xmpp/codec';
@@ -30,6 +34,8 @@ type Outcome = 'passed' | 'failed' | 'timeout' | 'inconclusive';
 
 export class BridgeHealthChecker {
   readonly #checking = new Set<string>();
+  /** When a bridge last passed a check (any bridge): evidence that the path to the bridges works. */
+  #lastPassAt = Number.NEGATIVE_INFINITY;
   #cancel: Cancel | undefined;
 
   constructor(private readonly deps: {
@@ -82,12 +88,15 @@ export class BridgeHealthChecker {
     const sentAt = clock.now();
     try {
       await this.deps.channel.request(el('iq', { type: 'get', to: bridge.jid, from: this.deps.from }, el('healthcheck', { xmlns: NS_HEALTHCHECK })), { timeoutMs: options.timeoutMs });
+      this.#lastPassAt = Math.max(this.#lastPassAt, clock.now());
       return 'passed';
     } catch (error) {
       const code = error instanceof PlenumError ? error.code : undefined;
       if (code === 'remote-error') return 'failed';
       if (code !== 'timeout') return 'inconclusive';
-      return clock.now() - sentAt > options.timeoutMs + STALL_TOLERANCE_MS ? 'inconclusive' : 'timeout';
+      if (clock.now() - sentAt > options.timeoutMs + STALL_TOLERANCE_MS) return 'inconclusive';
+      const isAlone = this.deps.registry.addresses().length < 2;
+      return isAlone || this.#lastPassAt >= sentAt ? 'timeout' : 'inconclusive';
     }
   }
 }
