@@ -60,12 +60,14 @@ export class MeetApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('popstate', this.#onPopState);
+    window.addEventListener('pagehide', this.#onPageHide);
     this.#route(parseRoute(location.pathname, location.search), true);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('popstate', this.#onPopState);
+    window.removeEventListener('pagehide', this.#onPageHide);
     this.#leaveConference();
   }
 
@@ -104,6 +106,16 @@ export class MeetApp extends LitElement {
     return html`<meet-status-screen tone="error" heading=${`${BROWSER_LABELS[ctx.browser]} isn't supported here`}
       detail=${usable.length === 0 ? 'This server does not accept any browser right now.' : `Please open this link in ${names}.`}></meet-status-screen>`;
   }
+
+  /**
+   * Closing the tab or navigating away leaves the meeting at once: the unavailable presence and the
+   * stream's close go out synchronously while the page still can. Without them the server keeps the
+   * broken session for resumption (streamManagement.resumeTimeoutSeconds) and the others see the
+   * person's tile for that long.
+   */
+  readonly #onPageHide = (): void => {
+    this.#leaveConference();
+  };
 
   readonly #onPopState = (): void => {
     this.#route(parseRoute(location.pathname, location.search), false);
