@@ -86,7 +86,6 @@ export async function startSipGateway(opts: StartSipGatewayOptions = {}): Promis
   const prompts = loadPrompts();
   const frameClock = new FrameClock({ log: log.child({ part: 'frame-clock' }) });
   const audioConfig = config.conferenceAudio;
-  if (audioConfig.calmBelowPercent > audioConfig.busyAbovePercent) throw new Error('conferenceAudio.calmBelowPercent must not be above conferenceAudio.busyAbovePercent');
   const encoderLoad = new EncoderLoadGovernor({
     normal: audioConfig.encoderComplexity as OpusComplexity, underLoad: audioConfig.encoderComplexityUnderLoad as OpusComplexity,
     busyAbovePercent: audioConfig.busyAbovePercent, calmBelowPercent: audioConfig.calmBelowPercent, log: log.child({ part: 'encoder-load' }),

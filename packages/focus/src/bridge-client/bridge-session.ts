@@ -196,19 +196,8 @@ export class BridgeSession {
   }
 
   async #allocateBatch(batch: readonly AllocateOp[]): Promise<void> {
-    let modified: ConferenceModified;
-    try {
-      modified = await this.#send(batch.map((op) => op.endpoint));
-    } catch (error) {
-      if (batch.length > 1 && this.#isSplittable(error)) {
-        this.deps.log.info('bridge refused a batch of allocations, retrying them one by one',
-          { bridge: this.bridge.id, endpoints: batch.length, err: (error as Error).message });
-        this.#queue.unshift(...batch.map((op): AllocateOp => ({ ...op, isSolo: true })));
-      } else {
-        for (const op of batch) op.reject(error);
-      }
-      return;
-    }
+    const modified = await this.#sendBatch(batch, 'allocations');
+    if (modified === undefined) return;
     const answers = new Map(modified.endpoints.map((e) => [e.id, e]));
     for (const op of batch) {
       const answer = answers.get(op.endpoint.id);
@@ -227,19 +216,28 @@ export class BridgeSession {
     const live = batch.filter((op) => this.#endpoints.has(op.endpoint.id));
     for (const op of batch) if (!live.includes(op)) op.resolve();
     if (live.length === 0) return;
-    try {
-      await this.#send(live.map((op) => op.endpoint));
-    } catch (error) {
-      if (live.length > 1 && this.#isSplittable(error)) {
-        this.deps.log.info('bridge refused a batch of updates, retrying them one by one',
-          { bridge: this.bridge.id, endpoints: live.length, err: (error as Error).message });
-        this.#queue.unshift(...live.map((op): UpdateOp => ({ ...op, isSolo: true })));
-      } else {
-        for (const op of live) op.reject(error);
-      }
-      return;
-    }
+    if ((await this.#sendBatch(live, 'updates')) === undefined) return;
     for (const op of live) op.resolve();
+  }
+
+  /**
+   * Sends a batch as one conference-modify. On a refusal it settles nothing itself: a batch the
+   * refusal may be about one endpoint of goes back to the queue's front one per request (the file
+   * comment), any other refusal rejects every op. Undefined then.
+   */
+  async #sendBatch<T extends AllocateOp | UpdateOp>(batch: readonly T[], what: string): Promise<ConferenceModified | undefined> {
+    try {
+      return await this.#send(batch.map((op) => op.endpoint));
+    } catch (error) {
+      if (batch.length > 1 && this.#isSplittable(error)) {
+        this.deps.log.info(`bridge refused a batch of ${what}, retrying them one by one`,
+          { bridge: this.bridge.id, endpoints: batch.length, err: (error as Error).message });
+        this.#queue.unshift(...batch.map((op): T => ({ ...op, isSolo: true })));
+      } else {
+        for (const op of batch) op.reject(error);
+      }
+      return undefined;
+    }
   }
 
   /** A refusal that may be about one endpoint of the batch (see the file comment). */

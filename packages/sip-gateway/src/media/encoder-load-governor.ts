@@ -58,7 +58,7 @@ export class EncoderLoadGovernor {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: EncoderLoadGovernorOptions) {
-    if (options.calmBelowPercent > options.busyAbovePercent) throw new RangeError('calmBelowPercent must not be above busyAbovePercent');
+    if (options.calmBelowPercent > options.busyAbovePercent) throw new RangeError('conferenceAudio.calmBelowPercent must not be above busyAbovePercent');
     this.#options = options;
     this.complexity = options.normal;
     this.#sample = options.utilization ?? eventLoopUtilizationSampler();
